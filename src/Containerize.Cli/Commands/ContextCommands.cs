@@ -1,0 +1,6 @@
+namespace Containerize.Cli.Commands;
+
+internal static class ContextCommands
+{
+    public static IEnumerable<CliCommand> All => [];
+}

@@ -1,0 +1,6 @@
+namespace Containerize.Cli.Commands;
+
+internal static class ImageCommands
+{
+    public static IEnumerable<CliCommand> All => [];
+}
