@@ -14,6 +14,7 @@ internal static unsafe partial class LibC
     public const int AtFdCwd = -100;
     public const int AtSymlinkNoFollow = 0x100;
     public const uint StatxBasicStats = 0x7ff;
+    public const uint StatxBtime = 0x800;
 
     public const int ENOENT = 2;
     public const int ENODATA = 61;
@@ -66,7 +67,7 @@ internal static unsafe partial class LibC
     public static FileStatus? LStat(string path)
     {
         var buffer = stackalloc byte[256];
-        if (StatxNative(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+        if (StatxNative(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats | StatxBtime, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno == ENOENT || errno == 20 /* ENOTDIR */) return null;
