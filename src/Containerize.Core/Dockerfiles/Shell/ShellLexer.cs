@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Globalization;
 using System.Text;
 using Containerize.Core.Diagnostics;
 
@@ -65,24 +66,45 @@ public sealed class ShellLexer(char escapeToken = '\\')
 
     private static ReadOnlySet<string> ReadOnly(HashSet<string> set) => new(set);
 
-    /// <summary>Double-quoted with Go's escapes for quotes, backslashes and control characters, as BuildKit's %q shows the word.</summary>
+    /// <summary>
+    /// The word as Go's <c>%q</c> shows it in BuildKit's message: double-quoted, with <c>\"</c>, <c>\\</c>, the
+    /// C escapes, and <c>\x</c> / <c>\u</c> / <c>\U</c> for other characters that are not printable.
+    /// </summary>
     private static string Quote(string text)
     {
         var sb = new StringBuilder(text.Length + 2).Append('"');
-        foreach (var c in text)
+        foreach (var rune in text.EnumerateRunes())
         {
-            switch (c)
+            var v = rune.Value;
+            switch (v)
             {
                 case '"': sb.Append("\\\""); break;
                 case '\\': sb.Append("\\\\"); break;
+                case '\a': sb.Append("\\a"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
                 case '\n': sb.Append("\\n"); break;
                 case '\r': sb.Append("\\r"); break;
                 case '\t': sb.Append("\\t"); break;
-                case < ' ' or '\x7f': sb.Append($"\\x{(int)c:x2}"); break;
-                default: sb.Append(c); break;
+                case '\v': sb.Append("\\v"); break;
+                default:
+                    if (v == ' ' || IsPrintable(rune)) RuneScanner.Append(sb, v);
+                    else if (v < 0x80) sb.Append($"\\x{v:x2}");
+                    else if (v < 0x10000) sb.Append($"\\u{v:x4}");
+                    else sb.Append($"\\U{v:x8}");
+                    break;
             }
         }
 
         return sb.Append('"').ToString();
     }
+
+    /// <summary>Go's <c>strconv.IsPrint</c>: letters, marks, numbers, punctuation and symbols.</summary>
+    private static bool IsPrintable(Rune rune) => Rune.GetUnicodeCategory(rune) switch
+    {
+        UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+            or UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate
+            or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned => false,
+        _ => true,
+    };
 }

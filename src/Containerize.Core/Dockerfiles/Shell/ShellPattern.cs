@@ -46,10 +46,9 @@ internal sealed class ShellPattern
                     tok = scanner.Next();
                     if (tok is not ('*' or '?' or '\\'))
                     {
-                        var shown = tok == RuneScanner.Eof ? "" : RuneScanner.ToText(tok);
                         throw new ShellExpansionException(
                             ShellLexerErrors.InvalidPattern,
-                            $"invalid pattern ({pattern}) in substitution: invalid escape '\\{shown}'");
+                            $"invalid pattern ({pattern}) in substitution: invalid escape '\\{RuneScanner.ToText(tok)}'");
                     }
 
                     break;
