@@ -8,9 +8,10 @@ namespace Containerize.Core.Dockerfiles.Shell;
 /// </summary>
 /// <remarks>
 /// BuildKit translates the pattern into a Go regular expression and takes the leftmost match with
-/// Perl-style priority. Matching here is a backtracking search in that same priority order (each
-/// <c>*</c> tries its longest run first when greedy, its shortest otherwise), so the chosen match is the
-/// one Go's engine reports. As with Go's <c>.</c>, a wildcard never matches a newline.
+/// Perl-style priority. Matching here computes, for each start, the match a backtracking engine would
+/// find first in that same priority order (each <c>*</c> tries its longest run first when greedy, its
+/// shortest otherwise), so the chosen match is the one Go's engine reports, in linear time per token.
+/// As with Go's <c>.</c>, a wildcard never matches a newline.
 /// </remarks>
 internal sealed class ShellPattern
 {
@@ -64,7 +65,7 @@ internal sealed class ShellPattern
     public static string TrimPrefix(string pattern, string value, bool greedy)
     {
         var runes = RuneScanner.Decode(value);
-        var end = Parse(pattern, greedy).Match(runes, 0, 0, []);
+        var end = Parse(pattern, greedy).MatchEnds(runes)[0];
         return end < 0 ? value : RuneScanner.Encode(runes.AsSpan(end));
     }
 
@@ -77,7 +78,7 @@ internal sealed class ShellPattern
         var reversedValue = RuneScanner.Decode(value);
         Array.Reverse(reversedValue);
         var reversedPattern = ReversePattern(pattern);
-        var end = Parse(reversedPattern, greedy).Match(reversedValue, 0, 0, []);
+        var end = Parse(reversedPattern, greedy).MatchEnds(reversedValue)[0];
         if (end < 0) return value;
         var kept = reversedValue.AsSpan(end).ToArray();
         Array.Reverse(kept);
@@ -93,10 +94,10 @@ internal sealed class ShellPattern
     {
         var compiled = Parse(pattern, greedy: true);
         var runes = RuneScanner.Decode(value);
-        var memo = new Dictionary<(int, int), int>();
+        var ends = compiled.MatchEnds(runes);
         if (!all)
         {
-            if (compiled.Find(runes, 0, memo) is not var (start, end)) return value;
+            if (Find(ends, 0) is not var (start, end)) return value;
             return RuneScanner.Encode(runes.AsSpan(0, start)) + replacement + RuneScanner.Encode(runes.AsSpan(end));
         }
 
@@ -105,7 +106,7 @@ internal sealed class ShellPattern
         var searchPos = 0;
         while (searchPos <= runes.Length)
         {
-            if (compiled.Find(runes, searchPos, memo) is not var (a0, a1)) break;
+            if (Find(ends, searchPos) is not var (a0, a1)) break;
             sb.Append(RuneScanner.Encode(runes.AsSpan(lastMatchEnd, a0 - lastMatchEnd)));
 
             // An empty match right after a previous match is not replaced again (Go's rule).
@@ -143,50 +144,59 @@ internal sealed class ShellPattern
         return RuneScanner.Encode(output);
     }
 
-    /// <summary>The leftmost match at or after <paramref name="from"/>.</summary>
-    private (int Start, int End)? Find(int[] s, int from, Dictionary<(int, int), int> memo)
+    /// <summary>The leftmost match at or after <paramref name="from"/>, given <see cref="MatchEnds"/>.</summary>
+    private static (int Start, int End)? Find(int[] ends, int from)
     {
-        for (var start = from; start <= s.Length; start++)
+        for (var start = from; start < ends.Length; start++)
         {
-            var end = Match(s, 0, start, memo);
-            if (end >= 0) return (start, end);
+            if (ends[start] >= 0) return (start, ends[start]);
         }
 
         return null;
     }
 
     /// <summary>
-    /// End of the first match, in priority order, of the tokens from <paramref name="pi"/> on against the
-    /// text from <paramref name="si"/> on, or -1. The answer depends only on (pi, si), so it is memoised
-    /// across start positions; recursion happens only at stars, so its depth is the number of stars.
+    /// For every start position, the end of the match a backtracking engine would report first, or -1.
+    /// Computed token by token from the last one back, each row from the next (O(tokens x length), no
+    /// recursion): a star takes, among the positions it may stop at before the next newline, the last one
+    /// where the rest matches when greedy and the first one otherwise.
     /// </summary>
-    private int Match(int[] s, int pi, int si, Dictionary<(int, int), int> memo)
+    private int[] MatchEnds(int[] s)
     {
-        while (pi < _tokens.Length && _tokens[pi] != Star)
+        var n = s.Length;
+        var next = new int[n + 1];
+        var cur = new int[n + 1];
+        for (var i = 0; i <= n; i++) next[i] = i;
+
+        for (var p = _tokens.Length - 1; p >= 0; p--)
         {
-            var tok = _tokens[pi];
-            if (si >= s.Length || (tok == Any ? s[si] == '\n' : s[si] != tok)) return -1;
-            pi++;
-            si++;
+            var tok = _tokens[p];
+            if (tok == Star)
+            {
+                var chosen = -1;
+                for (var si = n; si >= 0; si--)
+                {
+                    // A newline (or the end) is as far as a star reaching from its left can go.
+                    var boundary = si == n || s[si] == '\n';
+                    if (boundary) chosen = -1;
+                    if (next[si] >= 0 && (chosen < 0 || !_greedy)) chosen = si;
+                    cur[si] = chosen >= 0 ? next[chosen] : -1;
+                }
+            }
+            else
+            {
+                for (var si = 0; si < n; si++)
+                {
+                    cur[si] = (tok == Any ? s[si] != '\n' : s[si] == tok) ? next[si + 1] : -1;
+                }
+
+                cur[n] = -1;
+            }
+
+            (next, cur) = (cur, next);
         }
 
-        if (pi == _tokens.Length) return si;
-        if (memo.TryGetValue((pi, si), out var known)) return known;
-
-        var max = si;
-        while (max < s.Length && s[max] != '\n') max++;
-        var result = -1;
-        if (_greedy)
-        {
-            for (var k = max; k >= si && result < 0; k--) result = Match(s, pi + 1, k, memo);
-        }
-        else
-        {
-            for (var k = si; k <= max && result < 0; k++) result = Match(s, pi + 1, k, memo);
-        }
-
-        memo[(pi, si)] = result;
-        return result;
+        return next;
     }
 
     /// <summary>

@@ -214,6 +214,9 @@ internal sealed class ShellWordProcessor
                     return ProcessModifier(name, ch, chs, nullIsUnset: false);
                 case '/':
                     return ProcessReplace(name);
+                case RuneScanner.Eof:
+                    // BuildKit reports "unsupported modifier (\uFFFD)" here; the input simply ends inside ${...}.
+                    throw new ShellExpansionException(ShellLexerErrors.MissingBrace, "syntax error: missing '}'");
                 default:
                     throw UnsupportedModifier(chs);
             }
