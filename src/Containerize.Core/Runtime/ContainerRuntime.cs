@@ -154,9 +154,19 @@ public sealed class ContainerRuntime
                 throw CommandFailed(request, exit, runDir);
             }
 
-            IReadOnlyList<FileChange> changes = strategy == RootfsStrategy.Overlay
-                ? UpperDirDiff.Compute(overlay!.Upper, new OverlayLowerView(lowerDirs), ids)
-                : await SnapshotDiff.ComputeAsync(before!, rootfs, ids, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<FileChange> changes;
+            try
+            {
+                changes = strategy == RootfsStrategy.Overlay
+                    ? UpperDirDiff.Compute(overlay!.Upper, new OverlayLowerView(lowerDirs), ids)
+                    : await SnapshotDiff.ComputeAsync(before!, rootfs, ids, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ContainerizeException(RuntimeErrors.DiffFailed, $"RUN {Describe(request)}: the step's changes could not be read: {e.Message}",
+                    hint: "check free space and permissions under " + _options.Root, inner: e);
+            }
+
             changes = stubs.Prune(changes);
             result = new RunResult(changes, strategy, runDir);
             return result;
