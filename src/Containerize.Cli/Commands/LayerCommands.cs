@@ -16,9 +16,9 @@ internal static class LayerCommands
     {
         public override string Name => "layer create";
 
-        public override string Usage => "containerize layer create DIR OUT [--compression gzip|zstd|none] [--level N] [--timestamp SECONDS] [--uid N] [--gid N] [--chmod MODE]";
+        public override string Usage => "containerize layer create DIR OUT [DIR OUT ...] [--jobs N] [--compression gzip|zstd|none] [--level N] [--timestamp SECONDS] [--uid N] [--gid N] [--chmod MODE]";
 
-        public override string Summary => "(diagnostic) write a folder as a reproducible layer blob and print its digest and diff_id";
+        public override string Summary => "(diagnostic) write folders as reproducible layer blobs (several in parallel) and print their digests and diff_ids";
 
         public override IReadOnlyList<OptionSpec> Options =>
         [
@@ -28,21 +28,28 @@ internal static class LayerCommands
             OptionSpec.Value("owner of every entry (default 0)", "--uid"),
             OptionSpec.Value("group of every entry (default 0)", "--gid"),
             OptionSpec.Value("octal mode for every file and folder, as COPY --chmod", "--chmod"),
+            OptionSpec.Value("how many layers to write at once (default: the processor count)", "--jobs"),
             OptionSpec.Flag("(benchmark) write with TarFile.CreateFromDirectory into a GZipStream at Optimal instead", "--baseline-tarfile"),
         ];
 
         public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
         {
-            if (args.Positionals.Count != 2) throw CommandArgs.Bad("give the folder and the output file", Usage);
-            var source = context.FullPath(args.Positionals[0]);
-            var output = context.FullPath(args.Positionals[1]);
-            if (!Directory.Exists(source)) throw new ContainerizeException(GeneralErrors.FileNotFound, $"folder '{args.Positionals[0]}' does not exist", hint: "check the path");
+            if (args.Positionals.Count == 0 || args.Positionals.Count % 2 != 0) throw CommandArgs.Bad("give pairs of folder and output file", Usage);
+            var pairs = args.Positionals.Chunk(2).Select(p => (Source: context.FullPath(p[0]), Output: context.FullPath(p[1]))).ToList();
+            foreach (var (source, _) in pairs)
+            {
+                if (!Directory.Exists(source)) throw new ContainerizeException(GeneralErrors.FileNotFound, $"folder '{source}' does not exist", hint: "check the path");
+            }
 
             if (args.Has("--baseline-tarfile"))
             {
-                await using var file = File.Create(output);
-                await using var gzip = new GZipStream(file, CompressionLevel.Optimal);
-                await TarFile.CreateFromDirectoryAsync(source, gzip, includeBaseDirectory: false, cancellationToken);
+                foreach (var (source, output) in pairs)
+                {
+                    await using var file = File.Create(output);
+                    await using var gzip = new GZipStream(file, CompressionLevel.Optimal);
+                    await TarFile.CreateFromDirectoryAsync(source, gzip, includeBaseDirectory: false, cancellationToken);
+                }
+
                 return 0;
             }
 
@@ -62,28 +69,40 @@ internal static class LayerCommands
                 ModeRule = args.Get("--chmod") is { } chmod ? LayerModeRules.Fixed(LayerModeRules.ParseOctal(chmod)) : null,
             };
 
-            // Written beside the target and renamed, so a failed run never leaves a partial blob behind.
-            var temp = output + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-            LayerResult result;
+            // Written beside the targets and renamed, so a failed run never leaves a partial blob behind.
+            var temps = pairs.Select(p => p.Output + ".tmp-" + Guid.NewGuid().ToString("N")[..8]).ToList();
+            var files = new List<FileStream>();
+            IReadOnlyList<LayerResult> results;
             try
             {
-                await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                var requests = new List<LayerWriteRequest>();
+                for (var i = 0; i < pairs.Count; i++)
                 {
-                    result = await LayerWriter.WriteAsync(LayerSource.FromDirectory(source), file, options, cancellationToken);
+                    files.Add(new FileStream(temps[i], FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+                    requests.Add(new LayerWriteRequest(LayerSource.FromDirectory(pairs[i].Source), files[i], options));
                 }
 
-                File.Move(temp, output, overwrite: true);
+                results = await LayerWriter.WriteManyAsync(requests, Int(args, "--jobs"), cancellationToken);
+                foreach (var f in files) await f.DisposeAsync();
+                for (var i = 0; i < pairs.Count; i++) File.Move(temps[i], pairs[i].Output, overwrite: true);
             }
             finally
             {
-                File.Delete(temp);
+                foreach (var f in files) await f.DisposeAsync();
+                foreach (var t in temps) File.Delete(t);
             }
 
-            context.Out.WriteLine($"digest:            {result.Blob.Digest}");
-            context.Out.WriteLine($"diff_id:           {result.DiffId}");
-            context.Out.WriteLine($"media type:        {result.Blob.MediaType}");
-            context.Out.WriteLine($"size:              {result.Blob.Size}");
-            context.Out.WriteLine($"uncompressed size: {result.UncompressedSize}");
+            for (var i = 0; i < pairs.Count; i++)
+            {
+                var result = results[i];
+                if (pairs.Count > 1) context.Out.WriteLine($"layer:             {args.Positionals[2 * i + 1]}");
+                context.Out.WriteLine($"digest:            {result.Blob.Digest}");
+                context.Out.WriteLine($"diff_id:           {result.DiffId}");
+                context.Out.WriteLine($"media type:        {result.Blob.MediaType}");
+                context.Out.WriteLine($"size:              {result.Blob.Size}");
+                context.Out.WriteLine($"uncompressed size: {result.UncompressedSize}");
+            }
+
             return 0;
         }
     }

@@ -30,7 +30,7 @@ public static class LayerApplier
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("layers are applied on Linux");
         Directory.CreateDirectory(root);
-        var application = new Application(Path.GetFullPath(root), (options ?? LayerApplyOptions.Default).PreserveOwners ?? Posix.IsRoot);
+        var application = new Application(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)), (options ?? LayerApplyOptions.Default).PreserveOwners ?? Posix.IsRoot);
         var result = await LayerReader.ReadAsync(layer, application.ApplyAsync, expectedDiffId, expectedDigest, cancellationToken).ConfigureAwait(false);
         application.Finish();
         return result;

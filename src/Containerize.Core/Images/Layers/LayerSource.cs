@@ -25,7 +25,7 @@ public static class LayerSource
     public static IReadOnlyList<LayerEntry> FromDirectory(string directory, string prefix = "")
     {
         var root = Path.GetFullPath(directory);
-        if (Posix.LStat(root) is not { Type: Posix.TypeDirectory })
+        if (!Directory.Exists(root))
         {
             throw new ContainerizeException(LayerErrors.UnreadableSource, $"'{directory}' is not a folder", hint: "give the folder whose contents make the layer");
         }

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
 using Microsoft.Win32.SafeHandles;
@@ -13,11 +13,13 @@ public sealed record LayerWriteRequest(IEnumerable<LayerEntry> Entries, Stream O
 /// <summary>
 /// Writes reproducible layers: a sorted tar (see <see cref="TarHeaderEncoder"/>), every entry with one timestamp and
 /// the configured owner, compressed deterministically, hashed twice (diff_id over the tar, digest over the compressed
-/// bytes) in the same single pass. The writer only sees a Stream: the store hands it a temp file.
+/// bytes) in the same single pass. Reading and hashing the tar overlaps with compressing (<see cref="CompressionPump"/>).
+/// The writer only sees a Stream: the store hands it a temp file.
 /// </summary>
 public static class LayerWriter
 {
     private const int StagingSize = 1 << 20;
+    private const int StagingBuffers = 3;
 
     public static async Task<LayerResult> WriteAsync(IEnumerable<LayerEntry> entries, Stream output, LayerWriterOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -32,10 +34,11 @@ public static class LayerWriter
             LayerCompression.Zstd => new ZstdSharp.CompressionStream(digestHash, Math.Clamp(options.EffectiveLevel, 1, 22), leaveOpen: true),
             _ => null,
         };
-        var tarHash = compressor is null ? digestHash : new HashingStream(compressor, leaveOpen: true);
-        var staging = new Staging(tarHash, ArrayPool<byte>.Shared.Rent(StagingSize));
+        using var tarHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var pump = new CompressionPump(compressor ?? digestHash, StagingSize, StagingBuffers, cancellationToken);
         try
         {
+            var staging = new Staging(pump, tarHash, await pump.RentAsync().ConfigureAwait(false));
             var header = new List<byte>(1024);
             foreach (var planned in plan)
             {
@@ -46,19 +49,19 @@ public static class LayerWriter
             // The end of the archive: two zero blocks, as Go writes it (no padding to a 10 KiB record).
             await staging.AppendZerosAsync(2 * TarHeaderEncoder.BlockSize, cancellationToken).ConfigureAwait(false);
             await staging.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await pump.CompleteAsync().ConfigureAwait(false);
             if (compressor is not null) await compressor.DisposeAsync().ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
-            var diffId = tarHash.Digest();
+            var diffId = Digest.FromSha256Hash(tarHash.GetHashAndReset());
             var digest = compressor is null ? diffId : digestHash.Digest();
             var blob = new Descriptor { MediaType = MediaTypes.LayerFor(options.Compression, options.DockerMediaTypes), Digest = digest, Size = digestHash.Count };
-            return new LayerResult(blob, diffId, tarHash.Count);
+            return new LayerResult(blob, diffId, staging.Count);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(staging.Buffer);
+            await pump.DisposeAsync().ConfigureAwait(false);
             if (compressor is not null) await compressor.DisposeAsync().ConfigureAwait(false);
-            if (!ReferenceEquals(tarHash, digestHash)) await tarHash.DisposeAsync().ConfigureAwait(false);
             await digestHash.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -196,11 +199,13 @@ public static class LayerWriter
     /// Gathers headers and file data into one large buffer so the compressor sees big writes; file data is read
     /// straight into it, so each byte is copied once before compression.
     /// </summary>
-    private sealed class Staging(Stream target, byte[] buffer)
+    private sealed class Staging(CompressionPump pump, IncrementalHash tarHash, byte[] first)
     {
+        private byte[] buffer = first;
         private int _used;
 
-        public byte[] Buffer => buffer;
+        /// <summary>The tar's length so far.</summary>
+        public long Count { get; private set; }
 
         public async ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
@@ -256,10 +261,15 @@ public static class LayerWriter
             }
         }
 
+        /// <summary>Hashes the tar bytes here (the diff_id) and hands the buffer to the compressing side.</summary>
         public async ValueTask FlushAsync(CancellationToken cancellationToken)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (_used == 0) return;
-            await target.WriteAsync(buffer.AsMemory(0, _used), cancellationToken).ConfigureAwait(false);
+            tarHash.AppendData(buffer, 0, _used);
+            Count += _used;
+            await pump.SubmitAsync(buffer, _used).ConfigureAwait(false);
+            buffer = await pump.RentAsync().ConfigureAwait(false);
             _used = 0;
         }
 

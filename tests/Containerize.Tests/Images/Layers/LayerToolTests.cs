@@ -130,6 +130,14 @@ public sealed class LayerToolTests
         Assert.AreEqual(0, ls.ExitCode, ls.StdErr);
         StringAssert.Contains(ls.StdOut, "l 0777 0/0          0 app/current -> web.dll");
 
+        // Several layers at once, each as it would be alone.
+        var many = await CliRunner.RunAsync(dir.Path, "layer", "create", source.Path, "a.tar.gz", Path.Combine(source.Path, "app"), "b.tar.gz", "--jobs", "2");
+        Assert.AreEqual(0, many.ExitCode, many.StdErr);
+        CollectionAssert.AreEqual(await File.ReadAllBytesAsync(dir.Combine("one.tar.gz")), await File.ReadAllBytesAsync(dir.Combine("a.tar.gz")));
+        var appOnly = await CliRunner.RunAsync(dir.Path, "layer", "create", Path.Combine(source.Path, "app"), "c.tar.gz");
+        CollectionAssert.AreEqual(await File.ReadAllBytesAsync(dir.Combine("c.tar.gz")), await File.ReadAllBytesAsync(dir.Combine("b.tar.gz")));
+        StringAssert.Contains(many.StdOut, "layer:             b.tar.gz\n" + appOnly.StdOut);
+
         var bad = await CliRunner.RunAsync(dir.Path, "layer", "create", source.Path, "x.tar", "--chmod", "abc");
         Assert.AreEqual(1, bad.ExitCode);
         StringAssert.Contains(bad.StdErr, LayerErrors.InvalidMode);

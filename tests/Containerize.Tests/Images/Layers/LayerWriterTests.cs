@@ -294,6 +294,28 @@ public sealed class LayerWriterTests
         CollectionAssert.AreEqual(new[] { "a", "a/b.txt" }, listing.Entries.Select(e => e.Path).ToList());
     }
 
+    [TestMethod]
+    public async Task A_failing_output_stream_surfaces_its_error_instead_of_hanging()
+    {
+        var entries = Enumerable.Range(0, 8).Select(i => LayerEntry.FromStream($"f{i}", () => new MemoryStream(new byte[1 << 20]), 1 << 20)).ToList();
+        var write = LayerWriter.WriteAsync(entries, new FailingStream(), new LayerWriterOptions { Compression = LayerCompression.None });
+        var finished = await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(30)));
+        Assert.AreSame(write, finished, "the writer hung");
+        var e = await Assert.ThrowsExactlyAsync<IOException>(() => write);
+        Assert.AreEqual("disk full", e.Message);
+    }
+
+    private sealed class FailingStream : MemoryStream
+    {
+        public override void Write(ReadOnlySpan<byte> buffer) => throw new IOException("disk full");
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new IOException("disk full");
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => throw new IOException("disk full");
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => throw new IOException("disk full");
+    }
+
     private static async Task<List<string>> TarNamesAsync(byte[] blob)
     {
         using var input = new MemoryStream(blob);
