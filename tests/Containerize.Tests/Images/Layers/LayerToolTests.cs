@@ -31,7 +31,7 @@ public sealed class LayerToolTests
     }
 
     [TestMethod]
-    public async Task Gnu_tar_lists_modes_owners_and_times()
+    public async Task Layers_tools_gnu_tar_lists_modes_owners_and_times()
     {
         var tar = Requirements.Tool("tar");
         using var source = MakeSource();
@@ -54,7 +54,7 @@ public sealed class LayerToolTests
     }
 
     [TestMethod]
-    public async Task Umoci_unpacks_our_layers_to_the_source_tree()
+    public async Task Layers_tools_umoci_unpacks_our_layers_to_the_source_tree()
     {
         var umoci = Requirements.Tool("umoci");
         Requirements.RequireRoot("umoci unpack keeps owners only as root");
@@ -92,7 +92,7 @@ public sealed class LayerToolTests
     }
 
     [TestMethod]
-    public async Task Skopeo_inspects_layouts_with_gzip_and_zstd_layers()
+    public async Task Layers_tools_skopeo_inspects_and_copies_layouts_with_gzip_and_zstd_layers()
     {
         var skopeo = Requirements.Tool("skopeo");
         using var dir = new TempDir();
