@@ -21,6 +21,13 @@ public sealed class ContextFilter
 
     public static ContextFilter None { get; } = new([]);
 
+    /// <summary>
+    /// Whether a single path may be opened through the filter (fsutil's Open): every layer's includes match it and
+    /// its excludes do not, with parent matching and no folder logic.
+    /// </summary>
+    public bool Allows(string path) =>
+        Layers.All(l => (l.Includes is null || l.Includes.MatchesOrParentMatches(path)) && (l.Excludes is null || !l.Excludes.MatchesOrParentMatches(path)));
+
     private static PatternMatcher? NullIfEmpty(PatternMatcher? m) => m is null || m.IsEmpty ? null : m;
 }
 

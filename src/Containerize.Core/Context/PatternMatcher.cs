@@ -162,6 +162,19 @@ public sealed class PatternMatcher
         return new MatchOutcome(matched, decider);
     }
 
+    /// <summary>Upstream's deprecated single-boolean form: the parent's overall result, then this path alone.</summary>
+    public bool MatchesUsingParentResultDeprecated(string path, bool parentMatched)
+    {
+        var matched = parentMatched;
+        foreach (var pattern in Patterns)
+        {
+            if (pattern.Exclusion != matched) continue;
+            if (pattern.Match(path)) matched = !pattern.Exclusion;
+        }
+
+        return matched;
+    }
+
     /// <summary>
     /// Explains a path exactly as the walker decides it: per-pattern results carried from the root down.
     /// </summary>
