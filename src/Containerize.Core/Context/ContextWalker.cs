@@ -66,6 +66,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
         return result;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void WalkDirectory(
         string relDir, string fullDir, int depth, LayerState[] parentStates, bool dirKept, List<Pending> pending,
         Func<WalkEntry, WalkAction> visit, CancellationToken cancellationToken)

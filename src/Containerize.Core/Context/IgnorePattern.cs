@@ -27,6 +27,7 @@ public enum PatternKind
 public sealed class IgnorePattern
 {
     private readonly Regex? _regex;
+    private readonly GlobProgram? _program;
     private readonly string? _compileError;
 
     internal IgnorePattern(string cleaned, bool exclusion, int line, string? file)
@@ -36,7 +37,11 @@ public sealed class IgnorePattern
         Line = line;
         File = file;
         (Kind, GoRegex, var dotnet) = Compile(cleaned, '/');
-        if (Kind == PatternKind.Regex)
+        if (Kind == PatternKind.Regex && GlobProgram.TryCreate(cleaned) is { } program)
+        {
+            _program = program;
+        }
+        else if (Kind == PatternKind.Regex)
         {
             try
             {
@@ -84,6 +89,7 @@ public sealed class IgnorePattern
                 if (path.AsSpan().EndsWith(suffix, StringComparison.Ordinal)) return true;
                 return suffix.Length > 0 && suffix[0] == '/' && path.AsSpan().SequenceEqual(suffix[1..]);
             default:
+                if (_program is not null) return _program.IsMatch(path);
                 if (_regex is null)
                 {
                     throw new ContainerizeException(ContextErrors.InvalidPattern, $"invalid pattern '{Text}': {_compileError}", File, Line,
@@ -98,7 +104,7 @@ public sealed class IgnorePattern
     /// Classifies the pattern and builds its expression the way upstream does, for separator <paramref name="sep"/>
     /// ('/' here, '\' to compare with the Windows form). Returns the Go expression and the .NET one, which differ
     /// only where the engines do: '$' also matches before a final newline in .NET, and '?' must take a whole
-    /// surrogate pair since Go matches runes.
+    /// surrogate pair (atomically, never half of one) since Go matches runes.
     /// </summary>
     internal static (PatternKind Kind, string? GoRegex, string? DotNetRegex) Compile(string pattern, char sep)
     {
@@ -146,7 +152,7 @@ public sealed class IgnorePattern
             else if (ch.Value == '?')
             {
                 go.Append("[^" + escSep + "]");
-                net.Append(@"(?:[\uD800-\uDBFF][\uDC00-\uDFFF]|[^" + escSep + "])");
+                net.Append(@"(?>[\uD800-\uDBFF][\uDC00-\uDFFF]|[^" + escSep + "])");
                 kind = PatternKind.Regex;
             }
             else if (ch.Value is '.' or '+' or '(' or ')' or '|' or '{' or '}' or '$')

@@ -124,6 +124,7 @@ public sealed class PatternMatcher
     /// carried down, so that a pattern that matched a parent applies without re-checking ancestors. With no parent
     /// results (null) it checks ancestors itself. <paramref name="results"/> receives this path's per-pattern results.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public MatchOutcome MatchUsingParentResults(string path, bool[]? parentResults, bool[] results)
     {
         var matched = false;

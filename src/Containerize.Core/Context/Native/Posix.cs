@@ -44,6 +44,7 @@ internal static unsafe partial class Posix
     /// Reads a directory's entries (without "." and ".."). Names that are not valid UTF-8 cannot be represented
     /// exactly in .NET; they are returned in <paramref name="badNames"/> and left out.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int ReadDirectory(string path, List<(string Name, EntryType Type)> entries, List<string>? badNames)
     {
         nint dir;
