@@ -64,12 +64,7 @@ internal static class ContextCommands
                     }
                     else
                     {
-                        ctx.Walk(e =>
-                        {
-                            hygiene.Observe(e);
-                            if (e.Type is EntryType.File or EntryType.Symlink) writer.WriteLine(e.Path);
-                            return WalkAction.Continue;
-                        }, sink, cancellationToken);
+                        ctx.WriteListing(writer, hygiene, sink, cancellationToken);
                     }
                 }
             }

@@ -95,7 +95,7 @@ public sealed class BuildContext
     public void Walk(Func<WalkEntry, WalkAction> visit, IDiagnosticSink? sink, CancellationToken cancellationToken)
     {
         var walker = CreateWalker();
-        walker.Walk(e =>
+        walker.Walk([System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (e) =>
         {
             if (e.Type is EntryType.File or EntryType.Directory or EntryType.Symlink) return visit(e);
             sink?.Report(new Diagnostic(ContextErrors.SpecialFileSkipped, Severity.Warning,
@@ -108,6 +108,20 @@ public sealed class BuildContext
             sink?.Report(new Diagnostic(ContextErrors.UnsupportedName, Severity.Warning,
                 $"skipped a file whose name is not valid UTF-8 ('{bad}')", Root, Hint: "rename the file"));
         }
+    }
+
+    /// <summary>
+    /// Writes what <c>context ls</c> prints: every kept file and symlink, one '/'-separated path a line, in walk
+    /// order (byte-wise sorted), feeding the hygiene checks on the way.
+    /// </summary>
+    public void WriteListing(TextWriter output, ContextHygiene? hygiene, IDiagnosticSink? sink, CancellationToken cancellationToken)
+    {
+        Walk([System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (e) =>
+        {
+            hygiene?.Observe(e);
+            if (e.Type is EntryType.File or EntryType.Symlink) output.WriteLine(e.Path);
+            return WalkAction.Continue;
+        }, sink, cancellationToken);
     }
 
     /// <summary>All kept entries (folders, files, symlinks) in walk order.</summary>

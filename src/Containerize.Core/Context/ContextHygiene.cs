@@ -27,6 +27,7 @@ public sealed class ContextHygiene(BuildContext context, HygieneOptions options)
     public IReadOnlyList<Diagnostic> Found => _found;
 
     /// <summary>Looks at one kept entry; <paramref name="size"/> is known when the caller has stat'ed it.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Observe(WalkEntry entry, long size = 0)
     {
         var slash = entry.Path.LastIndexOf('/');
@@ -164,8 +165,16 @@ public sealed class ContextHygiene(BuildContext context, HygieneOptions options)
         return resolved == ".." || resolved.StartsWith("../", StringComparison.Ordinal);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static string? SecretKind(string name, string fullPath)
     {
+        // Most names end in none of these: decide that without allocating.
+        if (name.Length == 0 || (name[0] != '.' && !name.StartsWith("id_", StringComparison.Ordinal) && !name.EndsWith("config", StringComparison.OrdinalIgnoreCase)
+            && name.LastIndexOf('.') is var dot && (dot < 0 || name.Length - dot > 4 || !IsSecretExtension(name.AsSpan(dot)))))
+        {
+            return null;
+        }
+
         var lower = name.ToLowerInvariant();
         if (lower is "id_rsa" or "id_dsa" or "id_ecdsa" or "id_ed25519") return "an SSH private key";
         if (lower.EndsWith(".pfx", StringComparison.Ordinal) || lower.EndsWith(".p12", StringComparison.Ordinal)) return "a certificate with its private key (PKCS#12)";
@@ -176,6 +185,10 @@ public sealed class ContextHygiene(BuildContext context, HygieneOptions options)
         if (lower == "nuget.config" && HasClearTextPassword(fullPath)) return "a NuGet configuration with a cleartext password";
         return null;
     }
+
+    private static bool IsSecretExtension(ReadOnlySpan<char> ext) =>
+        ext.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || ext.Equals(".p12", StringComparison.OrdinalIgnoreCase)
+        || ext.Equals(".pem", StringComparison.OrdinalIgnoreCase) || ext.Equals(".key", StringComparison.OrdinalIgnoreCase);
 
     private static bool StartsWithPrivateKey(string path) => ReadHead(path).Contains("PRIVATE KEY", StringComparison.Ordinal);
 

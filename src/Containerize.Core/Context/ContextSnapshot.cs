@@ -46,7 +46,7 @@ public sealed class ContextSnapshot
         BuildContext context, DigestCache? cache, IDiagnosticSink? sink, ContextHygiene? hygiene, CancellationToken cancellationToken)
     {
         var entries = new List<ContextEntry>();
-        context.Walk(e =>
+        context.Walk([System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (e) =>
         {
             var errno = Posix.LStat(e.FullPath, out var st);
             if (errno == Posix.ENOENT) return WalkAction.Continue; // removed while walking
@@ -127,7 +127,16 @@ public sealed class ContextSnapshot
 
     public async Task ComputeDigestsAsync(IEnumerable<ContextEntry> entries, CancellationToken cancellationToken)
     {
-        var files = entries.Where(e => e.Type == EntryType.File && e.Digest is null).ToList();
+        // Cache hits first, without the cost of a parallel loop; only the misses are read, in parallel.
+        var files = new List<ContextEntry>();
+        foreach (var e in entries)
+        {
+            if (e.Type != EntryType.File || e.Digest is not null) continue;
+            if (_cache.TryGet(e, out var cached)) e.Digest = cached;
+            else files.Add(e);
+        }
+
+        if (files.Count == 0) return;
         await Parallel.ForEachAsync(files, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
             async (e, ct) => await GetDigestAsync(e, ct).ConfigureAwait(false)).ConfigureAwait(false);
     }

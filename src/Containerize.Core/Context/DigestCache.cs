@@ -102,6 +102,7 @@ public sealed class DigestCache
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static Dictionary<string, Record> Load(string file)
     {
         var result = new Dictionary<string, Record>(StringComparer.Ordinal);
@@ -115,21 +116,27 @@ public sealed class DigestCache
             return result;
         }
 
-        var lines = text.Split('\n');
-        if (lines.Length == 0 || lines[0] != Header) return result;
-        for (var i = 1; i < lines.Length; i++)
+        var rest = text.AsSpan();
+        var first = rest.IndexOf('\n');
+        if (first < 0 || !rest[..first].SequenceEqual(Header)) return result;
+        rest = rest[(first + 1)..];
+        Span<Range> parts = stackalloc Range[6];
+        while (rest.Length > 0)
         {
-            var parts = lines[i].Split('\t', 5);
-            if (parts.Length != 5) continue;
-            if (!long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-                || !long.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var mtime)
-                || !ulong.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var inode)
-                || !parts[0].StartsWith("sha256:", StringComparison.Ordinal))
+            var end = rest.IndexOf('\n');
+            var line = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? default : rest[(end + 1)..];
+            if (line.Split(parts, '\t') < 5) continue;
+            var path = line[parts[4].Start..];
+            if (!long.TryParse(line[parts[1]], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+                || !long.TryParse(line[parts[2]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var mtime)
+                || !ulong.TryParse(line[parts[3]], NumberStyles.None, CultureInfo.InvariantCulture, out var inode)
+                || !line[parts[0]].StartsWith("sha256:", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            result[parts[4]] = new Record(parts[0], size, mtime, inode);
+            result[path.ToString()] = new Record(line[parts[0]].ToString(), size, mtime, inode);
         }
 
         return result;

@@ -102,11 +102,16 @@ internal static unsafe partial class Posix
     }
 
     /// <summary>lstat: 0 and the result, or the errno.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int LStat(string path, out PosixStat result)
     {
         stat st;
         int rc;
-        fixed (byte* p = NullTerminated(path))
+        var max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        Span<byte> buffer = max <= 1024 ? stackalloc byte[max] : new byte[max];
+        var n = Encoding.UTF8.GetBytes(path, buffer);
+        buffer[n] = 0;
+        fixed (byte* p = buffer)
         {
             rc = LibC.lstat(p, &st);
         }
