@@ -334,6 +334,29 @@ public sealed class BuildContextTests
         Assert.AreEqual("Dockerfile", found[0].File);
     }
 
+    [TestMethod]
+    public async Task UnreadableFileIsACodedErrorNotAnException()
+    {
+        using var dir = new TempDir();
+        ContextTreeBuilder.Create(dir.Path, "ok", "locked=secret");
+        File.SetUnixFileMode(dir.Combine("locked"), UnixFileMode.None);
+        var args = new List<string>();
+        if (Requirements.IsRoot)
+        {
+            // Root reads anything: run the CLI as 'nobody'.
+            args.AddRange([Requirements.Tool("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups"]);
+            File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8));
+        }
+
+        args.AddRange(["/usr/bin/dotnet", typeof(Containerize.Cli.CliApp).Assembly.Location, "context", "tar", dir.Path]);
+        var env = new Dictionary<string, string?> { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp", ["DOTNET_NOLOGO"] = "1" };
+        var r = await ProcessRunner.RunAsync(args[0], args.Skip(1), workingDirectory: "/", environment: env, timeout: TimeSpan.FromMinutes(1));
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        StringAssert.StartsWith(r.StdErr, "locked: CTZ2003 cannot read the file");
+        StringAssert.Contains(r.StdErr, "hint:");
+        Assert.DoesNotContain("   at ", r.StdErr);
+    }
+
     private sealed record TarItem(string Name, TarEntryType EntryType, int Uid, int Gid, string LinkName, string? Content);
 
     private static List<TarItem> ReadTar(byte[] bytes)
