@@ -98,11 +98,15 @@ internal static class ContextCommands
     {
         public override string Name => "context tar";
 
-        public override string Usage => "containerize context tar [-f Dockerfile] DIR > context.tar";
+        public override string Usage => "containerize context tar [-f Dockerfile] [--exact] DIR > context.tar";
 
         public override string Summary => "write the build context as the tar stream the docker client sends";
 
-        public override IReadOnlyList<OptionSpec> Options => [File];
+        public override IReadOnlyList<OptionSpec> Options =>
+        [
+            File,
+            OptionSpec.Flag("exactly what 'context ls' lists: no forced Dockerfile/.dockerignore (BuildKit does not filter a tar context)", "--exact"),
+        ];
 
         public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
         {
@@ -112,7 +116,7 @@ internal static class ContextCommands
             var stdout = context.OpenStdout();
             await using (stdout.ConfigureAwait(false))
             {
-                await ContextTar.WriteAsync(ctx.ForDockerClient(), stdout, ContextTarOptions.FromEnvironment(), sink, cancellationToken).ConfigureAwait(false);
+                await ContextTar.WriteAsync(args.Has("--exact") ? ctx : ctx.ForDockerClient(), stdout, ContextTarOptions.FromEnvironment(), sink, cancellationToken).ConfigureAwait(false);
             }
 
             return 0;

@@ -31,11 +31,11 @@ public sealed class ContextHygiene(BuildContext context, HygieneOptions options)
     public void Observe(WalkEntry entry, long size = 0)
     {
         var slash = entry.Path.LastIndexOf('/');
-        var name = slash < 0 ? entry.Path : entry.Path[(slash + 1)..];
+        var name = slash < 0 ? entry.Path.AsSpan() : entry.Path.AsSpan(slash + 1);
         switch (entry.Type)
         {
             case EntryType.Directory:
-                if (name == ".git" && !_gitReported)
+                if (name is ".git" && !_gitReported)
                 {
                     _gitReported = true;
                     Add(ContextErrors.GitFolder, $"'{entry.Path}/' is in the build context: the repository history is sent with every build",
@@ -50,7 +50,7 @@ public sealed class ContextHygiene(BuildContext context, HygieneOptions options)
             case EntryType.File:
                 _files++;
                 _bytes += size;
-                if (SecretKind(name, entry.FullPath) is { } what)
+                if (MaybeSecret(name) && SecretKind(name.ToString(), entry.FullPath) is { } what)
                 {
                     Add(ContextErrors.LikelySecret, $"'{entry.Path}' looks like {what} and is in the build context",
                         "exclude it in .dockerignore; pass secrets with RUN --mount=type=secret instead", BuildContext.DisplayPath(entry.FullPath));
@@ -165,16 +165,17 @@ public sealed class ContextHygiene(BuildContext context, HygieneOptions options)
         return resolved == ".." || resolved.StartsWith("../", StringComparison.Ordinal);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // Most names are none of these: decide that without allocating.
+    private static bool MaybeSecret(ReadOnlySpan<char> name)
+    {
+        if (name.Length == 0) return false;
+        if (name[0] == '.' || name.StartsWith("id_", StringComparison.Ordinal) || name.EndsWith("config", StringComparison.OrdinalIgnoreCase)) return true;
+        var dot = name.LastIndexOf('.');
+        return dot >= 0 && name.Length - dot == 4 && IsSecretExtension(name[dot..]);
+    }
+
     private static string? SecretKind(string name, string fullPath)
     {
-        // Most names end in none of these: decide that without allocating.
-        if (name.Length == 0 || (name[0] != '.' && !name.StartsWith("id_", StringComparison.Ordinal) && !name.EndsWith("config", StringComparison.OrdinalIgnoreCase)
-            && name.LastIndexOf('.') is var dot && (dot < 0 || name.Length - dot > 4 || !IsSecretExtension(name.AsSpan(dot)))))
-        {
-            return null;
-        }
-
         var lower = name.ToLowerInvariant();
         if (lower is "id_rsa" or "id_dsa" or "id_ecdsa" or "id_ed25519") return "an SSH private key";
         if (lower.EndsWith(".pfx", StringComparison.Ordinal) || lower.EndsWith(".p12", StringComparison.Ordinal)) return "a certificate with its private key (PKCS#12)";

@@ -4,9 +4,12 @@ using Containerize.Core.Diagnostics;
 namespace Containerize.Core.Context;
 
 /// <summary>An entry the walk keeps: its '/'-separated path relative to the root, and its type.</summary>
-public readonly record struct WalkEntry(string Path, string FullPath, EntryType Type)
+public readonly record struct WalkEntry(string Path, string Root, EntryType Type)
 {
     public bool IsDirectory => Type == EntryType.Directory;
+
+    /// <summary>The absolute path, built on demand (most entries never need it).</summary>
+    public string FullPath => Root.Length == 1 ? "/" + Path : Root + "/" + Path;
 }
 
 /// <summary>What the visitor wants next, with <c>fs.SkipDir</c>'s meaning.</summary>
@@ -88,11 +91,10 @@ public sealed class ContextWalker(string root, ContextFilter filter)
         foreach (var (name, rawType) in entries)
         {
             var rel = relDir.Length == 0 ? name : relDir + "/" + name;
-            var full = fullDir + "/" + name;
             var type = rawType;
             if (type == EntryType.Unknown)
             {
-                type = Posix.LStat(full, out var st) == 0 ? st.Type : EntryType.Unknown;
+                type = Posix.LStat(fullDir + "/" + name, out var st) == 0 ? st.Type : EntryType.Unknown;
                 if (type == EntryType.Unknown) continue; // vanished while walking
             }
 
@@ -106,7 +108,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
                 bool[]? inc = null, exc = null;
                 if (layer.Includes is { } includes)
                 {
-                    inc = new bool[includes.Patterns.Count];
+                    inc = isDir ? new bool[includes.Patterns.Count] : Scratch(ref _incScratch, includes.Patterns.Count);
                     if (!includes.MatchUsingParentResults(rel, parentStates[l].Include, inc).Matched)
                     {
                         if (isDir && !FilterLayer.CouldReachInside(includes, rel, exclusions: false)) prune = true;
@@ -116,7 +118,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
 
                 if (!prune && layer.Excludes is { } excludes)
                 {
-                    exc = new bool[excludes.Patterns.Count];
+                    exc = isDir ? new bool[excludes.Patterns.Count] : Scratch(ref _excScratch, excludes.Patterns.Count);
                     if (excludes.MatchUsingParentResults(rel, parentStates[l].Exclude, exc).Matched)
                     {
                         if (isDir && (!excludes.HasExclusions || !FilterLayer.CouldReachInside(excludes, rel, exclusions: true))) prune = true;
@@ -133,7 +135,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
                 continue;
             }
 
-            var entry = new WalkEntry(rel, full, type);
+            var entry = new WalkEntry(rel, Root, type);
             if (!skip)
             {
                 // Report the folders above that were not kept themselves, now that they have a kept descendant.
@@ -159,7 +161,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
             if (isDir)
             {
                 pending.Add(new Pending(entry, depth + 1, Reported: !skip));
-                WalkDirectory(rel, full, depth + 1, childStates!, !skip, pending, visit, cancellationToken);
+                WalkDirectory(rel, fullDir + "/" + name, depth + 1, childStates!, !skip, pending, visit, cancellationToken);
                 pending.RemoveAt(pending.Count - 1);
                 if (_skipToDepth >= 0)
                 {
@@ -170,6 +172,12 @@ public sealed class ContextWalker(string root, ContextFilter filter)
             }
         }
     }
+
+    // Files never pass their per-pattern results on, so one array serves them all.
+    private static bool[] Scratch(ref bool[]? array, int length) => array is { } a && a.Length == length ? a : array = new bool[length];
+
+    private bool[]? _incScratch;
+    private bool[]? _excScratch;
 
     private readonly record struct LayerState(bool[]? Include, bool[]? Exclude);
 

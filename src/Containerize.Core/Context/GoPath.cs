@@ -48,21 +48,11 @@ public static class GoPath
     /// </summary>
     public static int CompareOrdinalUtf8(string a, string b)
     {
-        var n = Math.Min(a.Length, b.Length);
-        for (var i = 0; i < n; i++)
-        {
-            var x = a[i];
-            var y = b[i];
-            if (x == y) continue;
-            if (x >= 0xD800 && y >= 0xD800)
-            {
-                return Fix(x).CompareTo(Fix(y));
-            }
-
-            return x.CompareTo(y);
-        }
-
-        return a.Length.CompareTo(b.Length);
+        var i = a.AsSpan().CommonPrefixLength(b);
+        if (i == a.Length || i == b.Length) return a.Length.CompareTo(b.Length);
+        var x = a[i];
+        var y = b[i];
+        return x >= 0xD800 && y >= 0xD800 ? Fix(x).CompareTo(Fix(y)) : x.CompareTo(y);
 
         // Surrogates encode code points above U+FFFF, which sort after U+E000..U+FFFF in UTF-8.
         static int Fix(char c) => c is >= '\uD800' and <= '\uDFFF' ? c + 0x2000 : c - 0x800;

@@ -82,6 +82,9 @@ public sealed class BuildContextTests
         Assert.AreEqual(0, r.ExitCode, r.StdErr);
         var names = ReadTar(r.RawStdOut).Select(e => e.Name).ToList();
         CollectionAssert.AreEqual(new[] { ".dockerignore", "Dockerfile", "app.cs" }, names);
+
+        var exact = await CliRunner.RunAsync(dir.Path, "context", "tar", "--exact", dir.Path);
+        CollectionAssert.AreEqual(new[] { "app.cs" }, ReadTar(exact.RawStdOut).Select(e => e.Name).ToList());
     }
 
     [TestMethod]
