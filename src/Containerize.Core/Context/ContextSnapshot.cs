@@ -89,37 +89,52 @@ public sealed class ContextSnapshot
             return cached;
         }
 
-        string digest;
+        var digest = await Task.Run(() => HashFile(entry), cancellationToken).ConfigureAwait(false);
+        Remember(entry, digest);
+        return digest;
+    }
+
+    private void Remember(ContextEntry entry, string digest)
+    {
+        Interlocked.Increment(ref _filesHashed);
+        entry.Digest = digest;
+        var now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        if (now - entry.MTimeNanoseconds > RacyWindowNanoseconds) _cache.Put(entry, digest);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static string HashFile(ContextEntry entry)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
         try
         {
-            var stream = new FileStream(entry.FullPath, new FileStreamOptions
+            using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long offset = 0;
+            int n;
+            while ((n = RandomAccess.Read(handle, buffer, offset)) > 0)
             {
-                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete,
-                Options = FileOptions.SequentialScan | FileOptions.Asynchronous, BufferSize = 0,
-            });
-            await using (stream.ConfigureAwait(false))
-            {
-                var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
-                if (stream.Position != entry.Size)
-                {
-                    throw new ContainerizeException(ContextErrors.FileChanged, "the file changed while it was read", entry.Path, null,
-                        "do not modify the context during a build");
-                }
-
-                digest = "sha256:" + Convert.ToHexStringLower(hash);
+                hash.AppendData(buffer, 0, n);
+                offset += n;
             }
+
+            if (offset != entry.Size)
+            {
+                throw new ContainerizeException(ContextErrors.FileChanged, "the file changed while it was read", entry.Path, null,
+                    "do not modify the context during a build");
+            }
+
+            return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read the file: {e.Message}", entry.Path, null,
                 "make it readable, or exclude it in .dockerignore", e);
         }
-
-        Interlocked.Increment(ref _filesHashed);
-        entry.Digest = digest;
-        var now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
-        if (now - entry.MTimeNanoseconds > RacyWindowNanoseconds) _cache.Put(entry, digest);
-        return digest;
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Hashes every file not yet known, in parallel (SHA-256 is the limit on a cold cache).</summary>
@@ -137,8 +152,18 @@ public sealed class ContextSnapshot
         }
 
         if (files.Count == 0) return;
-        await Parallel.ForEachAsync(files, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-            async (e, ct) => await GetDigestAsync(e, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+        // Blocking reads on a few threads: for many small files this costs far less than async I/O per file.
+        try
+        {
+            await Task.Run(() => Parallel.ForEach(files, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                e => Remember(e, HashFile(e))), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<ContainerizeException>().FirstOrDefault() is { } coded)
+        {
+            // The first coded problem, as the user should see it, rather than the parallel loop's wrapper.
+            throw new ContainerizeException(coded.Diagnostic, e);
+        }
     }
 
     /// <summary>
