@@ -21,7 +21,7 @@ public sealed record EjectedDockerfile(GeneratedFile Dockerfile, GeneratedFile D
         return new EjectedDockerfile(
             new GeneratedFile(dockerfilePath, text),
             new GeneratedFile(dockerfilePath + ".dockerignore", ignore),
-            File.Exists(rootIgnorePath) ? null : new GeneratedFile(rootIgnorePath, IgnoreFiles.DockerignoreText(relDockerfile)));
+            File.Exists(rootIgnorePath) ? null : new GeneratedFile(rootIgnorePath, IgnoreFiles.RootDockerignoreText(relDockerfile)));
     }
 
     public IEnumerable<GeneratedFile> Files => RootIgnore is null ? [Dockerfile, DockerfileIgnore] : [Dockerfile, DockerfileIgnore, RootIgnore];

@@ -75,7 +75,7 @@ public sealed record ProjectModel
 
     /// <summary>
     /// The other files restore reads, as full paths: Directory.Build.props/.targets, Directory.Packages.props, nuget.config,
-    /// global.json (and any .props they import). Container mode copies them before restoring.
+    /// global.json, packages.lock.json files (and any .props they import). Container mode copies them before restoring.
     /// </summary>
     public IReadOnlyList<string> RestoreFiles { get; init; } = [];
 

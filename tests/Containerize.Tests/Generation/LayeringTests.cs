@@ -157,7 +157,7 @@ public sealed class LayeringTests
             Assert.IsTrue(ignore.Split('\n').Contains(pattern), pattern);
         }
 
-        Assert.IsTrue(File.Exists(dir.Combine(".dockerignore")));
+        Assert.IsTrue(File.ReadAllText(dir.Combine(".dockerignore")).Split('\n').Contains("**/obj/"), "the root .dockerignore keeps build output out too");
         File.WriteAllText(dir.Combine(".dockerignore"), "mine\n");
         var again = EjectedDockerfile.Create(ContainerPlanner.Plan(model, SampleProjects.Now));
         Assert.IsNull(again.RootIgnore, "an existing root .dockerignore is the user's");
