@@ -102,7 +102,7 @@ public static partial class ContainerPlanner
         var baseImage = Check(() => BaseImageInference.Infer(model));
         var rid = Check(() => ContainerRid(model, file));
         var platform = rid?.Platform;
-        if (rid is not null && platform is null) Check<bool>(() => throw RuntimeIdentifierInfo.Unsupported(rid.Rid, file));
+        if (rid is not null && platform is null) errors.Add(RuntimeIdentifierInfo.Unsupported(rid.Rid, file).Diagnostic);
         if (rid is not null && c.ContainerBuildMode == ContainerBuildMode.Container)
         {
             var host = NonEmpty(model.SdkRuntimeIdentifier) is { } sdkRid ? RuntimeIdentifierInfo.Parse(sdkRid).Architecture : RuntimeIdentifierInfo.HostArchitecture;
