@@ -14,7 +14,7 @@ internal sealed class HandoffBuildCommand : CliCommand
     public override string Name => "handoff build";
 
     public override string Usage =>
-        "containerize handoff build [--engine docker|podman] [-f Dockerfile] [-t REF]... [--target T] [--build-arg K=V]... [--label K=V]... [--platform P] [--no-cache] [--push] CONTEXT";
+        "containerize handoff build [--engine docker|podman] [-f Dockerfile] [-t REF]... [--target T] [--build-arg K=V]... [--label K=V]... [--platform P] [--no-cache] [--push [--insecure-registry]] CONTEXT";
 
     public override string Summary => "hand a Dockerfile and its context to Docker (BuildKit or classic) or Podman";
 
@@ -30,6 +30,7 @@ internal sealed class HandoffBuildCommand : CliCommand
         OptionSpec.Flag("do not use the engine's cache", "--no-cache"),
         OptionSpec.Value("network for RUN steps (none, host, default)", "--network"),
         OptionSpec.Flag("push every tag after the build", "--push"),
+        OptionSpec.Flag("push without TLS (podman; a Docker daemon uses its own insecure-registries)", "--insecure-registry"),
         OptionSpec.Value("the client program (a path or a name on PATH)", "--client"),
         OptionSpec.Value("auto, buildkit or classic", "--builder-kind"),
         OptionSpec.Flag("show the engine's probes and command line", "-v", "--verbose"),
@@ -58,6 +59,7 @@ internal sealed class HandoffBuildCommand : CliCommand
             NoCache = args.Has("--no-cache"),
             Network = args.Get("--network"),
             Push = args.Has("--push"),
+            InsecureRegistry = args.Has("--insecure-registry"),
         };
         var options = new EngineLocatorOptions
         {

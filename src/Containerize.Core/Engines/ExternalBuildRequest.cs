@@ -40,6 +40,12 @@ public sealed record ExternalBuildRequest
     /// <summary>Push every tag after the build (buildx: <c>--push</c> in the same build).</summary>
     public bool Push { get; init; }
 
+    /// <summary>
+    /// Push to a registry without TLS. Only podman takes this per push (<c>--tls-verify=false</c>); a Docker daemon
+    /// decides from its own insecure-registries setting (localhost is insecure by default).
+    /// </summary>
+    public bool InsecureRegistry { get; init; }
+
     /// <summary>How many output lines a failure quotes.</summary>
     public int FailureLines { get; init; } = 10;
 }

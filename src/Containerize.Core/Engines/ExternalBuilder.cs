@@ -115,7 +115,8 @@ public static partial class ExternalBuilder
             foreach (var tag in request.Tags)
             {
                 var digestFile = Path.Combine(work, "digest");
-                var push = await EngineProcess.RunAsync(client.Path, ["push", "--digestfile", digestFile, tag], env, null, (line, _) => sink.Info(line), ct);
+                string[] pushArgs = request.InsecureRegistry ? ["push", "--tls-verify=false", "--digestfile", digestFile, tag] : ["push", "--digestfile", digestFile, tag];
+                var push = await EngineProcess.RunAsync(client.Path, pushArgs, env, null, (line, _) => sink.Info(line), ct);
                 if (push.ExitCode != 0 || !File.Exists(digestFile)) throw PushFailed(tag, push);
                 manifestDigest = (await File.ReadAllTextAsync(digestFile, ct)).Trim();
             }
