@@ -158,7 +158,12 @@ public static class EngineLocator
 
     private static async Task<DockerProbe> ProbeDockerAsync(string path, IReadOnlyDictionary<string, string?>? env, CancellationToken ct)
     {
-        var version = await EngineProcess.RunAsync(path, ["version", "--format", "{{.Client.Version}}|{{.Server.Version}}"], env, cancellationToken: ct);
+        // The probes are independent client invocations of 0.1-0.3 s each: run them side by side.
+        var versionTask = EngineProcess.RunAsync(path, ["version", "--format", "{{.Client.Version}}|{{.Server.Version}}"], env, cancellationToken: ct);
+        var buildxTask = EngineProcess.RunAsync(path, ["buildx", "version"], env, cancellationToken: ct);
+        var contextTask = EngineProcess.RunAsync(path, ["context", "inspect", "--format", "{{.Endpoints.docker.Host}}"], env, cancellationToken: ct);
+        await Task.WhenAll(versionTask, buildxTask, contextTask);
+        var version = versionTask.Result;
         string? client = null, server = null;
         var parts = version.StdOutText.Trim().Split('|');
         if (parts.Length >= 1 && parts[0].Length > 0) client = parts[0];
@@ -169,18 +174,19 @@ public static class EngineLocator
             return new DockerProbe(path, null, null, false, false, null, FirstLine(version.StdErrText) ?? "docker version failed");
         }
 
-        var buildx = await EngineProcess.RunAsync(path, ["buildx", "version"], env, cancellationToken: ct);
+        var hasBuildx = buildxTask.Result.ExitCode == 0;
         var disabled = false;
-        if (server is not null)
+        if (server is not null && !hasBuildx && !VersionAtLeast(client, 23, 0))
         {
+            // Only the DOCKER_BUILDKIT=1 route asks the daemon whether its BuildKit is switched off.
             var info = await EngineProcess.RunAsync(path, ["info"], env, cancellationToken: ct);
             disabled = info.StdOutText.Contains("BuildKit disabled", StringComparison.OrdinalIgnoreCase)
                 || info.StdErrText.Contains("BuildKit disabled", StringComparison.OrdinalIgnoreCase);
         }
 
-        var context = await EngineProcess.RunAsync(path, ["context", "inspect", "--format", "{{.Endpoints.docker.Host}}"], env, cancellationToken: ct);
+        var context = contextTask.Result;
         var host = context.ExitCode == 0 && context.StdOutText.Trim() is { Length: > 0 } h ? h : Get(env, "DOCKER_HOST");
-        return new DockerProbe(path, client, server, buildx.ExitCode == 0, disabled, host, server is null ? FirstLine(version.StdErrText) : null);
+        return new DockerProbe(path, client, server, hasBuildx, disabled, host, server is null ? FirstLine(version.StdErrText) : null);
     }
 
     /// <summary>BUILDKIT_HOST names a buildkitd; buildx reaches it through a builder of the remote driver, made once per address.</summary>
