@@ -147,6 +147,20 @@ public sealed class HandoffUnitTests
     }
 
     [TestMethod]
+    public async Task BuildKitHostWithoutBuildxIsCoded()
+    {
+        var client = DockerEngines.Docker20();
+        var ex = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => EngineLocator.FindAsync(EngineKind.Docker, new EngineLocatorOptions
+        {
+            ClientPath = client,
+            Environment = new Dictionary<string, string?> { ["BUILDKIT_HOST"] = "tcp://127.0.0.1:1" },
+        }, new CollectingSink(), CancellationToken.None));
+        Assert.AreEqual(EngineErrors.Unsupported, ex.Code);
+        StringAssert.Contains(ex.Diagnostic.Message, "BUILDKIT_HOST=tcp://127.0.0.1:1");
+        StringAssert.Contains(ex.Diagnostic.Hint, "docker-buildx");
+    }
+
+    [TestMethod]
     public void VersionComparison()
     {
         Assert.IsTrue(EngineLocator.VersionAtLeast("20.10.24+dfsg1", 18, 9));
