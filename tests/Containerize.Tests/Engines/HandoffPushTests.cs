@@ -36,5 +36,8 @@ public sealed class HandoffPushTests
         var served = (await ProcessRunner.RunAsync(skopeo, ["inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://" + tag])).EnsureSuccess("skopeo inspect");
         Assert.AreEqual(served.StdOut.Trim(), result.ManifestDigest);
         Assert.AreNotEqual(result.ImageId, result.ManifestDigest, "the image ID is the config digest, not the manifest's");
+
+        // The registry's port changes every run: do not leave a tag per run in the engine.
+        await engine.RunAsync("rmi", tag);
     }
 }
