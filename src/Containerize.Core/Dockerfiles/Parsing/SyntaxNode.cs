@@ -82,3 +82,12 @@ public sealed class SyntaxNode
 
     public override string ToString() => Dump();
 }
+
+internal static class SyntaxNodeExtensions
+{
+    public static SyntaxNode WithHeredocs(this SyntaxNode node, IReadOnlyList<Heredoc> heredocs)
+    {
+        node.Heredocs = heredocs;
+        return node;
+    }
+}
