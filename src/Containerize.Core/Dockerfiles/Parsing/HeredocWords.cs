@@ -1,18 +1,19 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using Containerize.Core.Diagnostics;
+using Containerize.Core.Dockerfiles.Shell;
 
 namespace Containerize.Core.Dockerfiles.Parsing;
 
 /// <summary>
-/// Finds heredoc words in an instruction line. BuildKit splits the line with its shell lexer (raw quotes, raw escapes,
-/// unset variables left as written, no environment) and matches each word against <c>^(\d*)&lt;&lt;(-?)\s*([^&lt;]*)$</c>.
-/// With an empty environment the lexer reduces to quote and escape handling plus the <c>&lt;&lt;</c> rule (blanks after
-/// <c>&lt;&lt;</c> stay in the word), which is what this small scanner does; the parser must not depend on the full lexer.
+/// Finds heredoc words in an instruction line. As BuildKit, the line is split with the shell lexer (raw quotes, raw
+/// escapes, unset variables left as written, no environment; blanks after <c>&lt;&lt;</c> stay in the word) and each
+/// word is matched against <c>^(\d*)&lt;&lt;(-?)\s*([^&lt;]*)$</c>.
 /// </summary>
 public static partial class HeredocWords
 {
+    private static readonly Dictionary<string, string> Empty = [];
+
     /// <summary>The heredocs named in a line, in order. An unbalanced quote in the line means none (BuildKit ignores the lexer error).</summary>
     public static IReadOnlyList<Heredoc> FromLine(string line, string? file = null, int? lineNumber = null)
     {
@@ -74,168 +75,18 @@ public static partial class HeredocWords
 
     private static int CountQuotes(string s) => s.Count(c => c is '\'' or '"');
 
-    /// <summary>Shell-like word splitting with an empty environment; throws FormatException on an unterminated quote.</summary>
-    internal static List<string> SplitWords(string text, bool rawQuotes, bool rawEscapes, char escape = '\\')
+    /// <summary>BuildKit's lexer with no environment and unset variables left as written.</summary>
+    private static List<string> SplitWords(string text, bool rawQuotes, bool rawEscapes)
     {
-        var words = new List<string>();
-        var buf = new StringBuilder();
-        var inWord = false;
-        var i = 0;
-
-        void AddChar(char c)
+        var lexer = new ShellLexer('\\') { RawQuotes = rawQuotes, RawEscapes = rawEscapes, SkipUnsetEnv = true };
+        try
         {
-            if (char.IsWhiteSpace(c))
-            {
-                if (inWord && buf.Length != 0)
-                {
-                    words.Add(buf.ToString());
-                    buf.Clear();
-                    inWord = false;
-                }
-            }
-            else
-            {
-                buf.Append(c);
-                inWord = true;
-            }
+            return [.. lexer.ProcessWords(text, Empty).Words];
         }
-
-        void AddRaw(string s)
+        catch (ContainerizeException e)
         {
-            buf.Append(s);
-            inWord = true;
+            throw new FormatException(e.Diagnostic.Message, e);
         }
-
-        while (i < text.Length)
-        {
-            var ch = text[i];
-            if (ch == '$')
-            {
-                foreach (var c in ReadDollar(text, ref i)) AddChar(c);
-            }
-            else if (ch == '<')
-            {
-                i++;
-                if (i < text.Length && text[i] == '<')
-                {
-                    i++;
-                    var start = i;
-                    while (i < text.Length && text[i] is ' ' or '\t') i++;
-                    AddRaw("<<" + text[start..i]);
-                }
-                else
-                {
-                    AddRaw("<");
-                }
-            }
-            else if (ch == '\'')
-            {
-                var end = text.IndexOf('\'', i + 1);
-                if (end < 0) throw new FormatException("unexpected end of statement while looking for matching single-quote");
-                AddRaw(rawQuotes ? text[i..(end + 1)] : text[(i + 1)..end]);
-                i = end + 1;
-            }
-            else if (ch == '"')
-            {
-                AddRaw(ReadDoubleQuoted(text, ref i, rawQuotes, rawEscapes, escape));
-            }
-            else if (ch == escape)
-            {
-                if (rawEscapes)
-                {
-                    buf.Append(ch);
-                    inWord = true;
-                }
-
-                i++;
-                if (i >= text.Length) break;
-                buf.Append(text[i]);
-                inWord = true;
-                i++;
-            }
-            else
-            {
-                AddChar(ch);
-                i++;
-            }
-        }
-
-        if (buf.Length > 0) words.Add(buf.ToString());
-        return words;
-    }
-
-    private static string ReadDoubleQuoted(string text, ref int i, bool rawQuotes, bool rawEscapes, char escape)
-    {
-        var sb = new StringBuilder();
-        if (rawQuotes) sb.Append('"');
-        i++;
-        while (true)
-        {
-            if (i >= text.Length) throw new FormatException("unexpected end of statement while looking for matching double-quote");
-            var ch = text[i];
-            if (ch == '"')
-            {
-                i++;
-                if (rawQuotes) sb.Append('"');
-                return sb.ToString();
-            }
-
-            if (ch == '$')
-            {
-                sb.Append(ReadDollar(text, ref i));
-                continue;
-            }
-
-            i++;
-            if (ch == escape)
-            {
-                if (rawEscapes) sb.Append(ch);
-                if (i >= text.Length) continue;
-                if (text[i] == '"' || text[i] == '$' || text[i] == escape)
-                {
-                    ch = text[i++];
-                }
-            }
-
-            sb.Append(ch);
-        }
-    }
-
-    /// <summary>With no variable set and unset ones kept, a variable reference stays as written.</summary>
-    private static string ReadDollar(string text, ref int i)
-    {
-        var start = i;
-        i++;
-        if (i < text.Length && text[i] == '{')
-        {
-            var depth = 0;
-            for (; i < text.Length; i++)
-            {
-                if (text[i] == '{') depth++;
-                else if (text[i] == '}' && --depth == 0)
-                {
-                    i++;
-                    return text[start..i];
-                }
-            }
-
-            throw new FormatException("syntax error: missing '}'");
-        }
-
-        if (i < text.Length && char.IsAsciiDigit(text[i]))
-        {
-            while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-        }
-        else if (i < text.Length && "@*#?-$!0".Contains(text[i]))
-        {
-            i++;
-        }
-        else
-        {
-            while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_')) i++;
-        }
-
-        return text[start..i];
     }
 
     [GeneratedRegex(@"^([0-9]*)<<(-?)[\t\n\f\r ]*([^<]*)\z")]

@@ -1,0 +1,21 @@
+using Containerize.Core.Dockerfiles.Shell;
+
+namespace Containerize.Core.Dockerfiles.Stages;
+
+/// <summary>The production <see cref="IWordExpander"/>: BuildKit's shell lexer with the Dockerfile's escape character.</summary>
+public sealed class ShellWordExpander(char escapeToken = '\\') : IWordExpander
+{
+    private readonly ShellLexer _lexer = new(escapeToken);
+
+    public WordExpansion ExpandWord(string word, IReadOnlyDictionary<string, string> env)
+    {
+        var r = _lexer.ProcessWord(word, env);
+        return new WordExpansion(r.Result, r.Matched, r.Unmatched);
+    }
+
+    public WordsExpansion ExpandWords(string word, IReadOnlyDictionary<string, string> env)
+    {
+        var r = _lexer.ProcessWords(word, env);
+        return new WordsExpansion(r.Words, r.Matched, r.Unmatched);
+    }
+}
