@@ -44,7 +44,6 @@ public static class DockerfileErrors
     public const string InvalidStageIndex = "CTZ1204";
     public const string FromVariableNotSupported = "CTZ1205";
     public const string BlankBaseName = "CTZ1206";
-    public const string ExpansionFailed = "CTZ1207";
     public const string InvalidBuildArg = "CTZ1208";
     public const string UnusedBuildArg = "CTZ1209";
 }

@@ -45,4 +45,34 @@ public static class GoDuration
         value = TimeSpan.FromTicks((long)Math.Round(negative ? -ticks : ticks));
         return true;
     }
+
+    /// <summary>Go's Duration.String: "5m0s", "1m30s", "1.5s", "300ms", "0s".</summary>
+    public static string Format(TimeSpan value)
+    {
+        if (value == TimeSpan.Zero) return "0s";
+        var sign = value < TimeSpan.Zero ? "-" : "";
+        var t = value.Duration();
+        if (t < TimeSpan.FromSeconds(1))
+        {
+            var ns = t.Ticks * 100;
+            return sign + (ns < 1000 ? $"{ns}ns" : ns < 1_000_000 ? Fraction(ns, 1000) + "µs" : Fraction(ns, 1_000_000) + "ms");
+        }
+
+        var sb = new System.Text.StringBuilder(sign);
+        var hours = (long)t.TotalHours;
+        if (hours > 0) sb.Append(hours.ToString(CultureInfo.InvariantCulture)).Append('h');
+        if (hours > 0 || t.Minutes > 0) sb.Append(t.Minutes.ToString(CultureInfo.InvariantCulture)).Append('m');
+        var secondTicks = t.Ticks % TimeSpan.TicksPerMinute;
+        sb.Append(Fraction(secondTicks * 100, 1_000_000_000)).Append('s');
+        return sb.ToString();
+    }
+
+    private static string Fraction(long value, long unit)
+    {
+        var whole = value / unit;
+        var rest = value % unit;
+        if (rest == 0) return whole.ToString(CultureInfo.InvariantCulture);
+        var digits = unit.ToString(CultureInfo.InvariantCulture).Length - 1;
+        return whole.ToString(CultureInfo.InvariantCulture) + "." + rest.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0').TrimEnd('0');
+    }
 }

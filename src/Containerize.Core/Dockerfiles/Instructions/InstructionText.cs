@@ -62,14 +62,19 @@ public static class InstructionText
     private static string Healthcheck(HealthcheckInstruction h)
     {
         if (h.Test is ["NONE"]) return "HEALTHCHECK NONE";
-        string? D(string name, TimeSpan t) => t == TimeSpan.Zero ? null : $"--{name}={t.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s";
+        string? D(string name, TimeSpan t) => t == TimeSpan.Zero ? null : $"--{name}={GoDuration.Format(t)}";
         var cmd = h.Test[0] == "CMD-SHELL" ? "CMD " + string.Join(' ', h.Test.Skip(1)) : "CMD " + Json(h.Test.Skip(1).ToList());
         return Join("HEALTHCHECK", D("interval", h.Interval), D("timeout", h.Timeout), D("start-period", h.StartPeriod),
             D("start-interval", h.StartInterval), h.Retries == 0 ? null : "--retries=" + h.Retries.ToString(CultureInfo.InvariantCulture), cmd);
     }
 
-    private static IEnumerable<string> Paths(SourcesAndDest p) =>
-        [.. p.SourcePaths, .. p.SourceContents.Select(c => "<<" + c.Name), p.DestPath];
+    /// <summary>Sources and destination; the JSON form when a path has blanks, so that the line stays unambiguous.</summary>
+    private static IEnumerable<string> Paths(SourcesAndDest p)
+    {
+        List<string> all = [.. p.SourcePaths, .. p.SourceContents.Select(c => "<<" + c.Name), p.DestPath];
+        if (all.Any(a => a.Any(char.IsWhiteSpace))) return [Json(all)];
+        return all[0].StartsWith('-') ? ["--", .. all] : all;
+    }
 
     private static string Command(CommandLine c) => c.PrependShell ? string.Join(' ', c.Arguments) : Json(c.Arguments);
 

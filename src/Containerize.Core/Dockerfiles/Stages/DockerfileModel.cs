@@ -80,7 +80,7 @@ public sealed record DockerfileModel(
             WarnRepeated<HealthcheckInstruction>(stage, "HEALTHCHECK", warnings, file);
         }
 
-        return new DockerfileModel(globals, result, warnings, parsed.EscapeToken, file);
+        return new DockerfileModel(globals, result, [.. warnings.OrderBy(w => w.Line ?? 0)], parsed.EscapeToken, file);
     }
 
     /// <summary>Docker's lint MultipleInstructionsDisallowed: every occurrence but the last is reported.</summary>
