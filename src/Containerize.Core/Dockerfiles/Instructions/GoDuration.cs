@@ -5,15 +5,22 @@ namespace Containerize.Core.Dockerfiles.Instructions;
 /// <summary>Go's time.ParseDuration, which HEALTHCHECK options use: "1h30m", "1.5s", "300ms", "0".</summary>
 public static class GoDuration
 {
-    private static readonly (string Unit, double Ticks)[] Units =
+    private static readonly (string Unit, double Nanos)[] Units =
     [
-        ("ns", 0.01), ("us", 10), ("µs", 10), ("μs", 10), ("ms", TimeSpan.TicksPerMillisecond), ("s", TimeSpan.TicksPerSecond),
-        ("m", TimeSpan.TicksPerMinute), ("h", TimeSpan.TicksPerHour),
+        ("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
     ];
 
     public static bool TryParse(string text, out TimeSpan value)
     {
-        value = TimeSpan.Zero;
+        var ok = TryParseNanoseconds(text, out var ns);
+        value = TimeSpan.FromTicks(ns / 100);
+        return ok;
+    }
+
+    /// <summary>The duration in nanoseconds, Go's own resolution (TimeSpan stops at 100 ns).</summary>
+    public static bool TryParseNanoseconds(string text, out long value)
+    {
+        value = 0;
         var s = text;
         var negative = false;
         if (s.Length > 0 && s[0] is '-' or '+')
@@ -28,7 +35,7 @@ public static class GoDuration
         }
 
         if (s.Length == 0) return false;
-        double ticks = 0;
+        double nanos = 0;
         while (s.Length > 0)
         {
             var i = 0;
@@ -39,10 +46,10 @@ public static class GoDuration
             var unit = Units.Where(u => s.StartsWith(u.Unit, StringComparison.Ordinal)).OrderByDescending(u => u.Unit.Length).FirstOrDefault();
             if (unit.Unit is null) return false;
             s = s[unit.Unit.Length..];
-            ticks += number * unit.Ticks;
+            nanos += number * unit.Nanos;
         }
 
-        value = TimeSpan.FromTicks((long)Math.Round(negative ? -ticks : ticks));
+        value = (long)Math.Round(negative ? -nanos : nanos);
         return true;
     }
 

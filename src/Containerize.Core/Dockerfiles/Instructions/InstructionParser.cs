@@ -255,12 +255,13 @@ public static partial class InstructionParser
         {
             var v = f.GetString(name);
             if (string.IsNullOrEmpty(v)) return TimeSpan.Zero;
-            if (!GoDuration.TryParse(v, out var d))
+            if (!GoDuration.TryParseNanoseconds(v, out var ns))
             {
                 throw req.Error(DockerfileErrors.InvalidHealthcheck, $"time: invalid duration \"{v}\" for --{name}", "durations look like 30s, 1m30s or 500ms");
             }
 
-            if (d != TimeSpan.Zero && d < TimeSpan.FromMilliseconds(1))
+            var d = TimeSpan.FromTicks(ns / 100);
+            if (ns != 0 && ns < 1_000_000)
             {
                 throw req.Error(DockerfileErrors.InvalidHealthcheck, $"Interval \"{name}\" cannot be less than 1ms", "use at least 1ms, or 0 for the default");
             }
