@@ -68,16 +68,20 @@ public sealed class StagePlannerTests
     }
 
     [TestMethod]
-    public void Stage_FromEarlierStage_InheritsEnvNotArgs()
+    public void Stage_FromEarlierStage_ContinuesItsEnvAndArgs()
     {
-        var plan = Plan("FROM alpine AS builder\nARG A=1\nENV E=2\nFROM builder AS final\nRUN true\nENV X=$E-$A\n");
+        // Checked against Docker 26: BuildKit's child stage starts from the parent's llb state, ARG values included.
+        var plan = Plan("FROM alpine AS builder\nARG A=1\nENV E=2\nFROM builder AS final\nRUN true\nENV X=$E-$A-$B\n");
         CollectionAssert.AreEqual(new[] { 0, 1 }, plan.Stages.Select(s => s.Index).ToArray());
         Assert.AreEqual(0, plan.Target.BaseStageIndex);
         Assert.AreEqual(DependencyKind.Base, plan.Target.Dependencies.Single().Kind);
-        Assert.AreEqual("2-", plan.Target.Env["X"]);
+        Assert.AreEqual("2-1-", plan.Target.Env["X"]);
+        Assert.AreEqual("1", plan.Target.Args["A"]);
+        Assert.IsFalse(plan.Target.Env.ContainsKey("A"), "an ARG is not part of the image config");
         var env = plan.Target.Instructions[1];
-        CollectionAssert.AreEquivalent(new[] { "E" }, env.UsedVariables.ToArray());
-        CollectionAssert.AreEquivalent(new[] { "A" }, env.UnsetVariables.ToArray());
+        CollectionAssert.AreEquivalent(new[] { "E", "A" }, env.UsedVariables.ToArray());
+        CollectionAssert.AreEquivalent(new[] { "B" }, env.UnsetVariables.ToArray());
+        CollectionAssert.AreEquivalent(new[] { "A" }, plan.Target.Instructions[0].UsedVariables.ToArray(), "RUN's environment has the inherited ARG");
     }
 
     [TestMethod]
@@ -220,13 +224,16 @@ public sealed class StagePlannerTests
     }
 
     [TestMethod]
-    public void Env_WinsOverArgAndExpandsWithPreviousValues()
+    public void EnvAndArgShareOneEnvironment_LastWins()
     {
-        var plan = Plan("FROM alpine\nENV X=env\nARG X=arg\nENV Y=$X A=1 B=$A\nWORKDIR /$X\n");
+        // Checked against Docker 26: ENV then ARG with a value gives the ARG's value; a bare ARG changes nothing.
+        var plan = Plan("FROM alpine\nENV X=env\nARG X=arg\nENV Y=$X A=1 B=$A\nENV Z=env\nARG Z\nWORKDIR /$X/$Z\n");
         var env = plan.Target.Instructions[2].Instruction as EnvInstruction;
-        Assert.AreEqual("env", env!.Variables[0].Value);
+        Assert.AreEqual("arg", env!.Variables[0].Value);
         Assert.AreEqual("", env.Variables[2].Value, "an ENV line expands with the values before it");
-        Assert.AreEqual("/env", Single<WorkdirInstruction>(plan.Target).Path);
+        Assert.AreEqual("/arg/env", Single<WorkdirInstruction>(plan.Target).Path);
+        Assert.AreEqual("env", plan.Target.Env["X"], "the image config keeps the ENV value");
+        Assert.AreEqual("arg", plan.Target.Variables["X"]);
     }
 
     [TestMethod]

@@ -41,7 +41,11 @@ public sealed record ResolvedInstruction(
     IReadOnlySet<string> UnsetVariables,
     bool FromOnbuild = false);
 
-/// <summary>A stage ready to build: its expanded base, its expanded instructions and the stages it needs.</summary>
+/// <summary>
+/// A stage ready to build: its expanded base, its expanded instructions and the stages it needs. At its end:
+/// <see cref="Args"/> the ARG values, <see cref="Env"/> the ENV values (the image config), <see cref="Variables"/> the
+/// build-time environment both write (what a later instruction or a stage built on this one expands with).
+/// </summary>
 public sealed record ResolvedStage(
     Stage Stage,
     string BaseName,
@@ -51,7 +55,8 @@ public sealed record ResolvedStage(
     IReadOnlyList<StageDependency> Dependencies,
     IReadOnlySet<string> FromVariables,
     IReadOnlyDictionary<string, string> Args,
-    IReadOnlyDictionary<string, string> Env)
+    IReadOnlyDictionary<string, string> Env,
+    IReadOnlyDictionary<string, string> Variables)
 {
     public int Index => Stage.Index;
 }

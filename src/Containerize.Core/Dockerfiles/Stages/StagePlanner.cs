@@ -7,6 +7,7 @@ namespace Containerize.Core.Dockerfiles.Stages;
 /// <summary>
 /// Builds the stage graph of a Dockerfile and resolves what a target needs, with BuildKit's rules (dockerfile2llb):
 /// global ARGs feed FROM only; a stage sees a global ARG only after redeclaring it; build args override defaults;
+/// ARG values and ENV share one environment (the later one wins) and carry over to a stage built on the stage;
 /// <c>FROM name</c> refers to an earlier stage; <c>COPY --from</c> and <c>RUN --mount=from=</c> refer to any stage by
 /// name (case-insensitive) or COPY by index, and otherwise to an image; cycles are errors; unreachable stages are skipped.
 /// </summary>
@@ -193,16 +194,18 @@ public sealed class StagePlanner(IWordExpander expander)
         Stage stage, string baseName, string? platform, int? baseStage, ResolvedStage? parent, List<StageDependency> deps,
         IReadOnlySet<string> fromUsed, Dictionary<string, string> globals, BuildOptions options, string? file)
     {
-        // ENV is inherited from a parent stage (its image config); ARGs never are.
+        // A stage built on another stage continues its state: ENV, ARG values and the build-time environment.
         var env = parent is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(parent.Env, StringComparer.Ordinal);
-        var args = new Dictionary<string, string>(StringComparer.Ordinal);
+        var args = parent is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(parent.Args, StringComparer.Ordinal);
+
+        // As in BuildKit's llb state, ARG (with a value) and ENV write the same environment: the last one wins.
+        var scope = parent is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(parent.Variables, StringComparer.Ordinal);
         var result = new List<ResolvedInstruction>();
 
         var triggers = parent?.Stage.Instructions.OfType<OnbuildInstruction>().Select(o => (o.Trigger with { StartLine = stage.From.StartLine, EndLine = stage.From.EndLine }, true))
             ?? [];
         foreach (var (instruction, fromOnbuild) in triggers.Concat(stage.Instructions.Select(i => (i, false))))
         {
-            var scope = Scope(args, env);
             var used = new HashSet<string>(StringComparer.Ordinal);
             var unset = new HashSet<string>(StringComparer.Ordinal);
 
@@ -221,21 +224,29 @@ public sealed class StagePlanner(IWordExpander expander)
             {
                 case EnvInstruction e:
                     var vars = e.Variables.Select(kv => kv with { Key = X(kv.Key), Value = X(kv.Value) }).ToList();
-                    foreach (var kv in vars) env[kv.Key] = kv.Value;
+                    foreach (var kv in vars)
+                    {
+                        env[kv.Key] = kv.Value;
+                        scope[kv.Key] = kv.Value;
+                    }
+
                     expanded = e with { Variables = vars };
                     break;
                 case ArgInstruction a:
                     var defs = new List<ArgDefinition>();
                     foreach (var def in a.Args)
                     {
-                        var key = X(def.Key);
-                        var value = XN(def.Value);
-                        if (value is null && globals.TryGetValue(key, out var g)) value = g;
-                        if (options.BuildArgs.TryGetValue(key, out var over)) value = over;
-                        defs.Add(new ArgDefinition(key, value));
+                        // BuildKit's dispatchArg: the name is not expanded; a build arg beats the default, which is expanded
+                        // only when used; a bare ARG takes the global value.
+                        var value = options.BuildArgs.TryGetValue(def.Key, out var over) ? over
+                            : def.Value is not null ? X(def.Value)
+                            : globals.GetValueOrDefault(def.Key);
+                        defs.Add(new ArgDefinition(def.Key, value));
+                        if (value is null) continue;
+                        args[def.Key] = value;
+                        scope[def.Key] = value;
                     }
 
-                    foreach (var def in defs.Where(d => d.Value is not null)) args[def.Key] = def.Value!;
                     expanded = a with { Args = defs };
                     break;
                 case LabelInstruction l:
@@ -288,7 +299,7 @@ public sealed class StagePlanner(IWordExpander expander)
                     // RUN is not expanded by the front end (the shell does it), but its mounts are, and every build arg in
                     // scope is part of its environment and so of its cache key.
                     var mounts = run.MountSpecs.Select(m => RunMount.Parse(m, X, file, run.StartLine)).ToList();
-                    used.UnionWith(args.Keys.Where(k => !env.ContainsKey(k)));
+                    used.UnionWith(args.Keys);
                     expanded = run with { Mounts = mounts };
                     break;
                 default:
@@ -300,19 +311,11 @@ public sealed class StagePlanner(IWordExpander expander)
             result.Add(new ResolvedInstruction(expanded, instruction, used, unset, fromOnbuild));
         }
 
-        return new ResolvedStage(stage, baseName, platform, baseStage, result, deps, fromUsed, args, env);
+        return new ResolvedStage(stage, baseName, platform, baseStage, result, deps, fromUsed, args, env, scope);
     }
 
     private static SourcesAndDest ExpandPaths(SourcesAndDest paths, Func<string, string> x) =>
         paths with { SourcePaths = paths.SourcePaths.Select(x).ToList(), DestPath = x(paths.DestPath) };
-
-    /// <summary>ENV wins over ARG of the same name, whatever their order.</summary>
-    private static Dictionary<string, string> Scope(Dictionary<string, string> args, Dictionary<string, string> env)
-    {
-        var scope = new Dictionary<string, string>(args, StringComparer.Ordinal);
-        foreach (var (k, v) in env) scope[k] = v;
-        return scope;
-    }
 
     private WordExpansion Expand(string word, IReadOnlyDictionary<string, string> env, string? file, int line)
     {
