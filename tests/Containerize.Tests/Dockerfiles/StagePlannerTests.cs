@@ -312,4 +312,22 @@ public sealed class StagePlannerTests
         Assert.IsInstanceOfType<CopyInstruction>(first.Instruction);
         Assert.IsTrue(plan.Target.Dependencies.Any(d => d.Kind == DependencyKind.CopyFrom && d.StageIndex == 0));
     }
+
+    [TestMethod]
+    public void Expansion_HeredocSourcesOfCopy()
+    {
+        var plan = Plan("FROM alpine\nARG A=1\nCOPY <<EOF <<'RAW' /d/\n$A \"q\" ${A:-x}\nEOF\n$A\nRAW\n");
+        var files = Single<CopyInstruction>(plan.Target).Paths.SourceContents;
+        Assert.AreEqual("1 \"q\" 1\n", files[0].Data);
+        Assert.AreEqual("$A\n", files[1].Data, "a quoted terminator keeps the body literal");
+        CollectionAssert.AreEquivalent(new[] { "A" }, plan.Target.Instructions[1].UsedVariables.ToArray());
+    }
+
+    [TestMethod]
+    public void Stage_FromNameIsMatchedAsWritten()
+    {
+        // BuildKit keys stages by their lower-cased name and looks FROM up as written, so "FROM Build" is an image.
+        Assert.IsNull(Plan("FROM alpine AS Build\nFROM Build\n").Target.BaseStageIndex);
+        Assert.AreEqual(0, Plan("FROM alpine AS Build\nFROM build\n").Target.BaseStageIndex);
+    }
 }

@@ -15,4 +15,7 @@ public interface IWordExpander
     WordExpansion ExpandWord(string word, IReadOnlyDictionary<string, string> env);
 
     WordsExpansion ExpandWords(string word, IReadOnlyDictionary<string, string> env);
+
+    /// <summary>Expansion of heredoc content (COPY/ADD with an unquoted terminator): quotes are ordinary characters.</summary>
+    WordExpansion ExpandRaw(string text, IReadOnlyDictionary<string, string> env);
 }

@@ -7,6 +7,9 @@ public sealed class ShellWordExpander(char escapeToken = '\\') : IWordExpander
 {
     private readonly ShellLexer _lexer = new(escapeToken);
 
+    // BuildKit expands heredoc bodies with a fresh lexer: backslash escape whatever the directive, quotes kept.
+    private readonly ShellLexer _raw = new('\\') { SkipProcessQuotes = true };
+
     public WordExpansion ExpandWord(string word, IReadOnlyDictionary<string, string> env)
     {
         var r = _lexer.ProcessWord(word, env);
@@ -17,5 +20,11 @@ public sealed class ShellWordExpander(char escapeToken = '\\') : IWordExpander
     {
         var r = _lexer.ProcessWords(word, env);
         return new WordsExpansion(r.Words, r.Matched, r.Unmatched);
+    }
+
+    public WordExpansion ExpandRaw(string text, IReadOnlyDictionary<string, string> env)
+    {
+        var r = _raw.ProcessWord(text, env);
+        return new WordExpansion(r.Result, r.Matched, r.Unmatched);
     }
 }

@@ -8,8 +8,8 @@ namespace Containerize.Core.Dockerfiles.Stages;
 /// Builds the stage graph of a Dockerfile and resolves what a target needs, with BuildKit's rules (dockerfile2llb):
 /// global ARGs feed FROM only; a stage sees a global ARG only after redeclaring it; build args override defaults;
 /// ARG values and ENV share one environment (the later one wins) and carry over to a stage built on the stage;
-/// <c>FROM name</c> refers to an earlier stage; <c>COPY --from</c> and <c>RUN --mount=from=</c> refer to any stage by
-/// name (case-insensitive) or COPY by index, and otherwise to an image; cycles are errors; unreachable stages are skipped.
+/// <c>FROM name</c> refers to an earlier stage (name as written); <c>COPY --from</c> and <c>RUN --mount=from=</c> refer
+/// to any stage by name (case-insensitive) or COPY by index, and otherwise to an image; cycles are errors; unreachable stages are skipped.
 /// </summary>
 public sealed class StagePlanner(IWordExpander expander)
 {
@@ -22,7 +22,7 @@ public sealed class StagePlanner(IWordExpander expander)
         var stages = model.Stages;
 
         // Names registered so far: FROM can only see earlier stages; a later duplicate name wins, as in BuildKit.
-        var byName = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
         var bases = new (string BaseName, string? Platform, int? BaseStage, IReadOnlySet<string> Used)[stages.Count];
         foreach (var stage in stages)
         {
@@ -43,6 +43,7 @@ public sealed class StagePlanner(IWordExpander expander)
                 used.UnionWith(pe.Matched);
             }
 
+            // BuildKit looks the base name up as written among the (lower-cased) names: "FROM Build" is an image.
             bases[stage.Index] = (name.Result, platform, byName.TryGetValue(name.Result, out var b) ? b : null, used);
             if (stage.Name is { } n) byName[n] = stage.Index;
         }
@@ -118,7 +119,7 @@ public sealed class StagePlanner(IWordExpander expander)
                     }
                     else
                     {
-                        result.Add(new StageDependency(DependencyKind.CopyFrom, byName.TryGetValue(from, out var s) ? s : null, from, copy.StartLine));
+                        result.Add(new StageDependency(DependencyKind.CopyFrom, byName.TryGetValue(from.ToLowerInvariant(), out var s) ? s : null, from, copy.StartLine));
                     }
 
                     break;
@@ -126,7 +127,7 @@ public sealed class StagePlanner(IWordExpander expander)
                     foreach (var m in run.Mounts)
                     {
                         if (m.From is not { Length: > 0 } mf || m.Type == MountType.Tmpfs) continue;
-                        result.Add(new StageDependency(DependencyKind.MountFrom, byName.TryGetValue(mf, out var s) ? s : null, mf, run.StartLine));
+                        result.Add(new StageDependency(DependencyKind.MountFrom, byName.TryGetValue(mf.ToLowerInvariant(), out var s) ? s : null, mf, run.StartLine));
                     }
 
                     break;
@@ -167,7 +168,7 @@ public sealed class StagePlanner(IWordExpander expander)
     private static int ResolveTarget(DockerfileModel model, BuildOptions options, Dictionary<string, int> byName)
     {
         if (string.IsNullOrEmpty(options.Target)) return model.Stages.Count - 1;
-        if (byName.TryGetValue(options.Target, out var t)) return t;
+        if (byName.TryGetValue(options.Target.ToLowerInvariant(), out var t)) return t;
         var names = model.Stages.Where(s => s.Name is not null).Select(s => s.Name!).ToList();
         throw new ContainerizeException(DockerfileErrors.UnknownTarget, $"target stage \"{options.Target}\" could not be found", model.File, null,
             names.Count == 0 ? "the Dockerfile has no named stages (name one with FROM image AS name)" : "stages are: " + string.Join(", ", names));
@@ -219,6 +220,30 @@ public sealed class StagePlanner(IWordExpander expander)
 
             string? XN(string? word) => word is null ? null : X(word);
 
+            SourcesAndDest Paths(SourcesAndDest p) => p with
+            {
+                SourcePaths = p.SourcePaths.Select(X).ToList(),
+                DestPath = X(p.DestPath),
+                SourceContents = p.SourceContents.Select(c => c.Expand ? c with { Data = Raw(c.Data) } : c).ToList(),
+            };
+
+            string Raw(string text)
+            {
+                WordExpansion r;
+                try
+                {
+                    r = expander.ExpandRaw(text, scope);
+                }
+                catch (ContainerizeException e) when (e.Diagnostic.Line is null)
+                {
+                    throw new ContainerizeException(e.Diagnostic with { File = file, Line = instruction.StartLine }, e);
+                }
+
+                used.UnionWith(r.Matched);
+                unset.UnionWith(r.Unmatched);
+                return r.Result;
+            }
+
             Instruction expanded;
             switch (instruction)
             {
@@ -258,7 +283,7 @@ public sealed class StagePlanner(IWordExpander expander)
                         Chown = XN(add.Chown),
                         Chmod = XN(add.Chmod),
                         Checksum = XN(add.Checksum),
-                        Paths = ExpandPaths(add.Paths, X),
+                        Paths = Paths(add.Paths),
                     };
                     break;
                 case CopyInstruction copy:
@@ -269,7 +294,7 @@ public sealed class StagePlanner(IWordExpander expander)
                             file, copy.StartLine, "write FROM ${IMAGE} AS src at the top level and COPY --from=src");
                     }
 
-                    expanded = copy with { Chown = XN(copy.Chown), Chmod = XN(copy.Chmod), Paths = ExpandPaths(copy.Paths, X) };
+                    expanded = copy with { Chown = XN(copy.Chown), Chmod = XN(copy.Chmod), Paths = Paths(copy.Paths) };
                     break;
                 case ExposeInstruction ex:
                     var ports = new List<string>();
@@ -313,9 +338,6 @@ public sealed class StagePlanner(IWordExpander expander)
 
         return new ResolvedStage(stage, baseName, platform, baseStage, result, deps, fromUsed, args, env, scope);
     }
-
-    private static SourcesAndDest ExpandPaths(SourcesAndDest paths, Func<string, string> x) =>
-        paths with { SourcePaths = paths.SourcePaths.Select(x).ToList(), DestPath = x(paths.DestPath) };
 
     private WordExpansion Expand(string word, IReadOnlyDictionary<string, string> env, string? file, int line)
     {
