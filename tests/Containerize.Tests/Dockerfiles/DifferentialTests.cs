@@ -111,6 +111,40 @@ public sealed class DifferentialTests
         }
     }
 
+    [TestMethod]
+    public async Task Differential_HeredocFiles()
+    {
+        var docker = DockerEngines.Docker26();
+        const string dockerfile = "FROM scratch\nARG A=1\nENV E=e\nCOPY <<EOF <<'RAW' <<-TABS /d/\n$A \"q\" ${A:-x} \\$A 's' $E ${NO:-none}\nEOF\n$A\nRAW\n\t$E\n\tTABS\n";
+        var model = DockerfileModel.Parse(dockerfile, "Dockerfile");
+        var plan = new StagePlanner(new ShellWordExpander(model.EscapeToken)).Plan(model);
+        var ours = plan.Target.Instructions.Select(i => i.Instruction).OfType<CopyInstruction>().Single().Paths.SourceContents;
+
+        using var tmp = new TempDir("ctz-frontend-diff");
+        tmp.Write("Dockerfile", dockerfile);
+        var tag = "ctz-frontend-diff:" + Guid.NewGuid().ToString("N")[..12];
+        var build = await ProcessRunner.RunAsync(docker, ["build", "-q", "-t", tag, tmp.Path], timeout: TimeSpan.FromMinutes(2));
+        Assert.AreEqual(0, build.ExitCode, build.StdErr);
+        var create = await ProcessRunner.RunAsync(docker, ["create", tag, "/none"], timeout: TimeSpan.FromMinutes(1));
+        try
+        {
+            Assert.AreEqual(0, create.ExitCode, create.StdErr);
+            var outDir = tmp.Combine("out");
+            var cp = await ProcessRunner.RunAsync(docker, ["cp", create.StdOut.Trim() + ":/d", outDir], timeout: TimeSpan.FromMinutes(1));
+            Assert.AreEqual(0, cp.ExitCode, cp.StdErr);
+            Assert.HasCount(3, ours);
+            foreach (var file in ours)
+            {
+                Assert.AreEqual(await File.ReadAllTextAsync(Path.Combine(outDir, file.Name)), file.Data, file.Name);
+            }
+        }
+        finally
+        {
+            if (create.ExitCode == 0) await ProcessRunner.RunAsync(docker, ["rm", "-f", create.StdOut.Trim()], timeout: TimeSpan.FromMinutes(1));
+            await ProcessRunner.RunAsync(docker, ["rmi", "-f", tag], timeout: TimeSpan.FromMinutes(1));
+        }
+    }
+
     public static IEnumerable<object?[]> ErrorCases()
     {
         yield return ["circular", "FROM scratch AS a\nCOPY --from=b /x /x\nFROM scratch AS b\nCOPY --from=a /y /y\n", null];
