@@ -59,7 +59,10 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
         }
     }
 
-    /// <summary>An OCI layout in a tar: oci-layout, index.json naming the image, then the blobs in digest order.</summary>
+    /// <summary>
+    /// An OCI layout in a tar: oci-layout, index.json naming the image, Docker's manifest.json, then the blobs in
+    /// digest order.
+    /// </summary>
     public async Task WriteOciArchiveAsync(Descriptor image, ImageReference? name, string? tag, Stream output, CancellationToken cancellationToken = default)
     {
         var blobs = (await ImageGraph.ClosureAsync(store, [image], tolerateMissing: false, cancellationToken).ConfigureAwait(false))
@@ -71,9 +74,20 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
             Manifests = [new Descriptor { MediaType = image.MediaType, Digest = image.Digest, Size = image.Size, Platform = image.Platform, Annotations = annotations }],
         };
 
+        // Docker's classic image store loads only archives with a manifest.json; Docker 25+ writes one beside the
+        // OCI layout, pointing at the (compressed) layer blobs, and so do we, so one file loads everywhere.
+        byte[]? dockerManifest = null;
+        if (MediaTypes.IsManifest(image.MediaType))
+        {
+            var manifest = await store.ReadManifestAsync(image, cancellationToken).ConfigureAwait(false);
+            var tags = name is null ? Array.Empty<string>() : [name.WithDefaultTag().FamiliarString];
+            dockerManifest = DockerManifestJson(manifest.Config.Digest, tags, manifest.Layers.Select(l => $"blobs/{l.Digest.Algorithm}/{l.Digest.Encoded}").ToList());
+        }
+
         await using var tar = new ReproducibleTar(output);
         await tar.AddFileAsync("oci-layout", OciJson.Serialize(new ImageLayoutHeader()), cancellationToken).ConfigureAwait(false);
         await tar.AddFileAsync("index.json", OciJson.Serialize(index), cancellationToken).ConfigureAwait(false);
+        if (dockerManifest is not null) await tar.AddFileAsync("manifest.json", dockerManifest, cancellationToken).ConfigureAwait(false);
         await tar.AddDirectoryAsync("blobs", cancellationToken).ConfigureAwait(false);
         foreach (var blob in blobs)
         {
