@@ -203,7 +203,7 @@ public sealed class ExportImportTests
         var bytes = File.ReadAllBytes(archive);
 
         var layerDigest = (await source.ReadManifestAsync(image)).Layers[0].Digest;
-        var layerHeader = IndexOf(bytes, System.Text.Encoding.ASCII.GetBytes("blobs/sha256/" + layerDigest.Encoded));
+        var layerHeader = IndexOf(bytes, System.Text.Encoding.ASCII.GetBytes("blobs/sha256/" + layerDigest.Encoded + "\0"));
         // Cut inside the layer's data (the blob comes up short) and inside a header (the tar itself is broken).
         var truncated = dir.Combine("truncated.tar");
         File.WriteAllBytes(truncated, bytes[..(layerHeader + 512 + 40)]);
@@ -219,14 +219,14 @@ public sealed class ExportImportTests
 
         var cases = new (string Source, string Code)[]
         {
-            ("oci-archive://" + truncated, StoreErrors.MalformedArchive),
+            ("oci-archive://" + truncated, StoreErrors.SizeMismatch),
             ("oci-archive://" + cutHeader, StoreErrors.MalformedArchive),
             ("oci-archive://" + corrupt, StoreErrors.DigestMismatch),
             ("oci-archive://" + garbage, StoreErrors.MalformedArchive),
             ("oci-archive://" + dir.Combine("absent.tar"), StoreErrors.LayoutNotFound),
             ("oci-layout://" + dir.Combine("absent") + ":1", StoreErrors.LayoutNotFound),
             ("docker-archive://" + garbage, StoreErrors.MalformedArchive),
-            ("docker-archive://" + archive, StoreErrors.MalformedArchive),
+            ("docker-archive://" + dir.Combine("s"), StoreErrors.LayoutNotFound),
             ("nope://" + archive, StoreErrors.UnknownTransport),
         };
         var target = dir.Combine("t");
@@ -249,6 +249,11 @@ public sealed class ExportImportTests
         StringAssert.Contains(unknown.StdErr, StoreErrors.ImageNotFound);
         Assert.IsFalse(File.Exists(dir.Combine("n.tar")));
         Assert.AreEqual(0, (await CliRunner.RunAsync(dir.Path, "store", "check", "--store", target)).ExitCode);
+
+        // Our OCI archives carry Docker's manifest.json too, so they also load as docker-archives.
+        var dual = await CliRunner.RunAsync(dir.Path, "load", "docker-archive://" + archive, "--store", target);
+        Assert.AreEqual(0, dual.ExitCode, dual.StdErr);
+        StringAssert.Contains(dual.StdOut, "app:1");
     }
 
     private static int IndexOf(byte[] haystack, byte[] needle)
