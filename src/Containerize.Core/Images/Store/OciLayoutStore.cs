@@ -184,6 +184,38 @@ public sealed class OciLayoutStore : IContentStore
         }
     }
 
+    /// <summary>
+    /// Stores what <paramref name="write"/> writes (a layer writer's output) in one pass: the store hashes the bytes as
+    /// they go to the ingest file, then renames the file to its digest. Nothing is visible until it is complete.
+    /// </summary>
+    public async Task<Descriptor> PutBlobFromWriterAsync(string mediaType, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(IngestPath);
+        var temp = Path.Combine(IngestPath, Guid.NewGuid().ToString("N") + ".partial");
+        try
+        {
+            Digest digest;
+            long size;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                await using var hashing = new HashingWriteStream(file);
+                await write(hashing, cancellationToken).ConfigureAwait(false);
+                await hashing.FlushAsync(cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+                (digest, size) = (hashing.Digest(), hashing.Length);
+            }
+
+            var target = BlobPath(digest);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(temp, target, overwrite: true);
+            return new Descriptor { MediaType = mediaType, Digest = digest, Size = size };
+        }
+        finally
+        {
+            AtomicFile.TryDelete(temp);
+        }
+    }
+
     /// <summary>The index.json document: every named manifest of the store.</summary>
     public async Task<ImageIndex> ReadIndexAsync(CancellationToken cancellationToken = default)
     {
