@@ -16,6 +16,8 @@ internal static class ImageCommands
         new TagCommand(),
         new PruneCommand(),
         new StoreCheckCommand(),
+        new ImportCommand(),
+        .. LayerCommands.All,
     ];
 
     internal static readonly OptionSpec StoreOption = OptionSpec.Value("the store folder (default: $CONTAINERIZE_STORE, else ~/.cache/containerize/store)", "--store");
@@ -203,4 +205,57 @@ internal sealed class StoreCheckCommand : CliCommand
         context.Out.WriteLine($"checked {result.BlobsChecked} blobs ({HumanUnits.Size(result.BytesChecked)}) in {store.Root}: {(result.Ok ? "ok" : result.Problems.Count + " problems")}");
         return result.Ok ? 0 : 1;
     }
+}
+
+internal sealed class ImportCommand : CliCommand
+{
+    public override string Name => "import";
+    public override string Usage => "containerize import ROOTFS-DIR-OR-TAR REF [--change 'ENV K=V']... [--base REF|oci-layout://DIR:TAG] [--compression gzip|zstd|none] [--store DIR]";
+    public override string Summary => "Make an image of one reproducible layer from a root filesystem (folder or tar), as 'docker import'; with --base, append it to an image.";
+    public override IReadOnlyList<OptionSpec> Options =>
+    [
+        OptionSpec.Many("apply a Dockerfile instruction to the config: ENV, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, LABEL, VOLUME, STOPSIGNAL", "-c", "--change"),
+        OptionSpec.Value("put the layer on top of this image (a store name, or oci-layout://, oci-archive://, docker-archive://)", "--base"),
+        OptionSpec.Value("gzip (default), zstd or none", "--compression"),
+        OptionSpec.Value("a comment for the layer's history entry", "-m", "--message"),
+        ImageCommands.PlatformOption,
+        ImageCommands.StoreOption,
+    ];
+
+    public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
+    {
+        var rootfs = context.FullPath(ImageCommands.Positional(args, 0, Usage));
+        var reference = ImageReference.Parse(ImageCommands.Positional(args, 1, Usage));
+        ImageCommands.NoMorePositionals(args, 2, Usage);
+        var compression = args.Get("--compression") switch
+        {
+            null or "gzip" => LayerCompression.Gzip,
+            "zstd" => LayerCompression.Zstd,
+            "none" => LayerCompression.None,
+            var other => throw CommandArgs.Bad($"unknown compression '{other}'", Usage),
+        };
+        var platform = ImageCommands.PlatformOf(args);
+        var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
+        Descriptor? baseManifest = null;
+        if (args.Get("--base") is { } b)
+        {
+            var image = ImageLocation.LooksLikeLocation(b)
+                ? (await new ImageImporter(store) { Platform = platform }.ImportAsync(ImageLocation.Parse(b, context.WorkingDirectory), cancellationToken).ConfigureAwait(false)).Manifest
+                : await store.ResolveRequiredAsync(ImageReference.Parse(b), cancellationToken).ConfigureAwait(false);
+            baseManifest = await ImageGraph.SelectManifestAsync(store, image, platform, cancellationToken).ConfigureAwait(false);
+        }
+
+        var importer = new RootfsImporter(store) { Compression = compression, Platform = platform, Timestamp = SourceDateEpoch() };
+        var manifest = await importer.ImportAsync(rootfs, args.GetAll("--change"), baseManifest, args.Get("--message"), cancellationToken).ConfigureAwait(false);
+        await store.TagAsync(reference, manifest, cancellationToken).ConfigureAwait(false);
+        var config = (await store.ReadManifestAsync(manifest, cancellationToken).ConfigureAwait(false)).Config.Digest;
+        context.Out.WriteLine(config.ToString());
+        return 0;
+    }
+
+    /// <summary>SOURCE_DATE_EPOCH, the reproducible-builds convention, else the epoch.</summary>
+    private static DateTimeOffset SourceDateEpoch() =>
+        long.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), out var s) && s >= 0
+            ? DateTimeOffset.FromUnixTimeSeconds(s)
+            : DateTimeOffset.UnixEpoch;
 }

@@ -41,4 +41,29 @@ public static class RootfsAssert
         var parts = r.StdOut.Trim().Split(' ');
         return ((UnixFileMode)Convert.ToInt32(parts[0], 8), int.Parse(parts[1]), int.Parse(parts[2]));
     }
+
+    /// <summary>Two trees on disk are the same: paths, types, contents, modes, owners and symlink targets.</summary>
+    public static void SameTree(string expectedRoot, string actualRoot)
+    {
+        static Dictionary<string, string> Describe(string root)
+        {
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+            {
+                var info = new FileInfo(p);
+                var (mode, uid, gid) = Stat(p);
+                var what = info.LinkTarget is { } link ? "link " + link
+                    : Directory.Exists(p) ? $"dir {Convert.ToString((int)mode, 8)}"
+                    : $"file {Convert.ToString((int)mode, 8)} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p)))}";
+                result[Path.GetRelativePath(root, p)] = $"{what} {uid}:{gid}";
+            }
+
+            return result;
+        }
+
+        var expected = Describe(expectedRoot);
+        var actual = Describe(actualRoot);
+        CollectionAssert.AreEquivalent(expected.Keys.ToList(), actual.Keys.ToList(), "the same paths");
+        foreach (var (path, description) in expected) Assert.AreEqual(description, actual[path], path);
+    }
 }
