@@ -68,7 +68,8 @@ public static class LayerWriter
 
     /// <summary>
     /// Writes independent layers concurrently, at most <paramref name="maxParallelism"/> at a time (the processor
-    /// count by default). Results come back in the order of the requests.
+    /// count by default). Requests start in their order, so put the largest first for the workers to finish together.
+    /// Results come back in the order of the requests.
     /// </summary>
     public static async Task<IReadOnlyList<LayerResult>> WriteManyAsync(IReadOnlyList<LayerWriteRequest> requests, int? maxParallelism = null, CancellationToken cancellationToken = default)
     {

@@ -14,7 +14,7 @@ namespace Containerize.Tests.Images.Layers;
 public sealed class LayerApplierTests
 {
     [TestMethod]
-    public async Task Whiteouts_delete_files_and_folders_and_opaque_folders_hide_lower_content()
+    public async Task Layers_apply_whiteouts_delete_files_and_folders_and_opaque_folders_hide_lower_content()
     {
         using var dir = new TempDir();
         var root = dir.Combine("rootfs");
@@ -47,7 +47,7 @@ public sealed class LayerApplierTests
     }
 
     [TestMethod]
-    public async Task Modes_symlinks_hardlinks_and_times_are_kept_and_later_layers_replace_entries()
+    public async Task Layers_apply_modes_symlinks_hardlinks_and_times_are_kept_and_later_layers_replace_entries()
     {
         using var dir = new TempDir();
         var root = dir.Combine("rootfs");
@@ -90,7 +90,7 @@ public sealed class LayerApplierTests
     }
 
     [TestMethod]
-    public async Task Owners_are_set_when_running_as_root()
+    public async Task Layers_apply_owners_are_set_when_running_as_root()
     {
         Requirements.RequireRoot("lchown needs root");
         using var dir = new TempDir();
@@ -111,7 +111,7 @@ public sealed class LayerApplierTests
     }
 
     [TestMethod]
-    public async Task Entries_climbing_above_the_root_are_refused()
+    public async Task Layers_apply_entries_climbing_above_the_root_are_refused()
     {
         using var dir = new TempDir();
         var root = dir.Combine("rootfs");
@@ -130,7 +130,7 @@ public sealed class LayerApplierTests
     }
 
     [TestMethod]
-    public async Task Symlinks_never_lead_a_later_entry_out_of_the_root()
+    public async Task Layers_apply_symlinks_never_lead_a_later_entry_out_of_the_root()
     {
         using var dir = new TempDir();
         var root = dir.Combine("rootfs");
@@ -157,7 +157,7 @@ public sealed class LayerApplierTests
     }
 
     [TestMethod]
-    public async Task Hardlinks_to_outside_or_to_nothing_are_refused()
+    public async Task Layers_apply_hardlinks_to_outside_or_to_nothing_are_refused()
     {
         using var dir = new TempDir();
         var root = dir.Combine("rootfs");
@@ -177,7 +177,7 @@ public sealed class LayerApplierTests
     }
 
     [TestMethod]
-    public async Task Truncated_or_corrupt_layers_and_wrong_digests_are_coded_errors()
+    public async Task Layers_apply_truncated_or_corrupt_layers_and_wrong_digests_are_coded_errors()
     {
         var entries = Enumerable.Range(0, 20).Select(i => LayerEntry.FromBytes($"f{i}", Encoding.UTF8.GetBytes(new string('x', 5000) + i))).ToList();
         var (result, blob) = await WriteAsync(entries);
@@ -202,7 +202,7 @@ public sealed class LayerApplierTests
     }
 
     [TestMethod]
-    public async Task Plain_and_zstd_layers_are_detected_by_their_magic_bytes()
+    public async Task Layers_apply_plain_and_zstd_layers_are_detected_by_their_magic_bytes()
     {
         var entries = new[] { LayerEntry.FromBytes("hello.txt", "hi"u8.ToArray()) };
         foreach (var compression in new[] { LayerCompression.None, LayerCompression.Zstd, LayerCompression.Gzip })

@@ -31,7 +31,7 @@ public sealed class LayerToolTests
     }
 
     [TestMethod]
-    public async Task Gnu_tar_lists_modes_owners_and_times()
+    public async Task Layers_tools_gnu_tar_lists_modes_owners_and_times()
     {
         var tar = Requirements.Tool("tar");
         using var source = MakeSource();
@@ -54,7 +54,7 @@ public sealed class LayerToolTests
     }
 
     [TestMethod]
-    public async Task Umoci_unpacks_our_layers_to_the_source_tree()
+    public async Task Layers_tools_umoci_unpacks_our_layers_to_the_source_tree()
     {
         var umoci = Requirements.Tool("umoci");
         Requirements.RequireRoot("umoci unpack keeps owners only as root");
@@ -92,7 +92,39 @@ public sealed class LayerToolTests
     }
 
     [TestMethod]
-    public async Task Skopeo_inspects_layouts_with_gzip_and_zstd_layers()
+    public async Task Layers_tools_gnu_tar_layers_apply_as_gnu_tar_extracts_them()
+    {
+        var tar = Requirements.Tool("tar");
+        using var source = MakeSource();
+        using var dir = new TempDir();
+        var layer = dir.Combine("gnu.tar.gz");
+
+        // GNU tar's own format: "./" names, the root folder as an entry, GNU long-name records, real mtimes.
+        (await ProcessRunner.RunAsync(tar, ["--format=gnu", "-czf", layer, "-C", source.Path, "."])).EnsureSuccess("tar -c");
+        var extracted = Directory.CreateDirectory(dir.Combine("by-tar")).FullName;
+        (await ProcessRunner.RunAsync(tar, ["-xzpf", layer, "-C", extracted])).EnsureSuccess("tar -x");
+        var ours = dir.Combine("by-us");
+        await using (var input = File.OpenRead(layer))
+        {
+            await Containerize.Core.Images.Layers.LayerApplier.ApplyAsync(ours, input);
+        }
+
+        CollectionAssert.AreEqual(Tree(extracted), Tree(ours));
+        foreach (var line in Tree(extracted))
+        {
+            var rel = line[2..];
+            var a = (await ProcessRunner.RunAsync("stat", ["-c", "%F %a %u:%g %h %Y", Path.Combine(extracted, rel)])).EnsureSuccess("stat").StdOut;
+            var b = (await ProcessRunner.RunAsync("stat", ["-c", "%F %a %u:%g %h %Y", Path.Combine(ours, rel)])).EnsureSuccess("stat").StdOut;
+            Assert.AreEqual(a, b, rel);
+            if (line.StartsWith("f ", StringComparison.Ordinal))
+            {
+                CollectionAssert.AreEqual(await File.ReadAllBytesAsync(Path.Combine(extracted, rel)), await File.ReadAllBytesAsync(Path.Combine(ours, rel)), rel);
+            }
+        }
+    }
+
+    [TestMethod]
+    public async Task Layers_tools_skopeo_inspects_and_copies_layouts_with_gzip_and_zstd_layers()
     {
         var skopeo = Requirements.Tool("skopeo");
         using var dir = new TempDir();

@@ -17,7 +17,7 @@ public sealed class LayerWriterTests
     private const UnixFileMode Mode755 = (UnixFileMode)0b111_101_101;
 
     [TestMethod]
-    public async Task Same_content_from_another_folder_order_and_mtimes_gives_the_same_digests()
+    public async Task Layers_reproducible_same_content_from_another_folder_order_and_mtimes_gives_the_same_digests()
     {
         using var a = new TempDir();
         using var b = new TempDir();
@@ -73,7 +73,7 @@ public sealed class LayerWriterTests
     }
 
     [TestMethod]
-    public async Task An_empty_layer_is_two_zero_blocks_with_the_well_known_diff_id()
+    public async Task Layers_reproducible_empty_layer_is_two_zero_blocks_with_the_well_known_diff_id()
     {
         var (result, blob) = await WriteAsync([], new LayerWriterOptions { Compression = LayerCompression.None });
         Assert.AreEqual(1024, blob.Length);
@@ -264,7 +264,7 @@ public sealed class LayerWriterTests
     }
 
     [TestMethod]
-    public async Task Several_layers_written_in_parallel_match_sequential_writes()
+    public async Task Layers_reproducible_layers_written_in_parallel_match_sequential_writes()
     {
         var sets = Enumerable.Range(0, 4).Select(i => Enumerable.Range(0, 50).Select(j => LayerEntry.FromBytes($"l{i}/f{j}.txt", Encoding.UTF8.GetBytes(new string((char)('a' + j % 26), 1000 * (i + 1))))).ToList()).ToList();
         var outputs = sets.Select(_ => new MemoryStream()).ToList();
@@ -279,7 +279,7 @@ public sealed class LayerWriterTests
     }
 
     [TestMethod]
-    public async Task Zstd_layers_decompress_with_the_zstd_tool()
+    public async Task Layers_tools_zstd_decompresses_our_zstd_layers()
     {
         var zstd = Requirements.Tool("zstd");
         using var dir = new TempDir();
