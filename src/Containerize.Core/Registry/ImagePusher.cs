@@ -62,7 +62,7 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var sent = await client.PushBlobAsync(remote.Registry, remote.Repository, blob, store, blob == manifest.Config ? null : mountFrom, cancellationToken).ConfigureAwait(false);
+                    var sent = await client.PushBlobAsync(remote.Registry, remote.Repository, blob, store, mountFrom, cancellationToken).ConfigureAwait(false);
                     Interlocked.Add(ref bytes, sent);
                     if (sent > 0) Interlocked.Increment(ref uploaded);
                     else Interlocked.Increment(ref skipped);

@@ -304,8 +304,10 @@ public sealed class RegistryClient : IDisposable
         public Uri Resolve(string pathOrUrl) => new(_base!, pathOrUrl);
 
         /// <summary>
-        /// HTTPS, except that loopback and declared-insecure registries fall back to plain HTTP when HTTPS does not
-        /// answer, as Docker and the .NET SDK do. Decided once per host, by a GET of /v2/.
+        /// HTTPS, except for loopback and declared-insecure registries, which may answer plain HTTP as with Docker and
+        /// the .NET SDK. Decided once per host by probing /v2/. Loopback is probed over HTTP first: a TLS handshake
+        /// sent to a plain HTTP server is not answered until a timeout, while a TLS server answers plain HTTP with 400
+        /// at once, so this order costs nothing either way (and the probe carries no credentials).
         /// </summary>
         public async Task EnsureSchemeAsync(HttpClient http, RegistryOptions options, CancellationToken cancellationToken)
         {
@@ -315,27 +317,42 @@ public sealed class RegistryClient : IDisposable
             {
                 if (_base is not null) return;
                 var https = new Uri($"https://{apiHost}/");
-                if (!Insecure && !RegistryHost.IsLoopback(Registry))
+                var plain = new Uri($"http://{apiHost}/");
+                if (RegistryHost.IsLoopback(Registry))
+                {
+                    var status = await ProbeAsync(http, plain, options, cancellationToken).ConfigureAwait(false);
+                    _base = status is { } code && code != HttpStatusCode.BadRequest ? plain : https;
+                    options.Sink.Detail($"{Registry}: loopback registry, using {_base.Scheme}");
+                }
+                else if (Insecure)
+                {
+                    var status = await ProbeAsync(http, https, options with { ReadTimeout = TimeSpan.FromSeconds(Math.Min(3, options.ConnectTimeout.TotalSeconds)) }, cancellationToken).ConfigureAwait(false);
+                    _base = status is null ? plain : https;
+                    options.Sink.Detail($"{Registry}: insecure registry, using {_base.Scheme}");
+                }
+                else
                 {
                     _base = https;
-                    return;
-                }
-
-                try
-                {
-                    using var probe = await RetryingSender.SendAsync(http, () => new HttpRequestMessage(HttpMethod.Get, new Uri(https, "/v2/")),
-                        options with { MaxRetries = 0 }, $"HTTPS probe of {Registry}", retry: false, cancellationToken).ConfigureAwait(false);
-                    _base = https;
-                }
-                catch (ContainerizeException e) when (e.Code == RegistryErrors.Unreachable)
-                {
-                    options.Sink.Detail($"{Registry}: HTTPS did not answer ({e.Diagnostic.Message}); using plain HTTP");
-                    _base = new Uri($"http://{apiHost}/");
                 }
             }
             finally
             {
                 _gate.Release();
+            }
+        }
+
+        private static async Task<HttpStatusCode?> ProbeAsync(HttpClient http, Uri baseUri, RegistryOptions options, CancellationToken cancellationToken)
+        {
+            try
+            {
+                using var probe = await RetryingSender.SendAsync(http, () => new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "/v2/")),
+                    options with { MaxRetries = 0 }, $"probe of {baseUri}", retry: false, cancellationToken).ConfigureAwait(false);
+                return probe.StatusCode;
+            }
+            catch (ContainerizeException e) when (e.Code == RegistryErrors.Unreachable)
+            {
+                options.Sink.Detail($"{baseUri.Authority}: {baseUri.Scheme} did not answer ({e.Diagnostic.Message})");
+                return null;
             }
         }
     }
