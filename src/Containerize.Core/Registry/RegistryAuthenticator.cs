@@ -18,6 +18,7 @@ internal sealed class RegistryAuthenticator(string registry, RegistryOptions opt
     private readonly Dictionary<string, CachedToken> _tokensByScope = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _scopeByKey = new(StringComparer.Ordinal);
     private readonly Dictionary<RegistryMode, Task<RegistryCredential?>> _credentials = [];
+    private readonly Dictionary<string, Task<CachedToken?>> _fetches = new(StringComparer.Ordinal);
     private string? _basic;
     private bool _needsCredentials;
 
@@ -66,8 +67,11 @@ internal sealed class RegistryAuthenticator(string registry, RegistryOptions opt
         }
 
         if (!challenge.IsBearer || challenge.Realm is null) return false;
+        // The scope follows the request's repository and mode rather than each challenge, so that one push token
+        // (pull,push) serves HEAD, POST, PATCH and PUT alike instead of one token per verb.
         var scopes = new List<string>();
-        scopes.Add(challenge.Scope ?? $"repository:{repository}:{(mode == RegistryMode.Push ? "pull,push" : "pull")}");
+        if (repository.Length > 0) scopes.Add($"repository:{repository}:{(mode == RegistryMode.Push ? "pull,push" : "pull")}");
+        else if (challenge.Scope is { } challenged) scopes.Add(challenged);
         scopes.AddRange(extraScopes.Where(s => !scopes.Contains(s)));
         var scopeKey = string.Join(' ', scopes);
 
@@ -76,7 +80,7 @@ internal sealed class RegistryAuthenticator(string registry, RegistryOptions opt
         if (!attempt.TriedAnonymous && !needsCredentials)
         {
             attempt.TriedAnonymous = true;
-            var anonymous = await FetchTokenAsync(challenge, scopes, null, cancellationToken).ConfigureAwait(false);
+            var anonymous = await GetTokenAsync(challenge, scopes, null, cancellationToken).ConfigureAwait(false);
             if (anonymous is not null)
             {
                 Store(key, scopeKey, anonymous);
@@ -90,7 +94,7 @@ internal sealed class RegistryAuthenticator(string registry, RegistryOptions opt
         var cred = await GetCredentialAsync(mode).ConfigureAwait(false);
         attempt.HadCredential = cred is not null;
         if (cred is null) return false;
-        var token = await FetchTokenAsync(challenge, scopes, cred, cancellationToken).ConfigureAwait(false)
+        var token = await GetTokenAsync(challenge, scopes, cred, cancellationToken).ConfigureAwait(false)
             ?? throw new ContainerizeException(RegistryErrors.Unauthorized,
                 $"the token server of {registry} rejected the credentials ({cred.Source}) for {scopeKey}",
                 hint: $"log in again ('docker login {registry}') or check the DOTNET_CONTAINER_*_REGISTRY_UNAME/PWORD variables");
@@ -122,15 +126,30 @@ internal sealed class RegistryAuthenticator(string registry, RegistryOptions opt
         }
     }
 
+    /// <summary>
+    /// One token fetch per scope and kind (anonymous or with credentials) at a time: requests that fail together,
+    /// as parallel uploads do, share the answer instead of each asking the token server.
+    /// </summary>
+    private Task<CachedToken?> GetTokenAsync(AuthChallenge challenge, IReadOnlyList<string> scopes, RegistryCredential? credential, CancellationToken cancellationToken)
+    {
+        var key = (credential is null ? "anon:" : "cred:") + string.Join(' ', scopes);
+        lock (_lock)
+        {
+            if (_fetches.TryGetValue(key, out var existing) &&
+                (!existing.IsCompleted || (existing.IsCompletedSuccessfully && existing.Result is { } t && t.Expires > DateTimeOffset.UtcNow)))
+            {
+                return existing;
+            }
+
+            var task = FetchTokenAsync(challenge, scopes, credential, cancellationToken);
+            _fetches[key] = task;
+            return task;
+        }
+    }
+
     /// <summary>A token, or null when the token server answered 401 (the credentials, or their absence, are not enough).</summary>
     private async Task<CachedToken?> FetchTokenAsync(AuthChallenge challenge, IReadOnlyList<string> scopes, RegistryCredential? credential, CancellationToken cancellationToken)
     {
-        lock (_lock)
-        {
-            var scopeKey = string.Join(' ', scopes);
-            if (credential is null && _tokensByScope.TryGetValue("anon:" + scopeKey, out var cached) && cached.Expires > DateTimeOffset.UtcNow) return cached;
-        }
-
         var query = new StringBuilder();
         if (challenge.Service is { } service) query.Append("service=").Append(Uri.EscapeDataString(service));
         foreach (var scope in scopes) query.Append(query.Length > 0 ? "&" : "").Append("scope=").Append(Uri.EscapeDataString(scope));
@@ -185,13 +204,7 @@ internal sealed class RegistryAuthenticator(string registry, RegistryOptions opt
             var issued = root.TryGetProperty("issued_at", out var i) && i.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(i.GetString(), out var at)
                 ? at : DateTimeOffset.UtcNow;
             if (issued > DateTimeOffset.UtcNow) issued = DateTimeOffset.UtcNow;
-            var result = new CachedToken(token, issued + TimeSpan.FromSeconds(lifetime) - ExpiryMargin);
-            if (credential is null)
-            {
-                lock (_lock) _tokensByScope["anon:" + string.Join(' ', scopes)] = result;
-            }
-
-            return result;
+            return new CachedToken(token, issued + TimeSpan.FromSeconds(lifetime) - ExpiryMargin);
         }
         catch (JsonException)
         {
