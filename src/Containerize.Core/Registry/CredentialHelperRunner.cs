@@ -30,8 +30,16 @@ public sealed class CredentialHelperRunner(Func<string, string?>? environment = 
         using var process = Process.Start(psi) ?? throw Failed(program, "could not start");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardInput.WriteAsync(serverAddress.AsMemory(), cancellationToken).ConfigureAwait(false);
-        process.StandardInput.Close();
+        try
+        {
+            await process.StandardInput.WriteAsync(serverAddress.AsMemory(), cancellationToken).ConfigureAwait(false);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The helper exited without reading stdin (a broken pipe); its exit code and stderr say why.
+        }
+
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(Timeout);
         try
