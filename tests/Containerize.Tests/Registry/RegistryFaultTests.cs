@@ -125,7 +125,8 @@ public sealed class RegistryFaultTests
         StringAssert.Contains(log, "429 Injected; waiting 1 s");
         StringAssert.Contains(log, "502 Injected");
         StringAssert.Contains(log, "resumes at byte");
-        Assert.IsGreaterThanOrEqualTo(6, sink.Messages.Count(m => m.StartsWith("retry ", StringComparison.Ordinal)), log);
+        // Resets of a request on a pooled connection may be retried inside SocketsHttpHandler, unseen; the rest show.
+        Assert.IsGreaterThanOrEqualTo(5, sink.Messages.Count(m => m.StartsWith("retry ", StringComparison.Ordinal)), log);
     }
 
     [TestMethod]
