@@ -1,0 +1,5 @@
+using Worker;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddHostedService<TickWorker>();
+builder.Build().Run();
