@@ -2,5 +2,8 @@ namespace Containerize.Cli.Commands;
 
 internal static class BuildCommands
 {
-    public static IEnumerable<CliCommand> All => [];
+    public static IEnumerable<CliCommand> All =>
+    [
+        .. HandoffCommands.All,
+    ];
 }

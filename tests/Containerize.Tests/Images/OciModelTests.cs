@@ -85,6 +85,20 @@ public sealed class OciModelTests
     }
 
     [TestMethod]
+    public void JsonWritesMediaTypesAsDockerDoes()
+    {
+        var manifest = new ImageManifest
+        {
+            Config = new Descriptor { MediaType = MediaTypes.OciConfig, Digest = Digest.Sha256("c"u8), Size = 1 },
+            Layers = [new Descriptor { MediaType = MediaTypes.OciLayerGzip, Digest = Digest.Sha256("l"u8), Size = 2 }],
+            Annotations = new Dictionary<string, string> { ["k"] = "<a & b> é" },
+        };
+        var json = Encoding.UTF8.GetString(OciJson.Serialize(manifest));
+        StringAssert.Contains(json, "\"application/vnd.oci.image.layer.v1.tar+gzip\"");
+        StringAssert.Contains(json, "\"k\":\"<a & b> é\"");
+    }
+
+    [TestMethod]
     public void PlatformsParseWithAliases()
     {
         Assert.AreEqual("linux/amd64", Platform.Parse("linux/x86_64").ToString());

@@ -10,13 +10,20 @@ namespace Containerize.Core.Images.Oci;
 /// </summary>
 public static class OciJson
 {
-    public static byte[] Serialize(ImageManifest value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.ImageManifest);
+    // The default encoder escapes '+' (in every layer media type) and other HTML-sensitive characters; Docker,
+    // containerd and skopeo write them plainly, and the same document should have the same bytes everywhere.
+    private static readonly OciJsonContext Writer = new(new JsonSerializerOptions(OciJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
-    public static byte[] Serialize(ImageIndex value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.ImageIndex);
+    public static byte[] Serialize(ImageManifest value) => JsonSerializer.SerializeToUtf8Bytes(value, Writer.ImageManifest);
 
-    public static byte[] Serialize(ImageConfiguration value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.ImageConfiguration);
+    public static byte[] Serialize(ImageIndex value) => JsonSerializer.SerializeToUtf8Bytes(value, Writer.ImageIndex);
 
-    public static byte[] Serialize(ImageLayoutHeader value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.ImageLayoutHeader);
+    public static byte[] Serialize(ImageConfiguration value) => JsonSerializer.SerializeToUtf8Bytes(value, Writer.ImageConfiguration);
+
+    public static byte[] Serialize(ImageLayoutHeader value) => JsonSerializer.SerializeToUtf8Bytes(value, Writer.ImageLayoutHeader);
 
     public static ImageManifest DeserializeManifest(ReadOnlySpan<byte> json, string what = "manifest") =>
         Read(json, OciJsonContext.Default.ImageManifest, what);
