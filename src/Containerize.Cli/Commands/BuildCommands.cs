@@ -5,5 +5,6 @@ internal static class BuildCommands
     public static IEnumerable<CliCommand> All =>
     [
         .. HandoffCommands.All,
+        .. RuntimeCommands.All,
     ];
 }
