@@ -36,7 +36,17 @@ public static class DockerfileSources
     public static async Task<IReadOnlyList<Diagnostic>> CheckAsync(BuildContext context, bool strict, CancellationToken cancellationToken)
     {
         if (context.DockerfilePath is not { } path || !File.Exists(path)) return [];
-        var model = await DockerfileModel.LoadAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        DockerfileModel model;
+        try
+        {
+            model = await DockerfileModel.LoadAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerizeException)
+        {
+            // An advisory check: a Dockerfile that does not parse is the build's error to report, not the listing's.
+            return [];
+        }
+
         return ContextHygiene.CheckSources(context, FromModel(model), path, strict);
     }
 }

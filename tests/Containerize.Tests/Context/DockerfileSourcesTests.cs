@@ -39,4 +39,18 @@ public sealed class DockerfileSourcesTests
         Assert.AreEqual(1, r.ExitCode, r.StdErr);
         StringAssert.Contains(r.StdErr, "Dockerfile:2: CTZ2106 COPY/ADD source 'secrets/' is excluded by .dockerignore line 1: secrets");
     }
+
+    [TestMethod]
+    public async Task AnUnparseableDockerfileDoesNotFailTheListing()
+    {
+        using var dir = new TempDir("ctz-src");
+        dir.Write("Dockerfile", "not a dockerfile\n");
+        dir.Write("a.txt", "a");
+
+        var r = await CliRunner.RunAsync(dir.Path, "context", "ls", dir.Path);
+
+        Assert.AreEqual(0, r.ExitCode, r.StdErr);
+        Assert.AreEqual("Dockerfile\na.txt\n", r.StdOut);
+        Assert.AreEqual("", r.StdErr);
+    }
 }
