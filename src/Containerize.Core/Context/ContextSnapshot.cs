@@ -1,0 +1,190 @@
+using System.Security.Cryptography;
+using System.Text;
+using Containerize.Core.Context.Native;
+using Containerize.Core.Diagnostics;
+
+namespace Containerize.Core.Context;
+
+/// <summary>
+/// What the context holds at one moment: every kept entry with type, mode, owner, size, mtime and link target.
+/// File digests are computed on demand and cached on disk; the build cache keys COPY/ADD steps on them.
+/// </summary>
+public sealed class ContextSnapshot
+{
+    // A file written within this window of being hashed could change again within the same mtime tick
+    // without the cache noticing; such digests are used but not remembered.
+    private static readonly long RacyWindowNanoseconds = 2_000_000_000;
+    private readonly DigestCache _cache;
+    private readonly Dictionary<string, ContextEntry> _byPath;
+
+    private ContextSnapshot(BuildContext context, IReadOnlyList<ContextEntry> entries, DigestCache cache)
+    {
+        Context = context;
+        Entries = entries;
+        _cache = cache;
+        _byPath = entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
+    }
+
+    public BuildContext Context { get; }
+
+    /// <summary>Kept entries in walk order (byte-wise sorted, depth first), folders included.</summary>
+    public IReadOnlyList<ContextEntry> Entries { get; }
+
+    public DigestCache Cache => _cache;
+
+    /// <summary>Files hashed in this process (cache misses that were read).</summary>
+    public int FilesHashed => _filesHashed;
+
+    private int _filesHashed;
+
+    public ContextEntry? Find(string path) => _byPath.GetValueOrDefault(path);
+
+    public static Task<ContextSnapshot> CreateAsync(BuildContext context, DigestCache? cache, IDiagnosticSink? sink, CancellationToken cancellationToken) =>
+        CreateAsync(context, cache, sink, null, cancellationToken);
+
+    public static Task<ContextSnapshot> CreateAsync(
+        BuildContext context, DigestCache? cache, IDiagnosticSink? sink, ContextHygiene? hygiene, CancellationToken cancellationToken)
+    {
+        var entries = new List<ContextEntry>();
+        context.Walk([System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (e) =>
+        {
+            var errno = Posix.LStat(e.FullPath, out var st);
+            if (errno == Posix.ENOENT) return WalkAction.Continue; // removed while walking
+            if (errno != 0)
+            {
+                throw new ContainerizeException(ContextErrors.Unreadable, $"cannot stat: {Posix.Describe(errno)}", e.Path, null,
+                    "make it readable, or exclude it in .dockerignore");
+            }
+
+            string? target = null;
+            if (st.Type == EntryType.Symlink)
+            {
+                try
+                {
+                    target = new FileInfo(e.FullPath).LinkTarget;
+                }
+                catch (IOException ex)
+                {
+                    throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read the symlink: {ex.Message}", e.Path, null,
+                        "exclude it in .dockerignore", ex);
+                }
+            }
+
+            hygiene?.Observe(e, st.Type == EntryType.File ? st.Size : 0);
+            entries.Add(new ContextEntry(e.Path, e.FullPath, st.Type, st.Mode, st.Uid, st.Gid, st.Type == EntryType.File ? st.Size : 0,
+                st.MTimeSeconds * 1_000_000_000 + st.MTimeNanoseconds, target, st.Inode, st.Device));
+            return WalkAction.Continue;
+        }, sink, cancellationToken);
+        return Task.FromResult(new ContextSnapshot(context, entries, cache ?? DigestCache.InMemory()));
+    }
+
+    /// <summary>The file's "sha256:&lt;hex&gt;", from the cache when (path, size, mtime, inode) are unchanged.</summary>
+    public async ValueTask<string> GetDigestAsync(ContextEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Digest is { } known) return known;
+        if (entry.Type != EntryType.File) throw new InvalidOperationException("only files have a content digest");
+        if (_cache.TryGet(entry, out var cached))
+        {
+            entry.Digest = cached;
+            return cached;
+        }
+
+        var digest = await Task.Run(() => HashFile(entry), cancellationToken).ConfigureAwait(false);
+        Remember(entry, digest);
+        return digest;
+    }
+
+    private void Remember(ContextEntry entry, string digest)
+    {
+        Interlocked.Increment(ref _filesHashed);
+        entry.Digest = digest;
+        var now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        if (now - entry.MTimeNanoseconds > RacyWindowNanoseconds) _cache.Put(entry, digest);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static string HashFile(ContextEntry entry)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long offset = 0;
+            int n;
+            while ((n = RandomAccess.Read(handle, buffer, offset)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                offset += n;
+            }
+
+            if (offset != entry.Size)
+            {
+                throw new ContainerizeException(ContextErrors.FileChanged, "the file changed while it was read", entry.Path, null,
+                    "do not modify the context during a build");
+            }
+
+            return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read the file: {e.Message}", entry.Path, null,
+                "make it readable, or exclude it in .dockerignore", e);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Hashes every file not yet known, in parallel (SHA-256 is the limit on a cold cache).</summary>
+    public Task ComputeDigestsAsync(CancellationToken cancellationToken) => ComputeDigestsAsync(Entries, cancellationToken);
+
+    public async Task ComputeDigestsAsync(IEnumerable<ContextEntry> entries, CancellationToken cancellationToken)
+    {
+        // Cache hits first, without the cost of a parallel loop; only the misses are read, in parallel.
+        var files = new List<ContextEntry>();
+        foreach (var e in entries)
+        {
+            if (e.Type != EntryType.File || e.Digest is not null) continue;
+            if (_cache.TryGet(e, out var cached)) e.Digest = cached;
+            else files.Add(e);
+        }
+
+        if (files.Count == 0) return;
+
+        // Blocking reads on a few threads: for many small files this costs far less than async I/O per file.
+        try
+        {
+            await Task.Run(() => Parallel.ForEach(files, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                e => Remember(e, HashFile(e))), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<ContainerizeException>().FirstOrDefault() is { } coded)
+        {
+            // The first coded problem, as the user should see it, rather than the parallel loop's wrapper.
+            throw new ContainerizeException(coded.Diagnostic, e);
+        }
+    }
+
+    /// <summary>
+    /// One digest for a path and everything under it (the whole context for "."): what a COPY of it depends on.
+    /// Covers paths, types, permission bits, link targets and file digests; not mtimes or owners, which COPY
+    /// resets or which do not change the result the cache cares about.
+    /// </summary>
+    public async Task<string> TreeDigestAsync(string path, CancellationToken cancellationToken)
+    {
+        var prefix = path is "." or "" ? "" : path + "/";
+        var selected = Entries.Where(e => prefix.Length == 0 || e.Path == path || e.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        await ComputeDigestsAsync(selected, cancellationToken).ConfigureAwait(false);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var e in selected)
+        {
+            var line = $"{e.Path}\0{e.Type}\0{Convert.ToString(e.Permissions, 8)}\0{e.LinkTarget}\0{e.Digest}\n";
+            hash.AppendData(Encoding.UTF8.GetBytes(line));
+        }
+
+        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    public Task SaveCacheAsync(CancellationToken cancellationToken) => _cache.SaveAsync(cancellationToken);
+}

@@ -1,0 +1,185 @@
+using Containerize.Core.Context.Native;
+using Containerize.Core.Diagnostics;
+
+namespace Containerize.Core.Context;
+
+/// <summary>An entry the walk keeps: its '/'-separated path relative to the root, and its type.</summary>
+public readonly record struct WalkEntry(string Path, string Root, EntryType Type)
+{
+    public bool IsDirectory => Type == EntryType.Directory;
+
+    /// <summary>The absolute path, built on demand (most entries never need it).</summary>
+    public string FullPath => Root.Length == 1 ? "/" + Path : Root + "/" + Path;
+}
+
+/// <summary>What the visitor wants next, with <c>fs.SkipDir</c>'s meaning.</summary>
+public enum WalkAction
+{
+    Continue,
+
+    /// <summary>For a folder: do not go inside. For a file: skip the rest of its folder.</summary>
+    SkipDir,
+}
+
+/// <summary>
+/// Walks a context folder as BuildKit's sender does: depth first, each folder's entries in byte-wise name order,
+/// symlinks reported as symlinks and never followed. A folder that is not kept is read only when some pattern
+/// could keep something inside it, and is reported just before its first kept descendant. A permission error on
+/// a folder that is not kept is ignored; on a kept one it is a CTZ2003 error.
+/// </summary>
+public sealed class ContextWalker(string root, ContextFilter filter)
+{
+    private readonly List<(string Name, EntryType Type)> _scratch = [];
+    private int _skipToDepth = -1;
+
+    public string Root { get; } = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+
+    /// <summary>Folders read so far (for tests and the benchmark: a pruned folder is never read).</summary>
+    public int DirectoriesRead { get; private set; }
+
+    /// <summary>Folders skipped without being read because nothing inside could be kept.</summary>
+    public List<string> Pruned { get; } = [];
+
+    /// <summary>Names that are not valid UTF-8, left out of the walk.</summary>
+    public List<string> UnsupportedNames { get; } = [];
+
+    public void Walk(Func<WalkEntry, WalkAction> visit, CancellationToken cancellationToken = default)
+    {
+        _skipToDepth = -1;
+        var states = filter.Layers.Select(_ => new LayerState(null, null)).ToArray();
+        var pending = new List<Pending>();
+        if (!Directory.Exists(Root))
+        {
+            throw new ContainerizeException(ContextErrors.ContextNotFound, "the build context folder does not exist", Root, null,
+                "pass the folder that holds the files the Dockerfile copies");
+        }
+
+        WalkDirectory("", Root, 0, states, true, pending, visit, cancellationToken);
+    }
+
+    /// <summary>All kept entries, folders included, in walk order.</summary>
+    public List<WalkEntry> List(CancellationToken cancellationToken = default)
+    {
+        var result = new List<WalkEntry>();
+        Walk(e =>
+        {
+            result.Add(e);
+            return WalkAction.Continue;
+        }, cancellationToken);
+        return result;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void WalkDirectory(
+        string relDir, string fullDir, int depth, LayerState[] parentStates, bool dirKept, List<Pending> pending,
+        Func<WalkEntry, WalkAction> visit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _scratch.Clear();
+        DirectoriesRead++;
+        var errno = Posix.ReadDirectory(fullDir, _scratch, UnsupportedNames);
+        if (errno != 0)
+        {
+            if (!dirKept && errno is Posix.EACCES or Posix.EPERM) return;
+            throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read folder: {Posix.Describe(errno)}",
+                relDir.Length == 0 ? fullDir : relDir, null, "make the folder readable, or exclude it in .dockerignore");
+        }
+
+        var entries = _scratch.ToArray();
+        Array.Sort(entries, static (a, b) => GoPath.CompareOrdinalUtf8(a.Name, b.Name));
+        var layers = filter.Layers;
+        foreach (var (name, rawType) in entries)
+        {
+            var rel = relDir.Length == 0 ? name : relDir + "/" + name;
+            var type = rawType;
+            if (type == EntryType.Unknown)
+            {
+                type = Posix.LStat(fullDir + "/" + name, out var st) == 0 ? st.Type : EntryType.Unknown;
+                if (type == EntryType.Unknown) continue; // vanished while walking
+            }
+
+            var isDir = type == EntryType.Directory;
+            var skip = false;
+            var prune = false;
+            LayerState[]? childStates = isDir ? new LayerState[layers.Count] : null;
+            for (var l = 0; l < layers.Count && !prune; l++)
+            {
+                var layer = layers[l];
+                bool[]? inc = null, exc = null;
+                if (layer.Includes is { } includes)
+                {
+                    inc = isDir ? new bool[includes.Patterns.Count] : Scratch(ref _incScratch, includes.Patterns.Count);
+                    if (!includes.MatchUsingParentResults(rel, parentStates[l].Include, inc).Matched)
+                    {
+                        if (isDir && !FilterLayer.CouldReachInside(includes, rel, exclusions: false)) prune = true;
+                        skip = true;
+                    }
+                }
+
+                if (!prune && layer.Excludes is { } excludes)
+                {
+                    exc = isDir ? new bool[excludes.Patterns.Count] : Scratch(ref _excScratch, excludes.Patterns.Count);
+                    if (excludes.MatchUsingParentResults(rel, parentStates[l].Exclude, exc).Matched)
+                    {
+                        if (isDir && (!excludes.HasExclusions || !FilterLayer.CouldReachInside(excludes, rel, exclusions: true))) prune = true;
+                        skip = true;
+                    }
+                }
+
+                if (childStates is not null) childStates[l] = new LayerState(inc, exc);
+            }
+
+            if (prune)
+            {
+                if (isDir) Pruned.Add(rel);
+                continue;
+            }
+
+            var entry = new WalkEntry(rel, Root, type);
+            if (!skip)
+            {
+                // Report the folders above that were not kept themselves, now that they have a kept descendant.
+                for (var i = 0; i < pending.Count; i++)
+                {
+                    if (pending[i].Reported) continue;
+                    pending[i] = pending[i] with { Reported = true };
+                    if (visit(pending[i].Entry) == WalkAction.SkipDir)
+                    {
+                        _skipToDepth = pending[i].Depth;
+                        return;
+                    }
+                }
+
+                var action = visit(entry);
+                if (action == WalkAction.SkipDir)
+                {
+                    if (isDir) continue;
+                    return;
+                }
+            }
+
+            if (isDir)
+            {
+                pending.Add(new Pending(entry, depth + 1, Reported: !skip));
+                WalkDirectory(rel, fullDir + "/" + name, depth + 1, childStates!, !skip, pending, visit, cancellationToken);
+                pending.RemoveAt(pending.Count - 1);
+                if (_skipToDepth >= 0)
+                {
+                    // The visitor skipped a folder reported late: unwind to the frame that lists it.
+                    if (_skipToDepth != depth + 1) return;
+                    _skipToDepth = -1;
+                }
+            }
+        }
+    }
+
+    // Files never pass their per-pattern results on, so one array serves them all.
+    private static bool[] Scratch(ref bool[]? array, int length) => array is { } a && a.Length == length ? a : array = new bool[length];
+
+    private bool[]? _incScratch;
+    private bool[]? _excScratch;
+
+    private readonly record struct LayerState(bool[]? Include, bool[]? Exclude);
+
+    private readonly record struct Pending(WalkEntry Entry, int Depth, bool Reported);
+}
