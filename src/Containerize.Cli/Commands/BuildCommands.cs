@@ -2,5 +2,5 @@ namespace Containerize.Cli.Commands;
 
 internal static class BuildCommands
 {
-    public static IEnumerable<CliCommand> All => [];
+    public static IEnumerable<CliCommand> All => [.. RuntimeCommands.All];
 }

@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Runtime.Bundles;
+using Containerize.Core.Runtime.Diff;
+using Containerize.Core.Runtime.Mounts;
+using Containerize.Core.Runtime.Native;
+using Containerize.Core.Runtime.Snapshots;
+using Containerize.Core.Runtime.Users;
+
+namespace Containerize.Core.Runtime;
+
+/// <summary>
+/// Runs RUN steps in runc without a daemon. Each step gets a folder under runs/ holding its OCI bundle
+/// (config.json), its rootfs (an overlay over the cached layer folders, or an extracted copy) and, with overlay, the
+/// upper folder that is the step's difference. The engine calls <see cref="RunAsync"/> once per RUN and turns
+/// <see cref="RunResult.Changes"/> into a layer.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ContainerRuntime
+{
+    private static readonly ConcurrentDictionary<string, Task<bool>> OverlayProbes = new(StringComparer.Ordinal);
+
+    private readonly RuntimeOptions _options;
+    private readonly IDiagnosticSink? _sink;
+
+    public ContainerRuntime(RuntimeOptions options, IDiagnosticSink? sink = null)
+    {
+        _options = options with { Root = Path.GetFullPath(options.Root) };
+        _sink = sink;
+        Snapshots = new SnapshotStore(Path.Combine(_options.Root, "snapshots"));
+    }
+
+    public SnapshotStore Snapshots { get; }
+
+    public string RunsFolder => Path.Combine(_options.Root, "runs");
+
+    public string CacheFolder => Path.Combine(_options.Root, "cache");
+
+    /// <summary>The strategy Auto resolves to here: overlay when root and a test mount works.</summary>
+    public async Task<RootfsStrategy> ResolveStrategyAsync(CancellationToken cancellationToken)
+    {
+        if (LibC.IsRootless) return RootfsStrategy.Copy;
+        if (_options.Strategy != RootfsStrategy.Auto) return _options.Strategy;
+        Directory.CreateDirectory(_options.Root);
+        var supported = await OverlayProbes.GetOrAdd(_options.Root, root => OverlayMount.IsSupportedAsync(root, CancellationToken.None))
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return supported ? RootfsStrategy.Overlay : RootfsStrategy.Copy;
+    }
+
+    /// <summary>
+    /// Runs the command. Output lines go to <paramref name="onOutput"/> (or the sink's Info) as they come. A
+    /// non-zero exit throws CTZ5502 with the exit code and the output's last lines; that step's folder stays on disk
+    /// (unmounted) and its path is in the error. Cancellation kills the container and removes the folder.
+    /// </summary>
+    public async Task<RunResult> RunAsync(RunRequest request, Action<string>? onOutput = null, CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        var runc = RuncProcess.FindRunc(_options.Runc)
+            ?? throw new ContainerizeException(RuntimeErrors.RuncNotFound, $"runc not found ('{_options.Runc}')",
+                hint: "install runc (apt-get install runc), or give the full path of the runtime");
+        var rootless = LibC.IsRootless;
+        var ids = rootless ? new IdMapping(LibC.GetEuid(), LibC.GetEgid()) : null;
+        var strategy = await ResolveStrategyAsync(cancellationToken).ConfigureAwait(false);
+        var id = "ctz-" + Guid.NewGuid().ToString("N")[..16];
+        var runDir = Path.Combine(RunsFolder, id);
+        Directory.CreateDirectory(runDir);
+        var rootfs = Path.Combine(runDir, "rootfs");
+        onOutput ??= _sink is null ? null : _sink.Info;
+
+        OverlayMount? overlay = null;
+        MountPreparer? mounts = null;
+        RunResult? result = null;
+        var keep = false;
+        try
+        {
+            var lowerDirs = new List<string>();
+            if (strategy == RootfsStrategy.Overlay)
+            {
+                var links = new List<string>();
+                foreach (var layer in request.Layers)
+                {
+                    links.Add(layer switch
+                    {
+                        TarLayer t => await Snapshots.EnsureAsync(t, cancellationToken).ConfigureAwait(false),
+                        DirectoryLayer d => Snapshots.LinkFor(d),
+                        _ => throw new ArgumentException("unknown layer type", nameof(request)),
+                    });
+                }
+
+                if (links.Count == 0) links.Add(Snapshots.Empty());
+                lowerDirs.AddRange(links.AsEnumerable().Reverse().Select(l => Path.Combine(Snapshots.Root, l)));
+                overlay = await OverlayMount.MountAsync(Snapshots.Root, links, Path.Combine(runDir, "upper"), Path.Combine(runDir, "work"),
+                    rootfs, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                Directory.CreateDirectory(rootfs);
+                foreach (var layer in request.Layers)
+                {
+                    if (layer is TarLayer t)
+                    {
+                        await using var tar = await t.OpenUncompressed(cancellationToken).ConfigureAwait(false);
+                        await LayerExtractor.ExtractAsync(tar, rootfs, WhiteoutHandling.Apply, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (layer is DirectoryLayer d)
+                    {
+                        await TreeCopier.CopyAsync(d.Path, rootfs, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            var user = UserResolver.ResolveInRootfs(request.User, rootfs);
+            if (rootless && (user.Uid != 0 || user.Gid != 0))
+            {
+                throw new ContainerizeException(RuntimeErrors.RootlessUnsupported,
+                    $"a rootless RUN can only run as root in its user namespace, not as '{request.User}' ({user.Uid}:{user.Gid})",
+                    hint: "run the build as root, or without USER before this RUN; rootless maps only the caller's own id");
+            }
+
+            mounts = await MountPreparer.PrepareAsync(request.Mounts, CacheFolder, runDir,
+                strategy == RootfsStrategy.Overlay, cancellationToken).ConfigureAwait(false);
+            var generated = WriteGeneratedFiles(runDir, request.Hostname);
+            var extraMounts = generated.Concat(mounts.Mounts).ToList();
+            var stubs = MountStubs.Record(rootfs,
+                RuntimeSpecBuilder.StandardMountTargets.Concat(extraMounts.Select(m => m.Destination)).Concat(request.Mounts.Select(m => m.Target)),
+                ids);
+            var before = strategy == RootfsStrategy.Copy
+                ? await FilesystemSnapshot.TakeAsync(rootfs, cancellationToken).ConfigureAwait(false)
+                : null;
+
+            EnsureWorkingDirectory(rootfs, request.WorkingDirectory);
+            var config = RuntimeSpecBuilder.Build(new BundleConfig
+            {
+                RootfsPath = rootfs,
+                Args = request.Args,
+                Env = request.Env,
+                Cwd = request.WorkingDirectory,
+                User = user,
+                Hostname = request.Hostname,
+                Network = request.Network,
+                ExtraMounts = extraMounts,
+                RootlessHostIds = rootless ? (LibC.GetEuid(), LibC.GetEgid()) : null,
+            });
+            await WriteAtomicallyAsync(Path.Combine(runDir, "config.json"), config, cancellationToken).ConfigureAwait(false);
+
+            _sink?.Detail($"runtime: {strategy} rootfs, bundle {runDir}");
+            var exit = await new RuncProcess(runc, Path.Combine(_options.Root, "runc")).RunAsync(runDir, id, onOutput, cancellationToken)
+                .ConfigureAwait(false);
+            overlay?.Unmount();
+            if (exit.ExitCode != 0)
+            {
+                keep = true;
+                throw CommandFailed(request, exit, runDir);
+            }
+
+            IReadOnlyList<FileChange> changes;
+            try
+            {
+                changes = strategy == RootfsStrategy.Overlay
+                    ? UpperDirDiff.Compute(overlay!.Upper, new OverlayLowerView(lowerDirs), ids)
+                    : await SnapshotDiff.ComputeAsync(before!, rootfs, ids, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ContainerizeException(RuntimeErrors.DiffFailed, $"RUN {Describe(request)}: the step's changes could not be read: {e.Message}",
+                    hint: "check free space and permissions under " + _options.Root, inner: e);
+            }
+
+            changes = stubs.Prune(changes);
+            result = new RunResult(changes, strategy, runDir);
+            return result;
+        }
+        catch (ContainerizeException e) when (e.Code == RuntimeErrors.RuncFailed)
+        {
+            // runc's own failure: keep the bundle for inspection, as for a failing command.
+            keep = true;
+            throw;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerizeException(GeneralErrors.IoError, $"RUN {Describe(request)}: {e.Message}",
+                hint: "check free space and permissions under " + _options.Root, inner: e);
+        }
+        finally
+        {
+            try
+            {
+                overlay?.Unmount();
+            }
+            finally
+            {
+                if (mounts is not null) await mounts.DisposeAsync().ConfigureAwait(false);
+
+                // Success hands the folder to RunResult; a failed command keeps it; anything else removes it.
+                if (result is null && !keep) RemoveRunDirectory(runDir);
+            }
+        }
+    }
+
+    internal static void RemoveRunDirectory(string runDirectory)
+    {
+        // A mount left inside (a crash between mount and unmount) must not make the delete walk into a lower layer.
+        var merged = Path.Combine(runDirectory, "rootfs");
+        LibC.Unmount(merged, LibC.MntDetach);
+        try
+        {
+            if (Directory.Exists(runDirectory)) Directory.Delete(runDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void Validate(RunRequest request)
+    {
+        if (request.Args.Count == 0 || request.Args[0].Length == 0)
+            throw new ContainerizeException(RuntimeErrors.InvalidRequest, "RUN has no command", hint: "write RUN <command> or RUN [\"exe\", \"arg\"]");
+        if (!request.WorkingDirectory.StartsWith('/'))
+            throw new ContainerizeException(RuntimeErrors.InvalidRequest, $"working directory '{request.WorkingDirectory}' is not absolute",
+                hint: "the engine resolves WORKDIR against the previous one; pass the absolute result");
+    }
+
+    private static ContainerizeException CommandFailed(RunRequest request, ContainerExit exit, string runDir)
+    {
+        var message = new StringBuilder();
+        message.Append("the command '").Append(Describe(request)).Append("' returned a non-zero code: ").Append(exit.ExitCode);
+        if (exit.OutputTail.Count > 0)
+        {
+            message.Append(Environment.NewLine).Append("  last output lines:");
+            foreach (var line in exit.OutputTail) message.Append(Environment.NewLine).Append("  | ").Append(line);
+        }
+
+        return new ContainerizeException(RuntimeErrors.CommandFailed, message.ToString(),
+            hint: $"the failed step's bundle is kept in {runDir} (config.json; upper/ holds the changes made before the failure); " +
+                  "remove it when done");
+    }
+
+    private static string Describe(RunRequest request) =>
+        request.Description ?? string.Join(' ', request.Args.Take(2).Concat(request.Args.Count > 2 ? [string.Join(' ', request.Args.Skip(2))] : []));
+
+    private static IEnumerable<OciMountSpec> WriteGeneratedFiles(string runDir, string hostname)
+    {
+        var folder = Path.Combine(runDir, "etc");
+        Directory.CreateDirectory(folder);
+        var hosts = Path.Combine(folder, "hosts");
+        File.WriteAllText(hosts, $"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        var resolv = Path.Combine(folder, "resolv.conf");
+        string resolvText;
+        try
+        {
+            resolvText = File.ReadAllText("/etc/resolv.conf");
+        }
+        catch (IOException)
+        {
+            resolvText = "";
+        }
+
+        // Docker's fallback when the host has no name server.
+        if (!resolvText.Contains("nameserver", StringComparison.Ordinal)) resolvText += "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
+        File.WriteAllText(resolv, resolvText);
+        var hostnameFile = Path.Combine(folder, "hostname");
+        File.WriteAllText(hostnameFile, hostname + "\n");
+        foreach (var f in new[] { hosts, resolv, hostnameFile }) File.SetUnixFileMode(f, (UnixFileMode)0x1A4 /* 0644 */);
+        return
+        [
+            new OciMountSpec("/etc/hosts", "bind", hosts, ["rbind", "rprivate"]),
+            new OciMountSpec("/etc/resolv.conf", "bind", resolv, ["rbind", "rprivate"]),
+            new OciMountSpec("/etc/hostname", "bind", hostnameFile, ["rbind", "rprivate"]),
+        ];
+    }
+
+    private static void EnsureWorkingDirectory(string rootfs, string workingDirectory)
+    {
+        var host = RootfsPath.Resolve(rootfs, workingDirectory);
+        if (host is null || LibC.LStat(host) is not null) return;
+        Directory.CreateDirectory(host);
+    }
+
+    private static async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        var temp = path + ".tmp";
+        await File.WriteAllBytesAsync(temp, content, cancellationToken).ConfigureAwait(false);
+        File.Move(temp, path, overwrite: true);
+    }
+}
