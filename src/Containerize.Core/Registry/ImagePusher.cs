@@ -1,0 +1,112 @@
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Images.Oci;
+using Containerize.Core.Images.Store;
+
+namespace Containerize.Core.Registry;
+
+/// <summary>What a push did: the digest the tags point at, and how much went over the wire.</summary>
+public sealed record PushResult(Digest Digest, long BytesUploaded, int BlobsUploaded, int BlobsSkipped);
+
+/// <summary>
+/// Sends an image from the store to a registry: blobs first (several at once, each skipped when the registry has it,
+/// mounted when the image's base lives in another repository of the same registry), then each manifest once, then
+/// the root once per tag.
+/// </summary>
+public sealed class ImagePusher(RegistryClient client, IContentStore store)
+{
+    private IDiagnosticSink Sink => client.Options.Sink;
+
+    public async Task<PushResult> PushAsync(ImageReference local, ImageReference remote, IReadOnlyList<string>? extraTags = null, CancellationToken cancellationToken = default)
+    {
+        var root = local.Digest is { } pinned
+            ? new Descriptor { MediaType = "", Digest = pinned, Size = await store.GetBlobSizeAsync(pinned, cancellationToken).ConfigureAwait(false) ?? throw Missing(local) }
+            : await store.ResolveAsync(local.WithDefaultTag(), cancellationToken).ConfigureAwait(false) ?? throw Missing(local);
+        var rootBytes = await ReadAllAsync(root.Digest, cancellationToken).ConfigureAwait(false);
+        var rootType = OciJson.PeekMediaType(rootBytes) ?? MediaTypes.OciManifest;
+
+        var manifests = new List<(Descriptor Descriptor, byte[] Bytes)>();
+        if (MediaTypes.IsIndex(rootType))
+        {
+            var index = OciJson.DeserializeIndex(rootBytes);
+            foreach (var child in index.Manifests)
+            {
+                if (!await store.HasBlobAsync(child.Digest, cancellationToken).ConfigureAwait(false)) continue;
+
+                manifests.Add((child, await ReadAllAsync(child.Digest, cancellationToken).ConfigureAwait(false)));
+            }
+
+            if (manifests.Count < index.Manifests.Count)
+            {
+                // A pulled index holds only the platform we used; the registry would reject the index without the rest.
+                if (manifests.Count != 1) throw Missing(local, "the manifests of its platforms");
+                Sink.Report(new Diagnostic(RegistryErrors.MissingLocalContent, Severity.Warning,
+                    $"{local.FamiliarString} is an index whose other platforms are not in the store; pushing only {manifests[0].Descriptor.Platform?.ToString() ?? "its one manifest"}"));
+                root = manifests[0].Descriptor;
+                rootBytes = manifests[0].Bytes;
+                rootType = root.MediaType;
+                manifests.Clear();
+            }
+        }
+
+        var images = manifests.Count > 0 ? manifests : [(root with { MediaType = rootType }, rootBytes)];
+        long bytes = 0;
+        int uploaded = 0, skipped = 0;
+        foreach (var (descriptor, content) in images)
+        {
+            var manifest = OciJson.DeserializeManifest(content);
+            var mountFrom = MountSource(manifest, remote);
+            using var gate = new SemaphoreSlim(Math.Max(1, client.Options.MaxParallelUploads));
+            var blobs = manifest.Layers.Prepend(manifest.Config).DistinctBy(b => b.Digest).ToList();
+            await Task.WhenAll(blobs.Select(async blob =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    var sent = await client.PushBlobAsync(remote.Registry, remote.Repository, blob, store, mountFrom, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Add(ref bytes, sent);
+                    if (sent > 0) Interlocked.Increment(ref uploaded);
+                    else Interlocked.Increment(ref skipped);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+
+            if (manifests.Count > 0)
+            {
+                await client.PutManifestAsync(remote.WithDigest(descriptor.Digest), content, descriptor.MediaType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var tags = new List<string> { remote.Tag ?? ImageReference.DefaultTag };
+        if (extraTags is not null) tags.AddRange(extraTags.Where(t => !tags.Contains(t)));
+        foreach (var tag in tags)
+        {
+            await client.PutManifestAsync(remote.WithTag(tag), rootBytes, rootType, cancellationToken).ConfigureAwait(false);
+            Sink.Detail($"pushed {remote.WithTag(tag)} ({Digest.Sha256(rootBytes).ShortId})");
+        }
+
+        return new PushResult(Digest.Sha256(rootBytes), bytes, uploaded, skipped);
+    }
+
+    /// <summary>The repository of the image's base, when it is on the same registry: its layers can be mounted from there.</summary>
+    private static string? MountSource(ImageManifest manifest, ImageReference remote)
+    {
+        var baseName = manifest.Annotations?.GetValueOrDefault(AnnotationKeys.BaseName);
+        if (baseName is null || !ImageReference.TryParse(baseName, out var parsed) || parsed is null) return null;
+        return parsed.Registry == remote.Registry && parsed.Repository != remote.Repository ? parsed.Repository : null;
+    }
+
+    private static ContainerizeException Missing(ImageReference local, string what = "it") =>
+        new(RegistryErrors.MissingLocalContent, $"{local.FamiliarString} is not in the local store ({what} missing)",
+            hint: "build or pull the image first; 'containerize pull' fills the store");
+
+    private async Task<byte[]> ReadAllAsync(Digest digest, CancellationToken cancellationToken)
+    {
+        await using var stream = await store.OpenBlobAsync(digest, cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+}
