@@ -3,4 +3,8 @@ namespace Containerize.Cli.Commands;
 internal static class BuildCommands
 {
     public static IEnumerable<CliCommand> All => [.. RuntimeCommands.All];
+    public static IEnumerable<CliCommand> All =>
+    [
+        .. HandoffCommands.All,
+    ];
 }

@@ -45,37 +45,59 @@ public sealed class ContextSnapshot
     public static Task<ContextSnapshot> CreateAsync(
         BuildContext context, DigestCache? cache, IDiagnosticSink? sink, ContextHygiene? hygiene, CancellationToken cancellationToken)
     {
-        var entries = new List<ContextEntry>();
-        context.Walk([System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (e) =>
+        var walked = context.List(sink, cancellationToken);
+
+        // lstat on every core: for a warm build this, not hashing, is the bulk of the work.
+        var stated = new ContextEntry?[walked.Count];
+        try
         {
-            var errno = Posix.LStat(e.FullPath, out var st);
-            if (errno == Posix.ENOENT) return WalkAction.Continue; // removed while walking
-            if (errno != 0)
-            {
-                throw new ContainerizeException(ContextErrors.Unreadable, $"cannot stat: {Posix.Describe(errno)}", e.Path, null,
-                    "make it readable, or exclude it in .dockerignore");
-            }
+            Parallel.For(0, walked.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => stated[i] = Stat(walked[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<ContainerizeException>().FirstOrDefault() is { } coded)
+        {
+            throw new ContainerizeException(coded.Diagnostic, e);
+        }
 
-            string? target = null;
-            if (st.Type == EntryType.Symlink)
-            {
-                try
-                {
-                    target = new FileInfo(e.FullPath).LinkTarget;
-                }
-                catch (IOException ex)
-                {
-                    throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read the symlink: {ex.Message}", e.Path, null,
-                        "exclude it in .dockerignore", ex);
-                }
-            }
+        var entries = new List<ContextEntry>(walked.Count);
+        for (var i = 0; i < walked.Count; i++)
+        {
+            if (stated[i] is not { } entry) continue; // removed while walking
+            hygiene?.Observe(walked[i] with { Type = entry.Type }, entry.Size);
+            entries.Add(entry);
+        }
 
-            hygiene?.Observe(e, st.Type == EntryType.File ? st.Size : 0);
-            entries.Add(new ContextEntry(e.Path, e.FullPath, st.Type, st.Mode, st.Uid, st.Gid, st.Type == EntryType.File ? st.Size : 0,
-                st.MTimeSeconds * 1_000_000_000 + st.MTimeNanoseconds, target, st.Inode, st.Device));
-            return WalkAction.Continue;
-        }, sink, cancellationToken);
         return Task.FromResult(new ContextSnapshot(context, entries, cache ?? DigestCache.InMemory()));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static ContextEntry? Stat(WalkEntry e)
+    {
+        var full = e.FullPath;
+        var errno = Posix.LStat(full, out var st);
+        if (errno == Posix.ENOENT) return null;
+        if (errno != 0)
+        {
+            throw new ContainerizeException(ContextErrors.Unreadable, $"cannot stat: {Posix.Describe(errno)}", e.Path, null,
+                "make it readable, or exclude it in .dockerignore");
+        }
+
+        string? target = null;
+        if (st.Type == EntryType.Symlink)
+        {
+            try
+            {
+                target = new FileInfo(full).LinkTarget;
+            }
+            catch (IOException ex)
+            {
+                throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read the symlink: {ex.Message}", e.Path, null,
+                    "exclude it in .dockerignore", ex);
+            }
+        }
+
+        return new ContextEntry(e.Path, full, st.Type, st.Mode, st.Uid, st.Gid, st.Type == EntryType.File ? st.Size : 0,
+            st.MTimeSeconds * 1_000_000_000 + st.MTimeNanoseconds, target, st.Inode, st.Device);
     }
 
     /// <summary>The file's "sha256:&lt;hex&gt;", from the cache when (path, size, mtime, inode) are unchanged.</summary>

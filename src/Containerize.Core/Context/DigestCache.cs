@@ -12,16 +12,20 @@ namespace Containerize.Core.Context;
 public sealed class DigestCache
 {
     private const string Header = "containerize-context-digests v1";
-    private readonly Dictionary<string, Record> _entries;
+    private readonly Task<Dictionary<string, Record>> _loading;
+    private Dictionary<string, Record>? _loaded;
     private readonly Dictionary<string, Record> _seen = new(StringComparer.Ordinal);
     private readonly object _lock = new();
     private bool _dirty;
 
-    private DigestCache(string? file, Dictionary<string, Record> entries)
+    private DigestCache(string? file, Task<Dictionary<string, Record>> loading)
     {
         File = file;
-        _entries = entries;
+        _loading = loading;
     }
+
+    // Loaded in the background while the context is walked; the first lookup waits for it.
+    private Dictionary<string, Record> Known => _loaded ??= _loading.GetAwaiter().GetResult();
 
     /// <summary>Where the cache is stored; null for a cache kept only in memory.</summary>
     public string? File { get; }
@@ -30,21 +34,21 @@ public sealed class DigestCache
 
     public int Misses { get; private set; }
 
-    public static DigestCache InMemory() => new(null, new(StringComparer.Ordinal));
+    public static DigestCache InMemory() => new(null, Task.FromResult(new Dictionary<string, Record>(StringComparer.Ordinal)));
 
     /// <summary>The cache of one context folder, under <paramref name="cacheRoot"/> (default: <see cref="UserCache.Root"/>).</summary>
     public static DigestCache ForContext(string contextRoot, string? cacheRoot = null)
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(contextRoot)))[..32];
         var file = Path.Combine(cacheRoot ?? UserCache.Root, "context-digests", key + ".tsv");
-        return new DigestCache(file, Load(file));
+        return new DigestCache(file, Task.Run(() => Load(file)));
     }
 
     internal bool TryGet(ContextEntry entry, out string digest)
     {
         lock (_lock)
         {
-            if (_entries.TryGetValue(entry.Path, out var r) && r.Size == entry.Size && r.MTime == entry.MTimeNanoseconds && r.Inode == entry.Inode)
+            if (Known.TryGetValue(entry.Path, out var r) && r.Size == entry.Size && r.MTime == entry.MTimeNanoseconds && r.Inode == entry.Inode)
             {
                 _seen[entry.Path] = r;
                 Hits++;
@@ -63,7 +67,7 @@ public sealed class DigestCache
         lock (_lock)
         {
             var r = new Record(digest, entry.Size, entry.MTimeNanoseconds, entry.Inode);
-            _entries[entry.Path] = r;
+            Known[entry.Path] = r;
             _seen[entry.Path] = r;
             _dirty = true;
         }
@@ -76,7 +80,7 @@ public sealed class DigestCache
         Dictionary<string, Record> snapshot;
         lock (_lock)
         {
-            if (!_dirty && _seen.Count == _entries.Count) return;
+            if (!_dirty && _seen.Count == Known.Count) return;
             snapshot = new Dictionary<string, Record>(_seen, StringComparer.Ordinal);
             _dirty = false;
         }

@@ -1,0 +1,120 @@
+namespace Containerize.Core.Generation;
+
+/// <summary>
+/// The container properties and items of a project: the .NET SDK's (same names, same defaults) and Containerize's own.
+/// Values are the raw strings MSBuild holds; <see cref="ContainerPlanner"/> validates and resolves them.
+/// </summary>
+public sealed record ContainerProperties
+{
+    public string? ContainerBaseImage { get; init; }
+
+    /// <summary>A variant of the inferred image: <c>alpine</c>, <c>noble-chiseled</c>, <c>azurelinux3.0-distroless</c>...</summary>
+    public string? ContainerFamily { get; init; }
+
+    public string? ContainerRuntimeIdentifier { get; init; }
+
+    public IReadOnlyList<string> ContainerRuntimeIdentifiers { get; init; } = [];
+
+    public string? ContainerRegistry { get; init; }
+
+    /// <summary>Defaults to AssemblyName, normalised as the SDK does (lower case, other characters to '-').</summary>
+    public string? ContainerRepository { get; init; }
+
+    public string? ContainerImageTag { get; init; }
+
+    public IReadOnlyList<string> ContainerImageTags { get; init; } = [];
+
+    /// <summary>Defaults to <c>/app/</c>.</summary>
+    public string? ContainerWorkingDirectory { get; init; }
+
+    /// <summary>Empty: the base image's APP_UID for Microsoft .NET 8+ images, else the base image's own user.</summary>
+    public string? ContainerUser { get; init; }
+
+    public IReadOnlyList<ContainerPortItem> ContainerPort { get; init; } = [];
+
+    public IReadOnlyList<NameValueItem> ContainerEnvironmentVariable { get; init; } = [];
+
+    public IReadOnlyList<NameValueItem> ContainerLabel { get; init; } = [];
+
+    public IReadOnlyList<string> ContainerAppCommand { get; init; } = [];
+
+    public IReadOnlyList<string> ContainerAppCommandArgs { get; init; } = [];
+
+    /// <summary><c>Entrypoint</c>, <c>DefaultArgs</c> or <c>None</c>; empty lets the SDK's rules decide.</summary>
+    public string? ContainerAppCommandInstruction { get; init; }
+
+    public IReadOnlyList<string> ContainerDefaultArgs { get; init; } = [];
+
+    /// <summary>Legacy: ContainerEntrypoint and ContainerEntrypointArgs, kept with the SDK's compatibility rules.</summary>
+    public IReadOnlyList<string> ContainerEntrypoint { get; init; } = [];
+
+    public IReadOnlyList<string> ContainerEntrypointArgs { get; init; } = [];
+
+    public bool ContainerGenerateLabels { get; init; } = true;
+
+    /// <summary>ContainerGenerateLabelsImageCreated: the one generated label that changes on every build.</summary>
+    public bool ContainerGenerateLabelsImageCreated { get; init; } = true;
+
+    public bool ContainerGenerateLabelsImageBaseName { get; init; } = true;
+
+    public bool ContainerGenerateLabelsDotnetToolset { get; init; } = true;
+
+    public string? ContainerDescription { get; init; }
+
+    public string? ContainerAuthors { get; init; }
+
+    public string? ContainerInformationUrl { get; init; }
+
+    public string? ContainerDocumentationUrl { get; init; }
+
+    public string? ContainerVersion { get; init; }
+
+    public string? ContainerLicenseExpression { get; init; }
+
+    public string? ContainerTitle { get; init; }
+
+    public string? ContainerVendor { get; init; }
+
+    // --- Containerize's own
+
+    public ContainerBuildMode ContainerBuildMode { get; init; } = ContainerBuildMode.Host;
+
+    public ContainerLayering ContainerLayering { get; init; } = ContainerLayering.Dependencies;
+
+    public bool ContainerIncludeSymbols { get; init; }
+
+    /// <summary>A registry host (<c>localhost:5000</c>) that replaces mcr.microsoft.com in every inferred base and SDK image.</summary>
+    public string? ContainerBaseImageMirror { get; init; }
+
+    public IReadOnlyList<NameValueItem> ContainerBuildArg { get; init; } = [];
+
+    /// <summary>Seconds since the epoch (SOURCE_DATE_EPOCH): the created label and the layer timestamps.</summary>
+    public string? ContainerSourceDateEpoch { get; init; }
+
+    /// <summary>Mount a <c>ca-bundle</c> build secret over the SDK image's CA certificates (TLS-inspecting proxies).</summary>
+    public bool ContainerRestoreCaBundleSecret { get; init; }
+}
+
+/// <summary>A ContainerPort item: Include is the port number, Type is <c>tcp</c> (default) or <c>udp</c>.</summary>
+public sealed record ContainerPortItem(string Include, string? Type = null);
+
+/// <summary>An item with a name (its Include) and a Value metadata: environment variables, labels, build arguments.</summary>
+public sealed record NameValueItem(string Name, string Value);
+
+public enum ContainerBuildMode
+{
+    /// <summary>Publish on the host, build only the final stage from a staged context. The default.</summary>
+    Host,
+
+    /// <summary>A multi-stage Dockerfile that restores and publishes inside the SDK image.</summary>
+    Container,
+}
+
+public enum ContainerLayering
+{
+    /// <summary>Jib-style: stable packages, prerelease packages, project references, static web assets, the app.</summary>
+    Dependencies,
+
+    /// <summary>One layer for the whole publish output, as the .NET SDK does.</summary>
+    Single,
+}

@@ -1,0 +1,116 @@
+using System.Runtime.InteropServices;
+using Containerize.Core.Diagnostics;
+
+namespace Containerize.Core.Generation;
+
+/// <summary>What one staging run did: a second run over an unchanged publish output only counts unchanged files.</summary>
+public sealed record StagingResult(int Linked, int Copied, int Unchanged, int Removed);
+
+/// <summary>
+/// Stages a <see cref="LayerPlan"/> into a context folder, one sub-folder per layer, keeping file modes. Files are
+/// hard-linked where the file system allows it and copied (with their modification time) where it does not; a file
+/// whose size, time and mode already match is left alone and stale files are removed, so an unchanged publish output
+/// leaves the context untouched and the engine's cache hits.
+/// </summary>
+public static partial class ContextStager
+{
+    public static async Task<StagingResult> StageAsync(LayerPlan plan, string contextDirectory, CancellationToken cancellationToken)
+    {
+        var root = Path.GetFullPath(contextDirectory);
+        int linked = 0, copied = 0, unchanged = 0, removed = 0;
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            Directory.CreateDirectory(root);
+            foreach (var layer in plan.Layers)
+            {
+                foreach (var file in layer.Files)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var target = Path.Combine(root, layer.Name, file.RelativePath);
+                    expected.Add(target);
+                    var source = new FileInfo(file.SourcePath);
+                    if (!source.Exists)
+                    {
+                        throw new ContainerizeException(GenerationErrors.StagingFailed, $"the published file {file.SourcePath} does not exist", file.SourcePath,
+                            hint: "publish again: the staging runs on the output of this publish");
+                    }
+
+                    var existing = new FileInfo(target);
+                    if (existing.Exists && existing.Length == source.Length && existing.LastWriteTimeUtc == source.LastWriteTimeUtc &&
+                        existing.UnixFileMode == source.UnixFileMode)
+                    {
+                        unchanged++;
+                        continue;
+                    }
+
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    if (existing.Exists) existing.Delete();
+                    if (TryHardLink(source.FullName, target))
+                    {
+                        linked++;
+                    }
+                    else
+                    {
+                        await CopyAsync(source, target, cancellationToken);
+                        copied++;
+                    }
+                }
+            }
+
+            foreach (var stale in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => !expected.Contains(f)).ToList())
+            {
+                File.Delete(stale);
+                removed++;
+            }
+
+            RemoveEmptyDirectories(root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerizeException(GenerationErrors.StagingFailed, $"could not stage the container context in {root}: {e.Message}", root,
+                hint: "check permissions and free space under obj/", inner: e);
+        }
+
+        return new StagingResult(linked, copied, unchanged, removed);
+    }
+
+    private static async Task CopyAsync(FileInfo source, string target, CancellationToken cancellationToken)
+    {
+        var temp = target + ".ctz-tmp";
+        await using (var from = new FileStream(source.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous))
+        await using (var to = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+        {
+            await from.CopyToAsync(to, cancellationToken);
+        }
+
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, source.UnixFileMode);
+        File.SetLastWriteTimeUtc(temp, source.LastWriteTimeUtc);
+        File.Move(temp, target, overwrite: true);
+    }
+
+    private static void RemoveEmptyDirectories(string root)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).ToList())
+        {
+            if (!Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        }
+    }
+
+    private static bool TryHardLink(string source, string target)
+    {
+        if (OperatingSystem.IsWindows()) return false;
+        try
+        {
+            // A hard link shares the inode, so the mode and time are the source's by construction.
+            return Link(source, target) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string oldPath, string newPath);
+}

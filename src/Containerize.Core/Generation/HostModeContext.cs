@@ -1,0 +1,20 @@
+namespace Containerize.Core.Generation;
+
+/// <summary>
+/// Host mode's output under the project's <c>obj/container/</c>: the staged context (<c>context/</c>, one sub-folder per
+/// layer) and the Dockerfile beside it, outside the context so that editing neither touches the other.
+/// </summary>
+public static class HostModeContext
+{
+    public sealed record Result(string DockerfilePath, string ContextDirectory, string DockerfileText, StagingResult Staging);
+
+    public static async Task<Result> PrepareAsync(ContainerPlan plan, LayerPlan layers, string containerDirectory, CancellationToken cancellationToken)
+    {
+        var context = Path.Combine(containerDirectory, "context");
+        var staging = await ContextStager.StageAsync(layers, context, cancellationToken);
+        var text = DockerfileWriter.WriteHostMode(plan, layers);
+        var dockerfile = Path.Combine(containerDirectory, "Dockerfile");
+        await AtomicFile.WriteTextIfChangedAsync(dockerfile, text, cancellationToken);
+        return new Result(dockerfile, context, text, staging);
+    }
+}

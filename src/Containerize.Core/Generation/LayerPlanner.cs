@@ -1,0 +1,97 @@
+using Containerize.Core.Diagnostics;
+
+namespace Containerize.Core.Generation;
+
+/// <summary>
+/// Splits a publish output into layers, in the order the Dockerfile copies them: stable NuGet packages (runtime packs
+/// included), prerelease packages, project-reference assemblies, static web assets (wwwroot), then the app itself.
+/// Symbols (.pdb, and .dbg from native AOT) are left out unless ContainerIncludeSymbols is set.
+/// </summary>
+public static class LayerPlanner
+{
+    public static LayerPlan Plan(IEnumerable<PublishedFile> files, ContainerLayering layering, bool includeSymbols, string? projectPath = null)
+    {
+        var buckets = new Dictionary<string, List<LayerFile>>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var relative = NormalizeRelative(file.RelativePath, projectPath);
+            if (!seen.Add(relative))
+            {
+                throw new ContainerizeException(GenerationErrors.DuplicatePublishedFile, $"two published files go to the same path '{relative}'", projectPath,
+                    hint: "two packages or projects publish a file of the same name; remove one, or exclude it from publishing");
+            }
+
+            if (!includeSymbols && IsSymbolFile(relative)) continue;
+            var layer = layering == ContainerLayering.Single ? LayerPlan.App : Classify(file, relative, projectPath);
+            if (!buckets.TryGetValue(layer, out var list)) buckets[layer] = list = [];
+            list.Add(new LayerFile(relative, file.SourcePath));
+        }
+
+        var layers = new List<Layer>();
+        foreach (var (name, description) in Order)
+        {
+            if (buckets.TryGetValue(name, out var list))
+            {
+                list.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+                layers.Add(new Layer(name, layering == ContainerLayering.Single ? "the whole publish output" : description, list));
+            }
+        }
+
+        return new LayerPlan(layers);
+    }
+
+    private static readonly (string Name, string Description)[] Order =
+    [
+        (LayerPlan.Packages, "NuGet packages with stable versions (and the runtime pack): change least often"),
+        (LayerPlan.PrereleasePackages, "NuGet packages with prerelease versions"),
+        (LayerPlan.ProjectReferences, "assemblies of referenced projects"),
+        (LayerPlan.StaticWebAssets, "static web assets (wwwroot)"),
+        (LayerPlan.App, "the application itself: changes on every build"),
+    ];
+
+    private static string Classify(PublishedFile file, string relative, string? projectPath)
+    {
+        if (!string.IsNullOrEmpty(file.NuGetPackageId))
+        {
+            return IsPrerelease(file.NuGetPackageVersion) ? LayerPlan.PrereleasePackages : LayerPlan.Packages;
+        }
+
+        if (string.Equals(file.ReferenceSourceTarget, "ProjectReference", StringComparison.OrdinalIgnoreCase) ||
+            (!string.IsNullOrEmpty(file.MSBuildSourceProjectFile) &&
+             (projectPath is null || !SamePath(file.MSBuildSourceProjectFile, projectPath))))
+        {
+            return LayerPlan.ProjectReferences;
+        }
+
+        return relative.StartsWith("wwwroot/", StringComparison.OrdinalIgnoreCase) ? LayerPlan.StaticWebAssets : LayerPlan.App;
+    }
+
+    // NuGet versions are SemVer: a '-' before any '+' metadata marks a prerelease.
+    private static bool IsPrerelease(string? version)
+    {
+        if (string.IsNullOrEmpty(version)) return false;
+        var plus = version.IndexOf('+');
+        return (plus >= 0 ? version[..plus] : version).Contains('-');
+    }
+
+    private static bool IsSymbolFile(string relative) =>
+        relative.EndsWith(".pdb", StringComparison.OrdinalIgnoreCase) || relative.EndsWith(".dbg", StringComparison.OrdinalIgnoreCase);
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
+
+    internal static string NormalizeRelative(string relativePath, string? projectPath)
+    {
+        var r = relativePath.Replace('\\', '/');
+        while (r.StartsWith("./", StringComparison.Ordinal)) r = r[2..];
+        var parts = r.Split('/');
+        if (r.Length == 0 || r.StartsWith('/') || parts.Any(p => p is "" or "." or ".."))
+        {
+            throw new ContainerizeException(GenerationErrors.InvalidPublishedFile, $"the published file path '{relativePath}' is not a relative path inside the publish folder", projectPath,
+                hint: "check the RelativePath metadata of the ResolvedFileToPublish items");
+        }
+
+        return r;
+    }
+}
