@@ -55,18 +55,18 @@ bi_in_busybox="$bi_script_hash $(dpkg-query -W -f='${Version}' busybox-static)"
 if bi_fresh busybox "$bi_in_busybox"; then
   log "base image busybox is up to date"
 else
-  r="$bi_work/busybox-rootfs"
-  rm -rf "$r"; mkdir -p "$r/bin" "$r/etc" "$r/root" "$r/tmp"
-  cp -L /bin/busybox "$r/bin/busybox"
-  for applet in $("$r/bin/busybox" --list-full); do
-    [ "$applet" = bin/busybox ] && continue
-    mkdir -p "$r/$(dirname "$applet")"
-    ln -sf /bin/busybox "$r/$applet"
+  bi_r="$bi_work/busybox-rootfs"
+  rm -rf "$bi_r"; mkdir -p "$bi_r/bin" "$bi_r/etc" "$bi_r/root" "$bi_r/tmp"
+  cp -L /bin/busybox "$bi_r/bin/busybox"
+  for bi_applet in $("$bi_r/bin/busybox" --list-full); do
+    [ "$bi_applet" = bin/busybox ] && continue
+    mkdir -p "$bi_r/$(dirname "$bi_applet")"
+    ln -sf /bin/busybox "$bi_r/$bi_applet"
   done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$r/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"
-  chmod 0755 "$r" "$r/bin" "$r/etc"; chmod 0644 "$r/etc/passwd" "$r/etc/group"; chmod 0700 "$r/root"; chmod 1777 "$r/tmp"
-  bi_make busybox "$bi_in_busybox" busybox:latest latest "$r" --change "ENV PATH=$bi_path" --change 'CMD ["sh"]'
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$bi_r/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$bi_r/etc/group"
+  chmod 0755 "$bi_r" "$bi_r/bin" "$bi_r/etc"; chmod 0644 "$bi_r/etc/passwd" "$bi_r/etc/group"; chmod 0700 "$bi_r/root"; chmod 1777 "$bi_r/tmp"
+  bi_make busybox "$bi_in_busybox" busybox:latest latest "$bi_r" --change "ENV PATH=$bi_path" --change 'CMD ["sh"]'
 fi
 
 # ---- debian (debootstrap, cached)
@@ -98,15 +98,15 @@ bi_in_deps="$bi_in_debian $(cat "$bi_stamps/debian")"
 if bi_fresh runtime-deps "$bi_in_deps"; then
   log "base image runtime-deps is up to date"
 else
-  s="$bi_work/stage-runtime-deps"
-  rm -rf "$s"; mkdir -p "$s/etc" "$s/home"
-  for f in passwd group shadow gshadow; do cp -a "$bi_rootfs/etc/$f" "$s/etc/$f"; done
-  echo 'app:x:1654:1654::/home/app:/bin/sh' >> "$s/etc/passwd"
-  echo 'app:x:1654:' >> "$s/etc/group"
-  echo 'app:!:::::::' >> "$s/etc/shadow"
-  echo 'app:!::' >> "$s/etc/gshadow"
-  mkdir -p "$s/home/app"; chown 1654:1654 "$s/home/app"; chmod 0700 "$s/home/app"; chmod 0755 "$s" "$s/etc" "$s/home"
-  bi_make runtime-deps "$bi_in_deps" "mcr.microsoft.com/dotnet/runtime-deps:$bi_tag" "$bi_tag" "$s" \
+  bi_s="$bi_work/stage-runtime-deps"
+  rm -rf "$bi_s"; mkdir -p "$bi_s/etc" "$bi_s/home"
+  for f in passwd group shadow gshadow; do cp -a "$bi_rootfs/etc/$f" "$bi_s/etc/$f"; done
+  echo 'app:x:1654:1654::/home/app:/bin/sh' >> "$bi_s/etc/passwd"
+  echo 'app:x:1654:' >> "$bi_s/etc/group"
+  echo 'app:!:::::::' >> "$bi_s/etc/shadow"
+  echo 'app:!::' >> "$bi_s/etc/gshadow"
+  mkdir -p "$bi_s/home/app"; chown 1654:1654 "$bi_s/home/app"; chmod 0700 "$bi_s/home/app"; chmod 0755 "$bi_s" "$bi_s/etc" "$bi_s/home"
+  bi_make runtime-deps "$bi_in_deps" "mcr.microsoft.com/dotnet/runtime-deps:$bi_tag" "$bi_tag" "$bi_s" \
     --base "oci-layout://$bi_out/debian:bookworm" \
     --change 'ENV APP_UID=1654 ASPNETCORE_HTTP_PORTS=8080 DOTNET_RUNNING_IN_CONTAINER=true'
 fi
@@ -119,42 +119,42 @@ bi_in_runtime="$bi_in_deps $(cat "$bi_stamps/runtime-deps") $bi_rt"
 if bi_fresh runtime "$bi_in_runtime"; then
   log "base image runtime is up to date"
 else
-  s="$bi_work/stage-runtime"; bi_stage "$s"
-  mkdir -p "$s/usr/share/dotnet/shared/Microsoft.NETCore.App" "$s/usr/bin"
-  cp -al "$bi_dotnet/dotnet" "$bi_dotnet/LICENSE.txt" "$bi_dotnet/ThirdPartyNotices.txt" "$bi_dotnet/host" "$s/usr/share/dotnet/"
-  cp -al "$bi_dotnet/shared/Microsoft.NETCore.App/$bi_rt" "$s/usr/share/dotnet/shared/Microsoft.NETCore.App/"
-  ln -s /usr/share/dotnet/dotnet "$s/usr/bin/dotnet"
-  chmod 0755 "$s/usr/bin" "$s/usr/share/dotnet/shared" "$s/usr/share/dotnet/shared/Microsoft.NETCore.App"
-  bi_make runtime "$bi_in_runtime" "mcr.microsoft.com/dotnet/runtime:$bi_tag" "$bi_tag" "$s" \
+  bi_s="$bi_work/stage-runtime"; bi_stage "$bi_s"
+  mkdir -p "$bi_s/usr/share/dotnet/shared/Microsoft.NETCore.App" "$bi_s/usr/bin"
+  cp -al "$bi_dotnet/dotnet" "$bi_dotnet/LICENSE.txt" "$bi_dotnet/ThirdPartyNotices.txt" "$bi_dotnet/host" "$bi_s/usr/share/dotnet/"
+  cp -al "$bi_dotnet/shared/Microsoft.NETCore.App/$bi_rt" "$bi_s/usr/share/dotnet/shared/Microsoft.NETCore.App/"
+  ln -s /usr/share/dotnet/dotnet "$bi_s/usr/bin/dotnet"
+  chmod 0755 "$bi_s/usr/bin" "$bi_s/usr/share/dotnet/shared" "$bi_s/usr/share/dotnet/shared/Microsoft.NETCore.App"
+  bi_make runtime "$bi_in_runtime" "mcr.microsoft.com/dotnet/runtime:$bi_tag" "$bi_tag" "$bi_s" \
     --base "oci-layout://$bi_out/runtime-deps:$bi_tag" --change "ENV DOTNET_VERSION=$bi_rt"
-  rm -rf "$s"
+  rm -rf "$bi_s"
 fi
 
 bi_in_aspnet="$bi_in_runtime $(cat "$bi_stamps/runtime") $bi_asp"
 if bi_fresh aspnet "$bi_in_aspnet"; then
   log "base image aspnet is up to date"
 else
-  s="$bi_work/stage-aspnet"; bi_stage "$s"
-  mkdir -p "$s/usr/share/dotnet/shared/Microsoft.AspNetCore.App"
-  cp -al "$bi_dotnet/shared/Microsoft.AspNetCore.App/$bi_asp" "$s/usr/share/dotnet/shared/Microsoft.AspNetCore.App/"
-  chmod 0755 "$s/usr/share/dotnet/shared" "$s/usr/share/dotnet/shared/Microsoft.AspNetCore.App"
-  bi_make aspnet "$bi_in_aspnet" "mcr.microsoft.com/dotnet/aspnet:$bi_tag" "$bi_tag" "$s" \
+  bi_s="$bi_work/stage-aspnet"; bi_stage "$bi_s"
+  mkdir -p "$bi_s/usr/share/dotnet/shared/Microsoft.AspNetCore.App"
+  cp -al "$bi_dotnet/shared/Microsoft.AspNetCore.App/$bi_asp" "$bi_s/usr/share/dotnet/shared/Microsoft.AspNetCore.App/"
+  chmod 0755 "$bi_s/usr/share/dotnet/shared" "$bi_s/usr/share/dotnet/shared/Microsoft.AspNetCore.App"
+  bi_make aspnet "$bi_in_aspnet" "mcr.microsoft.com/dotnet/aspnet:$bi_tag" "$bi_tag" "$bi_s" \
     --base "oci-layout://$bi_out/runtime:$bi_tag" --change "ENV ASPNET_VERSION=$bi_asp"
-  rm -rf "$s"
+  rm -rf "$bi_s"
 fi
 
 bi_in_sdk="$bi_in_aspnet $(cat "$bi_stamps/aspnet") $bi_sdk"
 if bi_fresh sdk "$bi_in_sdk"; then
   log "base image sdk is up to date"
 else
-  s="$bi_work/stage-sdk"; bi_stage "$s"
-  for d in "$bi_dotnet"/*; do
-    case "$(basename "$d")" in dotnet|LICENSE.txt|ThirdPartyNotices.txt|host|shared) continue ;; esac
-    cp -al "$d" "$s/usr/share/dotnet/"
+  bi_s="$bi_work/stage-sdk"; bi_stage "$bi_s"
+  for bi_d in "$bi_dotnet"/*; do
+    case "$(basename "$bi_d")" in dotnet|LICENSE.txt|ThirdPartyNotices.txt|host|shared) continue ;; esac
+    cp -al "$bi_d" "$bi_s/usr/share/dotnet/"
   done
-  bi_make sdk "$bi_in_sdk" "mcr.microsoft.com/dotnet/sdk:$bi_tag" "$bi_tag" "$s" \
+  bi_make sdk "$bi_in_sdk" "mcr.microsoft.com/dotnet/sdk:$bi_tag" "$bi_tag" "$bi_s" \
     --base "oci-layout://$bi_out/aspnet:$bi_tag" \
     --change "ENV DOTNET_SDK_VERSION=$bi_sdk DOTNET_GENERATE_ASPNET_CERTIFICATE=false DOTNET_NOLOGO=true DOTNET_CLI_TELEMETRY_OPTOUT=true DOTNET_USE_POLLING_FILE_WATCHER=true NUGET_XMLDOC_MODE=skip"
-  rm -rf "$s"
+  rm -rf "$bi_s"
 fi
-unset -f bi_ctz bi_fresh bi_make bi_stage
+unset -f bi_ctz bi_fresh bi_make bi_stage; unset bi_r bi_s bi_d bi_applet

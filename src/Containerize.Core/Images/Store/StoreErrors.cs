@@ -27,5 +27,4 @@ public static class StoreErrors
 
     public const string RootfsNotFound = "CTZ3240";
     public const string BadChange = "CTZ3241";
-    public const string UnsupportedFileType = "CTZ3242";
 }

@@ -80,7 +80,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
         if (MediaTypes.IsManifest(image.MediaType))
         {
             var manifest = await store.ReadManifestAsync(image, cancellationToken).ConfigureAwait(false);
-            var tags = name is null ? Array.Empty<string>() : [name.WithDefaultTag().FamiliarString];
+            var tags = RepoTags(name);
             dockerManifest = DockerManifestJson(manifest.Config.Digest, tags, manifest.Layers.Select(l => $"blobs/{l.Digest.Algorithm}/{l.Digest.Encoded}").ToList());
         }
 
@@ -140,7 +140,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
                 File.Delete(file);
             }
 
-            var tags = name is null ? Array.Empty<string>() : [name.WithDefaultTag().FamiliarString];
+            var tags = RepoTags(name);
             await tar.AddFileAsync("manifest.json", DockerManifestJson(manifest.Config.Digest, tags, layerPaths), cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -148,6 +148,12 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
             foreach (var f in scratch) AtomicFile.TryDelete(f);
         }
     }
+
+    /// <summary>
+    /// The full name (<c>docker.io/library/app:1.0</c>): Docker shortens it to the familiar form as it loads, and
+    /// podman, which would put an unqualified <c>app:1.0</c> under <c>localhost/</c>, keeps the real registry.
+    /// </summary>
+    private static string[] RepoTags(ImageReference? name) => name is null ? [] : [name.WithDefaultTag().ToString()];
 
     private static byte[] DockerManifestJson(Digest config, IReadOnlyList<string> repoTags, IReadOnlyList<string> layers)
     {

@@ -111,7 +111,7 @@ public sealed class ExportImportTests
         using var doc = JsonDocument.Parse(manifestJson!);
         var entry = doc.RootElement[0];
         Assert.AreEqual($"blobs/sha256/{manifest.Config.Digest.Encoded}", entry.GetProperty("Config").GetString());
-        Assert.AreEqual("app:1.0", entry.GetProperty("RepoTags")[0].GetString());
+        Assert.AreEqual("docker.io/library/app:1.0", entry.GetProperty("RepoTags")[0].GetString());
         Assert.AreEqual($"blobs/sha256/{config.RootFs.DiffIds[0].Encoded}", entry.GetProperty("Layers")[0].GetString());
         CollectionAssert.Contains(names, $"blobs/sha256/{config.RootFs.DiffIds[0].Encoded}");
         Assert.IsFalse(File.Exists(Path.ChangeExtension(file, null) + ".tmp"));

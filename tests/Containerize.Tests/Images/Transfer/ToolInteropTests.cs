@@ -92,6 +92,42 @@ public sealed class ToolInteropTests
         await ProcessRunner.RunAsync(docker, ["rmi", "-f", "ctz-store-test/oci:1"]);
     }
 
+    [TestMethod]
+    public async Task PodmanLoadsOurDockerArchiveWithOurImageId()
+    {
+        var podman = Requirements.Tool("podman");
+        using var dir = new TempDir();
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("store"));
+        var image = await TestImages.PutImageAsync(store, LayerCompression.Zstd, layers: [[new LayerFile("podman-marker", "p")]]);
+        const string name = "example.com/ctz-store-test/podman:1";
+        await store.TagAsync(ImageReference.Parse(name), image);
+        try
+        {
+            var r = await CliRunner.RunAsync(dir.Path, "load-into", "podman", name, "--client", podman, "--store", store.Root);
+            Assert.AreEqual(0, r.ExitCode, r.StdErr);
+            var id = (await ProcessRunner.RunAsync(podman, ["image", "inspect", "--format", "{{.Id}}", name])).EnsureSuccess("podman image inspect");
+            Assert.AreEqual((await store.ReadManifestAsync(image)).Config.Digest.Encoded, id.StdOut.Trim());
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync(podman, ["rmi", "-f", name]);
+        }
+    }
+
+    [TestMethod]
+    public async Task AMissingEngineClientIsACodedError()
+    {
+        using var dir = new TempDir();
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("store"));
+        await store.TagAsync(ImageReference.Parse("app:1"), await TestImages.PutImageAsync(store));
+        var r = await CliRunner.RunAsync(dir.Path, "load-into", "docker", "app:1", "--client", dir.Combine("no-such-docker"), "--store", store.Root);
+        Assert.AreEqual(1, r.ExitCode);
+        StringAssert.Contains(r.StdErr, StoreErrors.EngineNotFound);
+        var failing = await CliRunner.RunAsync(dir.Path, "load-into", "docker", "app:1", "--client", "/bin/false", "--store", store.Root);
+        Assert.AreEqual(1, failing.ExitCode);
+        StringAssert.Contains(failing.StdErr, StoreErrors.EngineLoadFailed);
+    }
+
     private static async Task LoadIntoDockerAsync(string docker, LayerCompression compression, string repository)
     {
         using var dir = new TempDir();
