@@ -19,6 +19,9 @@ public sealed class RunResult : IAsyncDisposable, IDisposable
     /// <summary>Ordered as a layer needs them: a folder before its entries.</summary>
     public IReadOnlyList<FileChange> Changes { get; }
 
+    /// <summary>The changes as the layer writer's entries; write the layer before disposing this result.</summary>
+    public IEnumerable<Containerize.Core.Images.Layers.LayerEntry> ToLayerEntries() => Changes.ToLayerEntries();
+
     /// <summary>Overlay or Copy: what was used.</summary>
     public RootfsStrategy Strategy { get; }
 

@@ -82,4 +82,30 @@ public sealed class RuntimeDiffTests
         var keep = overlay.Changes.Single(c => c.Path == "opt/keep");
         Assert.AreEqual((0x1C0u, 1654u, 1654u, ChangeKind.Modified), (keep.Mode, keep.Uid, keep.Gid, keep.Kind));
     }
+
+    [TestMethod]
+    public async Task Diff_BecomesALayer_WithOciWhiteouts()
+    {
+        using var f = await RuntimeFixture.CreateAsync();
+        await using var result = await f.Runtime().RunAsync(f.Shell(ChangeScript), null, CancellationToken.None);
+        using var layer = new MemoryStream();
+        await Containerize.Core.Images.Layers.LayerWriter.WriteAsync(result.ToLayerEntries(), layer,
+            new Containerize.Core.Images.Layers.LayerWriterOptions { Compression = Containerize.Core.Images.Oci.LayerCompression.None });
+        layer.Position = 0;
+        var entries = new Dictionary<string, System.Formats.Tar.TarEntry>(StringComparer.Ordinal);
+        await using (var reader = new System.Formats.Tar.TarReader(layer))
+        {
+            while (await reader.GetNextEntryAsync(copyData: true) is { } e) entries[e.Name.TrimEnd('/')] = e;
+        }
+
+        Assert.IsTrue(entries.ContainsKey("opt/.wh.remove-me.txt"), string.Join(", ", entries.Keys));
+        Assert.IsTrue(entries.ContainsKey("var/lib/data/.wh..wh..opq"), string.Join(", ", entries.Keys));
+        Assert.AreEqual(System.Formats.Tar.TarEntryType.HardLink, entries["new.txt"].EntryType);
+        Assert.AreEqual("hard.txt", entries["new.txt"].LinkName);
+        Assert.AreEqual(1654, entries["owned"].Uid);
+        Assert.AreEqual((UnixFileMode)0x9ED, entries["suid"].Mode);
+        Assert.AreEqual(System.Formats.Tar.TarEntryType.Fifo, entries["fifo"].EntryType);
+        using var content = new StreamReader(entries["var/lib/data/fresh.txt"].DataStream!);
+        Assert.AreEqual("n\n", await content.ReadToEndAsync());
+    }
 }

@@ -53,8 +53,14 @@ public sealed class RuntimeMountTests
         var runtime = f.Runtime();
         var locked = new CacheMount("/c", Id: "shared-id", Sharing: CacheSharing.Locked);
         var slowOutput = new List<string>();
-        var slow = runtime.RunAsync(f.Shell("echo first > /c/owner; sleep 2; cat /c/owner") with { Mounts = [locked] }, slowOutput.Add, CancellationToken.None);
-        await Task.Delay(700);
+        var holding = new TaskCompletionSource();
+        var slow = runtime.RunAsync(f.Shell("echo first > /c/owner; echo holding; sleep 2; cat /c/owner") with { Mounts = [locked] },
+            line =>
+            {
+                slowOutput.Add(line);
+                holding.TrySetResult();
+            }, CancellationToken.None);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var privateOutput = new List<string>();
         await using (await runtime.RunAsync(f.Shell("ls /c | wc -l") with { Mounts = [locked with { Sharing = CacheSharing.Private }] },
                          privateOutput.Add, CancellationToken.None))
@@ -70,7 +76,7 @@ public sealed class RuntimeMountTests
 
         await using (var first = await slow) Assert.IsEmpty(first.Changes);
         // The slow step still read its own write after sleeping: the second locked step waited for it to finish.
-        CollectionAssert.AreEqual(new[] { "first" }, slowOutput);
+        CollectionAssert.AreEqual(new[] { "holding", "first" }, slowOutput);
     }
 
     [TestMethod]

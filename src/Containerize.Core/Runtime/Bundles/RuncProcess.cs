@@ -113,7 +113,7 @@ public sealed class RuncProcess(string runcPath, string stateRoot)
                 hint: "the bundle is kept in the folder named above; runc's own log is runc.log beside config.json");
         }
 
-        await DeleteAsync(containerId).ConfigureAwait(false);
+        // A foreground `runc run` removes its container when the process exits: no `runc delete` needed here.
         lock (sync) return new ContainerExit(process.ExitCode, tail.ToArray());
     }
 

@@ -43,6 +43,11 @@ public sealed class SnapshotStore
                     await LayerExtractor.ExtractAsync(tar, temp, WhiteoutHandling.OverlayFormat, cancellationToken).ConfigureAwait(false);
                     Directory.Move(temp, diff);
                 }
+                catch (IOException) when (Directory.Exists(diff))
+                {
+                    // Another process extracted the same layer first: theirs is as good as ours.
+                    LayerExtractor.RemoveAny(temp);
+                }
                 catch
                 {
                     LayerExtractor.RemoveAny(temp);
