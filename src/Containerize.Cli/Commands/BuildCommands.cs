@@ -2,9 +2,9 @@ namespace Containerize.Cli.Commands;
 
 internal static class BuildCommands
 {
-    public static IEnumerable<CliCommand> All => [.. RuntimeCommands.All];
     public static IEnumerable<CliCommand> All =>
     [
+        .. RuntimeCommands.All,
         .. HandoffCommands.All,
     ];
 }
