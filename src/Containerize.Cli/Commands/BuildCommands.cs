@@ -6,5 +6,6 @@ internal static class BuildCommands
     [
         .. RuntimeCommands.All,
         .. HandoffCommands.All,
+        .. EngineCommands.All,
     ];
 }

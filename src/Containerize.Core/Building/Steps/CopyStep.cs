@@ -1,0 +1,171 @@
+using System.Globalization;
+using Containerize.Core.Building.Plan;
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Dockerfiles.Instructions;
+using Containerize.Core.Dockerfiles.Stages;
+using Containerize.Core.Images.Layers;
+using Containerize.Core.Runtime.Users;
+
+namespace Containerize.Core.Building.Steps;
+
+/// <summary>
+/// COPY (and ADD of local files): the sources (paths or wildcards; a folder copies its contents) from the context or
+/// another stage, placed at the destination (relative to WORKDIR; a trailing '/' or several sources make it a folder),
+/// owned by --chown (0:0 by default) and moded by --chmod, as one layer.
+/// </summary>
+public sealed class CopyStep : IStepExecutor
+{
+    public bool Handles(ResolvedInstruction step) => step.Instruction is CopyInstruction or AddInstruction;
+
+    public async Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var spec = Spec.Of(step.Instruction);
+        var inputs = new List<string>();
+        if (spec.From is not null)
+        {
+            var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
+            inputs.Add("from " + image.Manifest?.Digest);
+            return inputs;
+        }
+
+        var tree = SourceTree.FromSnapshot(context.Snapshot);
+        foreach (var source in spec.Paths.SourcePaths)
+        {
+            foreach (var e in tree.Match(source, "the build context", context.DockerfilePath, step.Source.StartLine))
+            {
+                inputs.Add(e.Path + " " + await context.Snapshot.TreeDigestAsync(e.Path.Length == 0 ? "." : e.Path, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return inputs;
+    }
+
+    public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var spec = Spec.Of(step.Instruction);
+        var file = context.DockerfilePath;
+        var line = step.Source.StartLine;
+        if (spec.Paths.SourceContents.Count > 0 || spec.Paths.SourcePaths.Any(IsUrl))
+        {
+            throw new ContainerizeException(EngineErrors.Unsupported, $"{step.Instruction.Keyword}: heredoc sources and URLs are not supported by this engine yet", file, line,
+                "write the file into the context and COPY it; download URLs in an earlier stage");
+        }
+
+        SourceTree tree;
+        string what;
+        if (spec.From is not null)
+        {
+            var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
+            tree = SourceTree.FromFolder(await context.Rootfs(image, cancellationToken).ConfigureAwait(false));
+            what = $"'{spec.From}'";
+        }
+        else
+        {
+            tree = SourceTree.FromSnapshot(context.Snapshot);
+            what = "the build context";
+        }
+
+        var workdir = parent.ContainerConfig.WorkingDir;
+        var dest = spec.Paths.DestPath;
+        var destIsFolder = dest.EndsWith('/') || dest is "." or "./";
+        var destPath = SourceTree.Normalize(MetadataStep.ResolveWorkdir(workdir, dest).TrimStart('/'), file, line);
+        var matches = spec.Paths.SourcePaths.SelectMany(s => tree.Match(s, what, file, line)).ToList();
+        var many = matches.Count > 1;
+        if (many && !destIsFolder)
+        {
+            throw new ContainerizeException(EngineErrors.DestinationNotFolder,
+                $"When using {step.Instruction.Keyword} with more than one source file, the destination must be a directory and end with a /", file, line,
+                $"write the destination as '{dest}/'");
+        }
+
+        var entries = new List<LayerEntry>();
+        foreach (var m in matches)
+        {
+            if (m.Kind == LayerEntryKind.Directory)
+            {
+                // A folder's contents go into the destination folder, which is made even when the source is empty.
+                if (destPath.Length > 0) entries.Add(LayerEntry.Directory(destPath, m.Path.Length == 0 ? null : m.Mode));
+                var prefix = m.Path.Length == 0 ? 0 : m.Path.Length + 1;
+                foreach (var e in tree.Under(m.Path)) entries.Add(e with { Path = Join(destPath, e.Path[prefix..]) });
+            }
+            else
+            {
+                var name = m.Path[(m.Path.LastIndexOf('/') + 1)..];
+                var target = destIsFolder || many ? Join(destPath, name) : destPath;
+                entries.Add(m with { Path = target });
+            }
+        }
+
+        var (uid, gid) = await OwnerAsync(spec.Chown, parent, context, file, line, cancellationToken).ConfigureAwait(false);
+        var options = new LayerWriterOptions
+        {
+            Uid = uid,
+            Gid = gid,
+            ModeRule = spec.Chmod is null ? null : LayerModeRules.Fixed(ParseMode(spec.Chmod, file, line)),
+        };
+
+        // The writer takes owners from the options; entries from a stage's rootfs carry none.
+        var owned = entries.Select(e => e with { Uid = uid, Gid = gid }).ToList();
+        var layer = await LayerStore.WriteAsync(context.Store, owned, options, cancellationToken).ConfigureAwait(false);
+        return new StepOutcome(parent.ContainerConfig, layer, InstructionText.Format(step.Instruction) + " # buildkit");
+    }
+
+    private static bool IsUrl(string source) =>
+        source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+        || source.StartsWith("git@", StringComparison.Ordinal);
+
+    private static int? FromStage(ResolvedInstruction step, StepContext context) =>
+        context.Plan.Stages.SelectMany(s => s.Dependencies)
+            .FirstOrDefault(d => d.Kind == DependencyKind.CopyFrom && d.Line == step.Source.StartLine)?.StageIndex;
+
+    private static string Join(string folder, string name) => folder.Length == 0 ? name : name.Length == 0 ? folder : folder + "/" + name;
+
+    private static UnixFileMode ParseMode(string text, string file, int line)
+    {
+        try
+        {
+            return LayerModeRules.ParseOctal(text);
+        }
+        catch (ContainerizeException e)
+        {
+            throw new ContainerizeException(EngineErrors.BadOwnerOrMode, $"--chmod={text}: {e.Diagnostic.Message}", file, line, e.Diagnostic.Hint);
+        }
+    }
+
+    /// <summary>Numeric ids are used as given; names are looked up in the parent image's /etc/passwd and /etc/group.</summary>
+    private static async Task<(int Uid, int Gid)> OwnerAsync(string? chown, ImageState parent, StepContext context, string file, int line, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(chown)) return (0, 0);
+        var parts = chown.Split(':', 2);
+        static bool Numeric(string s) => s.Length > 0 && s.All(char.IsAsciiDigit);
+        if (Numeric(parts[0]) && (parts.Length == 1 || Numeric(parts[1])))
+        {
+            var uid = int.Parse(parts[0], CultureInfo.InvariantCulture);
+            return (uid, parts.Length == 1 ? uid : int.Parse(parts[1], CultureInfo.InvariantCulture));
+        }
+
+        try
+        {
+            var rootfs = await context.Rootfs(parent, cancellationToken).ConfigureAwait(false);
+            var user = UserResolver.ResolveInRootfs(chown, rootfs);
+            // Docker: "--chown=name" alone gives the user's primary group only when no group is named.
+            return ((int)user.Uid, (int)user.Gid);
+        }
+        catch (ContainerizeException e)
+        {
+            throw new ContainerizeException(EngineErrors.BadOwnerOrMode, $"--chown={chown}: {e.Diagnostic.Message}", file, line,
+                "use numeric ids, or names that the image's /etc/passwd and /etc/group define");
+        }
+    }
+
+    /// <summary>COPY and ADD share everything the engine reads.</summary>
+    private sealed record Spec(SourcesAndDest Paths, string? From, string? Chown, string? Chmod)
+    {
+        public static Spec Of(Instruction instruction) => instruction switch
+        {
+            CopyInstruction c => new Spec(c.Paths, c.From, c.Chown, c.Chmod),
+            AddInstruction a => new Spec(a.Paths, null, a.Chown, a.Chmod),
+            _ => throw new ArgumentException("not COPY or ADD", nameof(instruction)),
+        };
+    }
+}

@@ -1,0 +1,75 @@
+using System.Runtime.Versioning;
+using Containerize.Core.Building.Plan;
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Dockerfiles.Instructions;
+using Containerize.Core.Dockerfiles.Stages;
+using Containerize.Core.Images.Transfer;
+using Containerize.Core.Runtime;
+
+namespace Containerize.Core.Building.Steps;
+
+/// <summary>
+/// RUN: the command in runc over the parent's layers (the runtime's overlay or copy rootfs), its filesystem
+/// difference written as the step's layer. The environment is the image's plus the stage's ARG values (ENV wins).
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class RunStep : IStepExecutor
+{
+    public bool Handles(ResolvedInstruction step) => step.Instruction is RunInstruction;
+
+    public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([.. ((RunInstruction)step.Instruction).FlagsUsed]);
+
+    public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var run = (RunInstruction)step.Instruction;
+        var file = context.DockerfilePath;
+        var line = step.Source.StartLine;
+        if (run.Mounts.Count > 0 || run.Command.Files.Count > 0)
+        {
+            throw new ContainerizeException(EngineErrors.Unsupported, "RUN --mount and RUN heredocs are not supported by this engine yet", file, line,
+                "use a plain RUN, or build this Dockerfile with `containerize handoff build`");
+        }
+
+        var config = parent.ContainerConfig;
+        var args = MetadataStep.Argv(run.Command, config.Shell ?? ["/bin/sh", "-c"]);
+        var env = (config.Env ?? []).ToList();
+        var envNames = env.Select(e => e.Split('=', 2)[0]).ToHashSet(StringComparer.Ordinal);
+        env.AddRange(context.Args.Where(a => !envNames.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value));
+
+        var store = context.Store;
+        var layers = parent.Layers.Zip(parent.Config.RootFs.DiffIds, (blob, diffId) => (RootfsLayer)new TarLayer(diffId, async ct =>
+            LayerDecompression.Decompress(await store.OpenBlobAsync(blob.Digest, ct).ConfigureAwait(false), blob.MediaType))).ToList();
+        var request = new RunRequest
+        {
+            Layers = layers,
+            Args = args,
+            Env = env,
+            WorkingDirectory = config.WorkingDir is { Length: > 0 } w ? w : "/",
+            User = config.User ?? "",
+            Network = run.Network == "none" ? NetworkMode.None : NetworkMode.Host,
+            Description = $"{context.StepLabel} RUN {run.Command}",
+        };
+
+        var runtime = new ContainerRuntime(new RuntimeOptions { Root = context.RuntimeRoot });
+        RunResult result;
+        try
+        {
+            result = await runtime.RunAsync(request, context.Sink.Info, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerizeException e) when (e.Code is RuntimeErrors.CommandFailed or RuntimeErrors.RuncFailed)
+        {
+            throw new ContainerizeException(EngineErrors.StepFailed, $"{context.StepLabel} RUN {run.Command}: {e.Diagnostic.Message}", file, line,
+                (e.Diagnostic.Hint ?? "") + "; the image was not tagged, and the steps before this one are cached", e);
+        }
+
+        await using (result.ConfigureAwait(false))
+        {
+            var entries = result.ToLayerEntries().ToList();
+            var createdBy = "RUN " + string.Join(' ', args) + " # buildkit";
+            if (entries.Count == 0) return new StepOutcome(config, null, createdBy);
+            var layer = await LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+            return new StepOutcome(config, layer, createdBy);
+        }
+    }
+}
