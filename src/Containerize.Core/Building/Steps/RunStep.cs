@@ -48,7 +48,7 @@ public sealed class RunStep : IStepExecutor
             WorkingDirectory = config.WorkingDir is { Length: > 0 } w ? w : "/",
             User = config.User ?? "",
             Network = run.Network == "none" ? NetworkMode.None : NetworkMode.Host,
-            Description = $"{context.StepLabel} RUN {run.Command}",
+            Description = run.Command.ToString(),
         };
 
         var runtime = new ContainerRuntime(new RuntimeOptions { Root = context.RuntimeRoot });
@@ -59,7 +59,7 @@ public sealed class RunStep : IStepExecutor
         }
         catch (ContainerizeException e) when (e.Code is RuntimeErrors.CommandFailed or RuntimeErrors.RuncFailed)
         {
-            throw new ContainerizeException(EngineErrors.StepFailed, $"{context.StepLabel} RUN {run.Command}: {e.Diagnostic.Message}", file, line,
+            throw new ContainerizeException(EngineErrors.StepFailed, $"{context.StepLabel}: {e.Diagnostic.Message}", file, line,
                 (e.Diagnostic.Hint ?? "") + "; the image was not tagged, and the steps before this one are cached", e);
         }
 
