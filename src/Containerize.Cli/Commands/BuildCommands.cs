@@ -4,8 +4,8 @@ internal static class BuildCommands
 {
     public static IEnumerable<CliCommand> All =>
     [
-        .. RuntimeCommands.All,
         .. HandoffCommands.All,
+        .. RuntimeCommands.All,
         .. EngineCommands.All,
     ];
 }

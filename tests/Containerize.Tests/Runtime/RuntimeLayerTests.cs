@@ -86,7 +86,7 @@ public sealed class RuntimeLayerTests
     [TestMethod]
     [DataRow(RootfsStrategy.Overlay)]
     [DataRow(RootfsStrategy.Copy)]
-    public async Task Layers_FortyFiveTarLayers_WithWhiteoutsAndOpaqueFolders(RootfsStrategy strategy)
+    public async Task Lowers_FortyFiveTarLayers_WithWhiteoutsAndOpaqueFolders(RootfsStrategy strategy)
     {
         using var f = await RuntimeFixture.CreateAsync();
         var layers = FortyFiveLayers();

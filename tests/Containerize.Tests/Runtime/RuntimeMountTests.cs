@@ -109,11 +109,17 @@ public sealed class RuntimeMountTests
         {
             Mounts = [new BindMount("/ctx", context, ReadWrite: true)],
         }, strategy);
-        await using var _ = result;
-        CollectionAssert.AreEqual(new[] { "changed" }, output);
+        await using (result)
+        {
+            CollectionAssert.AreEqual(new[] { "changed" }, output);
+            Assert.AreEqual("original\n", await File.ReadAllTextAsync(Path.Combine(context, "a.txt")));
+            Assert.IsFalse(File.Exists(Path.Combine(context, "b.txt")));
+            Assert.IsEmpty(result.Changes, string.Join("; ", result.Changes));
+        }
+
+        // Removing the step's folder (with its link to the source) leaves the source alone.
+        Assert.IsFalse(Directory.Exists(result.RunDirectory));
         Assert.AreEqual("original\n", await File.ReadAllTextAsync(Path.Combine(context, "a.txt")));
-        Assert.IsFalse(File.Exists(Path.Combine(context, "b.txt")));
-        Assert.IsEmpty(result.Changes, string.Join("; ", result.Changes));
     }
 
     [TestMethod]

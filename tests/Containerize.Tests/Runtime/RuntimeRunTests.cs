@@ -72,7 +72,8 @@ public sealed class RuntimeRunTests
     public async Task Run_NonZeroExitIsCodedWithTheOutputTail_AndKeepsTheBundleUnmounted()
     {
         using var f = await RuntimeFixture.CreateAsync();
-        var script = "for i in $(seq 1 30); do echo line-$i; done; echo boom >&2; exit 3";
+        // stdout and stderr reach us through separate pipes: the pause keeps the stderr line last.
+        var script = "for i in $(seq 1 30); do echo line-$i; done; sleep 0.5; echo boom >&2; exit 3";
         var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => RunAsync(f, f.Shell(script)));
         Assert.AreEqual(RuntimeErrors.CommandFailed, e.Code);
         StringAssert.Contains(e.Message, "returned a non-zero code: 3");

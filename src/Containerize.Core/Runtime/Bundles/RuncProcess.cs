@@ -52,6 +52,8 @@ public sealed class RuncProcess(string runcPath, string stateRoot)
         // runc's rootless mode looks here for its state when it is not given --root; keep it inside our state.
         if (Native.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = StateRoot;
 
+        // runc copies the container's stdout and stderr through two pipes of its own, so lines of the two streams
+        // arrive in the order runc forwards them, which may differ from a terminal's (as with docker build).
         var tail = new Queue<string>();
         var sync = new object();
         void Line(string? line)
