@@ -20,7 +20,8 @@ public sealed class CopyStep : IStepExecutor
     public async Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var spec = Spec.Of(step.Instruction);
-        var inputs = new List<string>();
+        RejectUrls(spec, step, context.DockerfilePath);
+        var inputs = spec.Paths.SourceContents.Select(c => $"<<{c.Name} {Digest(Content(c))}").ToList();
         if (spec.From is not null)
         {
             var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
@@ -45,11 +46,7 @@ public sealed class CopyStep : IStepExecutor
         var spec = Spec.Of(step.Instruction);
         var file = context.DockerfilePath;
         var line = step.Source.StartLine;
-        if (spec.Paths.SourceContents.Count > 0 || spec.Paths.SourcePaths.Any(IsUrl))
-        {
-            throw new ContainerizeException(EngineErrors.Unsupported, $"{step.Instruction.Keyword}: heredoc sources and URLs are not supported by this engine yet", file, line,
-                "write the file into the context and COPY it; download URLs in an earlier stage");
-        }
+        RejectUrls(spec, step, context.DockerfilePath);
 
         SourceTree tree;
         string what;
@@ -70,7 +67,9 @@ public sealed class CopyStep : IStepExecutor
         var destIsFolder = dest.EndsWith('/') || dest is "." or "./";
         var destPath = SourceTree.Normalize(MetadataStep.ResolveWorkdir(workdir, dest).TrimStart('/'), file, line);
         var matches = spec.Paths.SourcePaths.SelectMany(s => tree.Match(s, what, file, line)).ToList();
-        var many = matches.Count > 1;
+        var excluded = spec.Excludes.Count == 0 ? null : Context.PatternMatcher.Create(spec.Excludes);
+        if (excluded is not null) matches = matches.Where(m => m.Path.Length == 0 || !excluded.MatchesOrParentMatches(m.Path)).ToList();
+        var many = matches.Count + spec.Paths.SourceContents.Count > 1;
         if (many && !destIsFolder)
         {
             throw new ContainerizeException(EngineErrors.DestinationNotFolder,
@@ -79,14 +78,34 @@ public sealed class CopyStep : IStepExecutor
         }
 
         var entries = new List<LayerEntry>();
+        var scratch = new List<string>();
+        foreach (var c in spec.Paths.SourceContents)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(Content(c));
+            entries.Add(LayerEntry.FromBytes(destIsFolder || many ? Join(destPath, c.Name) : destPath, bytes, (UnixFileMode)0x1A4 /* 0644 */));
+        }
+
         foreach (var m in matches)
         {
-            if (m.Kind == LayerEntryKind.Directory)
+            if (spec.Unpack && m.Kind == LayerEntryKind.File && await ArchiveExtractor.IsArchiveAsync(m.SourcePath!, cancellationToken).ConfigureAwait(false))
+            {
+                // ADD extracts a local tar (plain, gzip or zstd) into the destination folder.
+                var folder = Path.Combine(context.Store.IngestPath, "add-" + Guid.NewGuid().ToString("N")[..12]);
+                scratch.Add(folder);
+                await ArchiveExtractor.ExtractAsync(m.SourcePath!, folder, cancellationToken).ConfigureAwait(false);
+                if (destPath.Length > 0) entries.Add(LayerEntry.Directory(destPath));
+                entries.AddRange(LayerSource.FromDirectory(folder, destPath));
+            }
+            else if (m.Kind == LayerEntryKind.Directory)
             {
                 // A folder's contents go into the destination folder, which is made even when the source is empty.
                 if (destPath.Length > 0) entries.Add(LayerEntry.Directory(destPath, m.Path.Length == 0 ? null : m.Mode));
                 var prefix = m.Path.Length == 0 ? 0 : m.Path.Length + 1;
-                foreach (var e in tree.Under(m.Path)) entries.Add(e with { Path = Join(destPath, e.Path[prefix..]) });
+                foreach (var e in tree.Under(m.Path))
+                {
+                    if (excluded is not null && excluded.MatchesOrParentMatches(e.Path)) continue;
+                    entries.Add(e with { Path = Join(destPath, e.Path[prefix..]) });
+                }
             }
             else
             {
@@ -106,8 +125,30 @@ public sealed class CopyStep : IStepExecutor
 
         // The writer takes owners from the options; entries from a stage's rootfs carry none.
         var owned = entries.Select(e => e with { Uid = uid, Gid = gid }).ToList();
-        var layer = await LayerStore.WriteAsync(context.Store, owned, options, cancellationToken).ConfigureAwait(false);
+        StepLayer layer;
+        try
+        {
+            layer = await LayerStore.WriteAsync(context.Store, owned, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var folder in scratch) Directory.Delete(folder, recursive: true);
+        }
+
         return new StepOutcome(parent.ContainerConfig, layer, InstructionText.Format(step.Instruction) + " # buildkit");
+    }
+
+    private static string Content(InlineFile file) => file.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(file.Data) : file.Data;
+
+    private static string Digest(string text) => Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(text)).ToString();
+
+    private static void RejectUrls(Spec spec, ResolvedInstruction step, string file)
+    {
+        if (spec.Paths.SourcePaths.FirstOrDefault(IsUrl) is { } url)
+        {
+            throw new ContainerizeException(EngineErrors.Unsupported, $"{step.Instruction.Keyword} {url}: URL sources are not supported (the build is offline)",
+                file, step.Source.StartLine, "download the file in an earlier stage or put it in the context and COPY it");
+        }
     }
 
     private static bool IsUrl(string source) =>
@@ -159,12 +200,12 @@ public sealed class CopyStep : IStepExecutor
     }
 
     /// <summary>COPY and ADD share everything the engine reads.</summary>
-    private sealed record Spec(SourcesAndDest Paths, string? From, string? Chown, string? Chmod)
+    private sealed record Spec(SourcesAndDest Paths, string? From, string? Chown, string? Chmod, IReadOnlyList<string> Excludes, bool Unpack)
     {
         public static Spec Of(Instruction instruction) => instruction switch
         {
-            CopyInstruction c => new Spec(c.Paths, c.From, c.Chown, c.Chmod),
-            AddInstruction a => new Spec(a.Paths, null, a.Chown, a.Chmod),
+            CopyInstruction c => new Spec(c.Paths, c.From, c.Chown, c.Chmod, c.Excludes, false),
+            AddInstruction a => new Spec(a.Paths, null, a.Chown, a.Chmod, a.Excludes, a.Unpack ?? true),
             _ => throw new ArgumentException("not COPY or ADD", nameof(instruction)),
         };
     }

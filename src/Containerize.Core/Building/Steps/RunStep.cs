@@ -17,22 +17,42 @@ public sealed class RunStep : IStepExecutor
 {
     public bool Handles(ResolvedInstruction step) => step.Instruction is RunInstruction;
 
-    public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([.. ((RunInstruction)step.Instruction).FlagsUsed]);
+    public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var run = (RunInstruction)step.Instruction;
+        return Task.FromResult<IReadOnlyList<string>>([.. run.FlagsUsed, .. run.Command.Files.Select(f => $"<<{f.Name} {Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(f.Data))}")]);
+    }
 
     public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var run = (RunInstruction)step.Instruction;
         var file = context.DockerfilePath;
         var line = step.Source.StartLine;
-        if (run.Mounts.Count > 0 || run.Command.Files.Count > 0)
+        if (run.Mounts.Count > 0)
         {
-            throw new ContainerizeException(EngineErrors.Unsupported, "RUN --mount and RUN heredocs are not supported by this engine yet", file, line,
+            throw new ContainerizeException(EngineErrors.Unsupported, "RUN --mount is not supported by this engine yet", file, line,
                 "use a plain RUN, or build this Dockerfile with `containerize handoff build`");
         }
 
         var config = parent.ContainerConfig;
-        var args = MetadataStep.Argv(run.Command, config.Shell ?? ["/bin/sh", "-c"]);
+        var shell = config.Shell ?? ["/bin/sh", "-c"];
+        IReadOnlyList<string> args;
+        if (run.Command.Files.Count == 0)
+        {
+            args = MetadataStep.Argv(run.Command, shell);
+        }
+        else if (run.Command.Files.Count == 1 && run.Command.PrependShell && string.Join(' ', run.Command.Arguments).Trim().TrimStart('<', '-').Trim('"', '\'') == run.Command.Files[0].Name
+            && !run.Command.Files[0].Data.StartsWith("#!", StringComparison.Ordinal))
+        {
+            // BuildKit: a heredoc that is the whole command is the script the shell runs.
+            var f = run.Command.Files[0];
+            args = [.. shell, f.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(f.Data) : f.Data];
+        }
+        else
+        {
+            throw new ContainerizeException(EngineErrors.Unsupported, "RUN with heredocs other than one script without #! is not supported by this engine yet", file, line,
+                "write RUN <<EOF with the script alone, or build this Dockerfile with `containerize handoff build`");
+        }
         var env = (config.Env ?? []).ToList();
         var envNames = env.Select(e => e.Split('=', 2)[0]).ToHashSet(StringComparer.Ordinal);
         env.AddRange(context.Args.Where(a => !envNames.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value));
@@ -48,7 +68,7 @@ public sealed class RunStep : IStepExecutor
             WorkingDirectory = config.WorkingDir is { Length: > 0 } w ? w : "/",
             User = config.User ?? "",
             Network = run.Network == "none" ? NetworkMode.None : NetworkMode.Host,
-            Description = run.Command.ToString(),
+            Description = run.Command.Files.Count > 0 ? "<<" + run.Command.Files[0].Name : run.Command.ToString(),
         };
 
         var runtime = new ContainerRuntime(new RuntimeOptions { Root = context.RuntimeRoot });

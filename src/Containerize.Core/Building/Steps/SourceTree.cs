@@ -90,7 +90,7 @@ internal sealed class SourceTree
     }
 
     private static ContainerizeException NotFound(string source, string what, string file, int line) =>
-        new(EngineErrors.SourceNotFound, $"COPY failed: '{source}' not found in {what}", file, line,
+        new(EngineErrors.SourceNotFound, $"COPY/ADD failed: '{source}' not found in {what}", file, line,
             "check the path (relative to the context root) and that .dockerignore does not exclude it");
 
     private static string ToRegex(string pattern)

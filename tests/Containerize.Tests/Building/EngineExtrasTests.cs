@@ -1,0 +1,83 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Runtime.Versioning;
+using Containerize.Tests.Infrastructure;
+
+namespace Containerize.Tests.Building;
+
+/// <summary>Heredocs (COPY and RUN), ADD of a local archive, COPY --exclude, and ADD of a URL refused offline.</summary>
+[TestClass]
+[SupportedOSPlatform("linux")]
+public sealed class EngineExtrasTests
+{
+    [TestMethod]
+    public async Task Engine_HeredocsCopyAndRun()
+    {
+        Requirements.Tool("runc");
+        Requirements.RequireRoot("runc");
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("Dockerfile", """
+            # syntax=docker/dockerfile:1
+            FROM busybox:test
+            ARG NAME=world
+            COPY <<EOF /etc/greeting.txt
+            hello ${NAME}
+            EOF
+            RUN <<EOF
+            echo from-heredoc > /ran.txt
+            cat /etc/greeting.txt >> /ran.txt
+            EOF
+            """);
+        var result = await lab.BuildAsync("-t", "here:1", "--build-arg", "NAME=docs");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("here:1");
+        Assert.AreEqual("hello docs\n", File.ReadAllText(Path.Combine(rootfs, "etc/greeting.txt")));
+        Assert.AreEqual("from-heredoc\nhello docs\n", File.ReadAllText(Path.Combine(rootfs, "ran.txt")));
+    }
+
+    [TestMethod]
+    public async Task Engine_AddExtractsLocalArchivesAndCopyExcludes()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        var source = Path.Combine(lab.Temp, "payload");
+        Directory.CreateDirectory(Path.Combine(source, "lib"));
+        File.WriteAllText(Path.Combine(source, "lib", "x.so"), "x");
+        File.WriteAllText(Path.Combine(source, "readme"), "r");
+        using (var output = File.Create(Path.Combine(lab.Context, "payload.tar.gz")))
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            await TarFile.CreateFromDirectoryAsync(source, gzip, includeBaseDirectory: false);
+        }
+
+        lab.Write("plain.txt", "p");
+        lab.Write("app/keep.txt", "k");
+        lab.Write("app/skip.log", "s");
+        lab.Write("app/sub/deep.log", "s");
+        lab.Write("Dockerfile", """
+            FROM busybox:test
+            ADD payload.tar.gz /opt/payload/
+            ADD plain.txt /opt/plain.txt
+            COPY --exclude=**/*.log app/ /app/
+            """);
+        var result = await lab.BuildAsync("-t", "add:1");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("add:1");
+        Assert.AreEqual("x", File.ReadAllText(Path.Combine(rootfs, "opt/payload/lib/x.so")));
+        Assert.AreEqual("r", File.ReadAllText(Path.Combine(rootfs, "opt/payload/readme")));
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "opt/payload/payload.tar.gz")));
+        Assert.AreEqual("p", File.ReadAllText(Path.Combine(rootfs, "opt/plain.txt")));
+        Assert.IsTrue(File.Exists(Path.Combine(rootfs, "app/keep.txt")));
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "app/skip.log")), "--exclude drops matching files");
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "app/sub/deep.log")));
+    }
+
+    [TestMethod]
+    public async Task Engine_AddUrlIsRefusedOffline()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("Dockerfile", "FROM busybox:test\nADD https://example.com/file.txt /file.txt\n");
+        var result = await lab.BuildAsync("-t", "url:1");
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Contains(result.StdErr, "Dockerfile:2: CTZ5006");
+    }
+}
