@@ -59,6 +59,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var cache = new BuildCache(store);
         var explainer = new MissExplainer(cache.Folder);
         var built = new Dictionary<int, ImageState>();
+        var directories = new DirectoryIndex(store, cache.Folder);
         var resolver = new BaseImageResolver(store, contextDir, sink, built);
         var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
         var rootfsCache = new Dictionary<Digest, string>();
@@ -103,6 +104,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                     ResolveImage = resolver.ResolveAsync,
                     Rootfs = Rootfs,
                     RuntimeRoot = request.RuntimeRoot ?? BuildRequest.DefaultRuntimeRoot,
+                    Directories = directories,
                 };
                 foreach (var step in stage.Instructions)
                 {

@@ -87,10 +87,11 @@ public sealed class EngineBuildTests
         CollectionAssert.AreEqual(new[] { "/srv/app/bin/tool.sh" }, c.Entrypoint!.ToArray());
         CollectionAssert.AreEqual(new[] { "--serve" }, c.Cmd!.ToArray());
 
-        // One base layer + four COPY layers; every metadata step is an empty_layer history entry.
-        Assert.AreEqual(5, image.RootFs.DiffIds.Count);
+        // One base layer + WORKDIR's missing folder + four COPY layers; every other metadata step is an empty_layer entry.
+        Assert.AreEqual(6, image.RootFs.DiffIds.Count);
         var ours = image.History!.Skip(1).ToList();
-        Assert.AreEqual(4, ours.Count(h => h.EmptyLayer != true));
+        Assert.AreEqual(5, ours.Count(h => h.EmptyLayer != true));
+        Assert.AreEqual("WORKDIR /srv/app # buildkit", ours.Single(h => h.CreatedBy!.StartsWith("WORKDIR", StringComparison.Ordinal)).CreatedBy);
         Assert.AreEqual(image.RootFs.DiffIds.Count, image.History!.Count(h => h.EmptyLayer != true));
         Assert.IsTrue(ours.Any(h => h.CreatedBy == "ENV APP_HOME=/srv/app APP_VERSION=2.5" && h.EmptyLayer == true), string.Join("\n", ours.Select(h => h.CreatedBy)));
     }

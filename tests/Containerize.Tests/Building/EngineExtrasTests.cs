@@ -58,6 +58,8 @@ public sealed class EngineExtrasTests
             ADD payload.tar.gz /opt/payload/
             ADD plain.txt /opt/plain.txt
             COPY --exclude=**/*.log app/ /app/
+            COPY plain.txt /tmp
+            WORKDIR /var/lib/data
             """);
         var result = await lab.BuildAsync("-t", "add:1");
         Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
@@ -69,6 +71,10 @@ public sealed class EngineExtrasTests
         Assert.IsTrue(File.Exists(Path.Combine(rootfs, "app/keep.txt")));
         Assert.IsFalse(File.Exists(Path.Combine(rootfs, "app/skip.log")), "--exclude drops matching files");
         Assert.IsFalse(File.Exists(Path.Combine(rootfs, "app/sub/deep.log")));
+        Assert.AreEqual("p", File.ReadAllText(Path.Combine(rootfs, "tmp/plain.txt")), "a destination that is a folder in the image receives the file");
+        Assert.AreEqual(Convert.ToInt32("1777", 8), (int)File.GetUnixFileMode(Path.Combine(rootfs, "tmp")), "the base's /tmp is untouched");
+        var (_, image) = await lab.ImageAsync("add:1");
+        Assert.AreEqual(true, image.History!.Last().EmptyLayer, "WORKDIR of an existing folder adds no layer");
     }
 
     [TestMethod]

@@ -70,6 +70,12 @@ public sealed class CopyStep : IStepExecutor
         var excluded = spec.Excludes.Count == 0 ? null : Context.PatternMatcher.Create(spec.Excludes);
         if (excluded is not null) matches = matches.Where(m => m.Path.Length == 0 || !excluded.MatchesOrParentMatches(m.Path)).ToList();
         var many = matches.Count + spec.Paths.SourceContents.Count > 1;
+        // Docker: a destination that is a folder in the image receives the source inside it, '/' or not.
+        if (!destIsFolder && !many && destPath.Length > 0 && await context.Directories.IsDirectoryAsync(parent, destPath, cancellationToken).ConfigureAwait(false))
+        {
+            destIsFolder = true;
+        }
+
         if (many && !destIsFolder)
         {
             throw new ContainerizeException(EngineErrors.DestinationNotFolder,
@@ -125,6 +131,24 @@ public sealed class CopyStep : IStepExecutor
 
         // The writer takes owners from the options; entries from a stage's rootfs carry none.
         var owned = entries.Select(e => e with { Uid = uid, Gid = gid }).ToList();
+
+        // Folders above the copied paths that the image already has go into the layer as the image has them, so
+        // applying the layer does not reset, say, /tmp's 1777 to the writer's default.
+        var ancestors = new SortedDictionary<string, LayerEntry>(StringComparer.Ordinal);
+        foreach (var e in owned)
+        {
+            for (var p = ParentOf(e.Path); p is not null && !ancestors.ContainsKey(p); p = ParentOf(p))
+            {
+                if (owned.Any(o => o.Path == p)) continue;
+                if (await context.Directories.FolderAsync(parent, p, cancellationToken).ConfigureAwait(false) is { } existing)
+                {
+                    ancestors[p] = LayerEntry.Directory(p, existing.Mode) with { Uid = existing.Uid, Gid = existing.Gid };
+                }
+            }
+        }
+
+        owned.InsertRange(0, ancestors.Values);
+        if (options.ModeRule is { } rule) options = options with { ModeRule = (e, m) => ancestors.ContainsKey(e.Path) ? m : rule(e, m) };
         StepLayer layer;
         try
         {
@@ -158,6 +182,12 @@ public sealed class CopyStep : IStepExecutor
     private static int? FromStage(ResolvedInstruction step, StepContext context) =>
         context.Plan.Stages.SelectMany(s => s.Dependencies)
             .FirstOrDefault(d => d.Kind == DependencyKind.CopyFrom && d.Line == step.Source.StartLine)?.StageIndex;
+
+    private static string? ParentOf(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash <= 0 ? null : path[..slash];
+    }
 
     private static string Join(string folder, string name) => folder.Length == 0 ? name : name.Length == 0 ? folder : folder + "/" + name;
 

@@ -8,7 +8,7 @@ namespace Containerize.Core.Building.Steps;
 /// <summary>
 /// The instructions that change only the config (ENV, LABEL, EXPOSE, USER, CMD, ENTRYPOINT, VOLUME, STOPSIGNAL,
 /// HEALTHCHECK, SHELL, WORKDIR, MAINTAINER, ONBUILD): history gets an empty_layer entry with BuildKit's text.
-/// WORKDIR's folder is made by the runtime on the next RUN (as BuildKit makes it lazily) and by COPY's parents.
+/// WORKDIR also adds a layer with its folder when the image does not have it yet.
 /// </summary>
 public sealed class MetadataStep : IStepExecutor
 {
@@ -19,7 +19,7 @@ public sealed class MetadataStep : IStepExecutor
     public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([]);
 
-    public Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var c = parent.ContainerConfig;
         var shell = c.Shell ?? ["/bin/sh", "-c"];
@@ -40,7 +40,16 @@ public sealed class MetadataStep : IStepExecutor
             HealthcheckInstruction h => c with { Healthcheck = Health(h) },
             _ => c,
         };
-        return Task.FromResult(new StepOutcome(c, null, InstructionText.Format(step.Instruction)));
+        StepLayer? layer = null;
+        if (step.Instruction is WorkdirInstruction && c.WorkingDir is { } dir && dir != "/"
+            && !await context.Directories.IsDirectoryAsync(parent, dir, cancellationToken).ConfigureAwait(false))
+        {
+            // WORKDIR makes a missing folder (root-owned, 0755), as Docker does: one small layer.
+            layer = await LayerStore.WriteAsync(context.Store, [Images.Layers.LayerEntry.Directory(dir.TrimStart('/'), (UnixFileMode)0x1ED)],
+                new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return new StepOutcome(c, layer, InstructionText.Format(step.Instruction) + (layer is null ? "" : " # buildkit"));
     }
 
     public static string ResolveWorkdir(string? current, string path)

@@ -27,6 +27,9 @@ public sealed class StepContext
 
     public required string RuntimeRoot { get; init; }
 
+    /// <summary>Which paths of an image are folders (COPY's destination rule, WORKDIR).</summary>
+    public required Cache.DirectoryIndex Directories { get; init; }
+
     /// <summary>The ARG values declared so far in the current stage (the build environment of RUN).</summary>
     public Dictionary<string, string> Args { get; } = new(StringComparer.Ordinal);
 
