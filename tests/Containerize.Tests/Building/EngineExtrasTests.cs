@@ -78,6 +78,40 @@ public sealed class EngineExtrasTests
     }
 
     [TestMethod]
+    public async Task Engine_RunMountsCacheBindAndTmpfs()
+    {
+        Requirements.Tool("runc");
+        Requirements.RequireRoot("runc");
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("input/data.txt", "from-context\n");
+        lab.Write("Dockerfile", """
+            FROM busybox:test
+            RUN --mount=type=cache,target=/var/cache/demo echo run >> /var/cache/demo/log && wc -l < /var/cache/demo/log > /count.txt
+            RUN --mount=type=bind,source=input,target=/mnt/in cat /mnt/in/data.txt > /copied.txt
+            RUN --mount=type=tmpfs,target=/scratch echo t > /scratch/t && test -f /scratch/t && touch /tmpfs-ok
+            """);
+        var first = await lab.BuildAsync("-t", "mounts:1");
+        Assert.AreEqual(0, first.ExitCode, first.StdErr + first.StdOut);
+        var second = await lab.BuildAsync("-t", "mounts:1", "--no-cache");
+        Assert.AreEqual(0, second.ExitCode, second.StdErr + second.StdOut);
+        var rootfs = await lab.UnpackAsync("mounts:1");
+        Assert.AreEqual("2", File.ReadAllText(Path.Combine(rootfs, "count.txt")).Trim(), "the cache mount kept the first build's content");
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "var/cache/demo/log")), "a cache mount's content is not in the layer");
+        Assert.AreEqual("from-context\n", File.ReadAllText(Path.Combine(rootfs, "copied.txt")));
+        Assert.IsTrue(File.Exists(Path.Combine(rootfs, "tmpfs-ok")));
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "scratch/t")));
+
+        // The bind mount's content is part of the cache key: changing it reruns that RUN only.
+        lab.Write("input/data.txt", "changed\n");
+        var third = await lab.BuildAsync("-t", "mounts:1");
+        Assert.AreEqual(0, third.ExitCode, third.StdErr);
+        var hits = EngineLab.CacheHits(third.StdOut);
+        Assert.IsTrue(hits[2], third.StdOut);
+        Assert.IsFalse(hits[3], third.StdOut);
+        Assert.AreEqual("changed\n", File.ReadAllText(Path.Combine(await lab.UnpackAsync("mounts:1"), "copied.txt")));
+    }
+
+    [TestMethod]
     public async Task Engine_AddUrlIsRefusedOffline()
     {
         using var lab = await EngineLab.CreateAsync();

@@ -20,7 +20,51 @@ public sealed class RunStep : IStepExecutor
     public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var run = (RunInstruction)step.Instruction;
-        return Task.FromResult<IReadOnlyList<string>>([.. run.FlagsUsed, .. run.Command.Files.Select(f => $"<<{f.Name} {Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(f.Data))}")]);
+        return InputsAsync(run, context, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<string>> InputsAsync(RunInstruction run, StepContext context, CancellationToken cancellationToken)
+    {
+        List<string> inputs = [.. run.FlagsUsed, .. run.Command.Files.Select(f => $"<<{f.Name} {Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(f.Data))}")];
+        foreach (var m in run.Mounts.Where(m => m.Type == MountType.Bind))
+        {
+            // A bind mount's content is an input, as BuildKit keys it: the context's files or the source stage.
+            inputs.Add(m.From is null
+                ? $"bind {m.Source} {await context.Snapshot.TreeDigestAsync(string.IsNullOrEmpty(m.Source) ? "." : m.Source.Trim('/'), cancellationToken).ConfigureAwait(false)}"
+                : $"bind {m.From} {(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false)).Manifest?.Digest} {m.Source}");
+        }
+
+        return inputs;
+    }
+
+    private static int? FromStage(RunMount m, StepContext context) =>
+        context.Plan.Stages.FirstOrDefault(s => s.Stage.Name is { } n && string.Equals(n, m.From, StringComparison.OrdinalIgnoreCase))?.Index
+        ?? (int.TryParse(m.From, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : null);
+
+    /// <summary>The front end's --mount onto the runtime's: cache and tmpfs as they are, bind from the context or a stage.</summary>
+    private static async Task<Runtime.Mounts.RunMount> MountAsync(RunMount m, StepContext context, string file, int line, CancellationToken cancellationToken)
+    {
+        var target = m.Target ?? throw new ContainerizeException(EngineErrors.Unsupported, "RUN --mount needs a target", file, line, "write target=/path");
+        switch (m.Type)
+        {
+            case MountType.Cache:
+                return new Runtime.Mounts.CacheMount(target, m.CacheId, m.Sharing switch
+                {
+                    Dockerfiles.Instructions.CacheSharing.Private => Runtime.Mounts.CacheSharing.Private,
+                    Dockerfiles.Instructions.CacheSharing.Locked => Runtime.Mounts.CacheSharing.Locked,
+                    _ => Runtime.Mounts.CacheSharing.Shared,
+                }, m.Uid ?? 0, m.Gid ?? 0, m.Mode ?? 0x1ED, m.ReadOnly);
+            case MountType.Tmpfs:
+                return new Runtime.Mounts.TmpfsMount(target, m.SizeLimit > 0 ? m.SizeLimit : null);
+            case MountType.Bind:
+                var root = m.From is null
+                    ? context.Snapshot.Context.Root
+                    : await context.Rootfs(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                return new Runtime.Mounts.BindMount(target, root, string.IsNullOrEmpty(m.Source) ? null : m.Source, ReadWrite: !m.ReadOnly);
+            default:
+                throw new ContainerizeException(EngineErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} is not supported by this engine yet", file, line,
+                    "use cache, bind or tmpfs mounts, or build with `containerize handoff build`");
+        }
     }
 
     public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
@@ -28,11 +72,8 @@ public sealed class RunStep : IStepExecutor
         var run = (RunInstruction)step.Instruction;
         var file = context.DockerfilePath;
         var line = step.Source.StartLine;
-        if (run.Mounts.Count > 0)
-        {
-            throw new ContainerizeException(EngineErrors.Unsupported, "RUN --mount is not supported by this engine yet", file, line,
-                "use a plain RUN, or build this Dockerfile with `containerize handoff build`");
-        }
+        var mounts = new List<Runtime.Mounts.RunMount>();
+        foreach (var m in run.Mounts) mounts.Add(await MountAsync(m, context, file, line, cancellationToken).ConfigureAwait(false));
 
         var config = parent.ContainerConfig;
         var shell = config.Shell ?? ["/bin/sh", "-c"];
@@ -68,6 +109,7 @@ public sealed class RunStep : IStepExecutor
             WorkingDirectory = config.WorkingDir is { Length: > 0 } w ? w : "/",
             User = config.User ?? "",
             Network = run.Network == "none" ? NetworkMode.None : NetworkMode.Host,
+            Mounts = mounts,
             Description = run.Command.Files.Count > 0 ? "<<" + run.Command.Files[0].Name : run.Command.ToString(),
         };
 
