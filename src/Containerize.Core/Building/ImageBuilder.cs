@@ -90,7 +90,16 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 var clock = Stopwatch.StartNew();
                 number++;
                 sink.Info($"Step {number}/{total} : {stage.Stage.From.Original}");
-                state = await resolver.ResolveAsync(stage.BaseName, stage.BaseStageIndex, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    state = await resolver.ResolveAsync(stage.BaseName, stage.BaseStageIndex, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ContainerizeException e) when (e.Diagnostic.File is null)
+                {
+                    // Point at the FROM line: the store's or importer's error knows no Dockerfile.
+                    throw new ContainerizeException(e.Diagnostic with { File = dockerfile, Line = stage.Stage.From.StartLine }, e);
+                }
+
                 sink.Info($" ---> {state.ShortId}");
                 records.Add(new StepRecord(number, stage.Stage.From.Original, true, null, clock.Elapsed, state.ShortId));
 

@@ -151,6 +151,17 @@ public sealed class EngineBuildTests
     }
 
     [TestMethod]
+    public async Task Engine_MissingBaseImagePointsAtTheFromLine()
+    {
+        using var lab = await LabAsync();
+        lab.Write("Dockerfile", "# base\nFROM oci-layout:///nonexistent/layout:1.0\nCOPY hello.txt /\n");
+        var result = await lab.BuildAsync("-t", "nobase:1");
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Matches(result.StdErr, new System.Text.RegularExpressions.Regex(@"Dockerfile:2: CTZ\d{4} "));
+        Assert.IsFalse(result.StdErr.Contains("   at ", StringComparison.Ordinal), "no stack trace");
+    }
+
+    [TestMethod]
     public async Task Engine_ScratchWithOnlyMetadataIsAnImage()
     {
         using var lab = await LabAsync();

@@ -34,7 +34,8 @@ public sealed class CopyStep : IStepExecutor
         {
             foreach (var e in tree.Match(source, "the build context", context.DockerfilePath, step.Source.StartLine))
             {
-                inputs.Add(e.Path + " " + await context.Snapshot.TreeDigestAsync(e.Path.Length == 0 ? "." : e.Path, cancellationToken).ConfigureAwait(false));
+                var path = e.Path.Length == 0 ? "." : e.Path;
+                inputs.Add(path + " " + await context.Snapshot.TreeDigestAsync(path, cancellationToken).ConfigureAwait(false));
             }
         }
 
