@@ -59,6 +59,7 @@ public sealed class EngineExtrasTests
             ADD plain.txt /opt/plain.txt
             COPY --exclude=**/*.log app/ /app/
             COPY plain.txt /tmp
+            COPY --parents app/keep.txt app/sub /kept/
             WORKDIR /var/lib/data
             """);
         var result = await lab.BuildAsync("-t", "add:1");
@@ -73,6 +74,8 @@ public sealed class EngineExtrasTests
         Assert.IsFalse(File.Exists(Path.Combine(rootfs, "app/sub/deep.log")));
         Assert.AreEqual("p", File.ReadAllText(Path.Combine(rootfs, "tmp/plain.txt")), "a destination that is a folder in the image receives the file");
         Assert.AreEqual(Convert.ToInt32("1777", 8), (int)File.GetUnixFileMode(Path.Combine(rootfs, "tmp")), "the base's /tmp is untouched");
+        Assert.AreEqual("k", File.ReadAllText(Path.Combine(rootfs, "kept/app/keep.txt")), "--parents keeps the source path");
+        Assert.IsTrue(File.Exists(Path.Combine(rootfs, "kept/app/sub/deep.log")));
         var (_, image) = await lab.ImageAsync("add:1");
         Assert.AreEqual(true, image.History!.Last().EmptyLayer, "WORKDIR of an existing folder adds no layer");
     }

@@ -77,7 +77,7 @@ public sealed class CopyStep : IStepExecutor
             destIsFolder = true;
         }
 
-        if (many && !destIsFolder)
+        if (many && !destIsFolder && !spec.Parents)
         {
             throw new ContainerizeException(EngineErrors.DestinationNotFolder,
                 $"When using {step.Instruction.Keyword} with more than one source file, the destination must be a directory and end with a /", file, line,
@@ -105,9 +105,11 @@ public sealed class CopyStep : IStepExecutor
             }
             else if (m.Kind == LayerEntryKind.Directory)
             {
-                // A folder's contents go into the destination folder, which is made even when the source is empty.
-                if (destPath.Length > 0) entries.Add(LayerEntry.Directory(destPath, m.Path.Length == 0 ? null : m.Mode));
-                var prefix = m.Path.Length == 0 ? 0 : m.Path.Length + 1;
+                // A folder's contents go into the destination folder, which is made even when the source is empty;
+                // --parents keeps the source's path under the destination.
+                var into = spec.Parents ? Join(destPath, m.Path) : destPath;
+                if (into.Length > 0) entries.Add(LayerEntry.Directory(into, m.Path.Length == 0 ? null : m.Mode));
+                var prefix = spec.Parents ? 0 : m.Path.Length == 0 ? 0 : m.Path.Length + 1;
                 foreach (var e in tree.Under(m.Path))
                 {
                     if (excluded is not null && excluded.MatchesOrParentMatches(e.Path)) continue;
@@ -117,7 +119,7 @@ public sealed class CopyStep : IStepExecutor
             else
             {
                 var name = m.Path[(m.Path.LastIndexOf('/') + 1)..];
-                var target = destIsFolder || many ? Join(destPath, name) : destPath;
+                var target = spec.Parents ? Join(destPath, m.Path) : destIsFolder || many ? Join(destPath, name) : destPath;
                 entries.Add(m with { Path = target });
             }
         }
@@ -231,11 +233,11 @@ public sealed class CopyStep : IStepExecutor
     }
 
     /// <summary>COPY and ADD share everything the engine reads.</summary>
-    private sealed record Spec(SourcesAndDest Paths, string? From, string? Chown, string? Chmod, IReadOnlyList<string> Excludes, bool Unpack)
+    private sealed record Spec(SourcesAndDest Paths, string? From, string? Chown, string? Chmod, IReadOnlyList<string> Excludes, bool Unpack, bool Parents = false)
     {
         public static Spec Of(Instruction instruction) => instruction switch
         {
-            CopyInstruction c => new Spec(c.Paths, c.From, c.Chown, c.Chmod, c.Excludes, false),
+            CopyInstruction c => new Spec(c.Paths, c.From, c.Chown, c.Chmod, c.Excludes, false, c.Parents),
             AddInstruction a => new Spec(a.Paths, null, a.Chown, a.Chmod, a.Excludes, a.Unpack ?? true),
             _ => throw new ArgumentException("not COPY or ADD", nameof(instruction)),
         };
