@@ -70,7 +70,10 @@ internal static class ContextCommands
             }
 
             hygiene.Finish(sink);
-            return 0;
+            // A COPY/ADD source the ignore file excludes makes the build fail or silently miss it: say so before any build.
+            var sourceProblems = await DockerfileSources.CheckAsync(ctx, args.Has("--strict"), cancellationToken).ConfigureAwait(false);
+            foreach (var d in sourceProblems) sink.Report(d);
+            return sourceProblems.Any(d => d.Severity == Severity.Error) ? 1 : 0;
         }
     }
 

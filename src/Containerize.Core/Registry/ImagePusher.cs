@@ -49,6 +49,20 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
         }
 
         var images = manifests.Count > 0 ? manifests : [(root with { MediaType = rootType }, rootBytes)];
+        var tags = new List<string> { remote.Tag ?? ImageReference.DefaultTag };
+        if (extraTags is not null) tags.AddRange(extraTags.Where(t => !tags.Contains(t)));
+        var rootDigest = Digest.Sha256(rootBytes);
+
+        // A registry accepts a manifest only once it has every blob it names, so when every tag already points at
+        // this digest there is nothing left to send: one HEAD per tag instead of one per blob.
+        var current = await Task.WhenAll(tags.Select(t => client.HeadManifestAsync(remote.WithTag(t), RegistryMode.Push, cancellationToken))).ConfigureAwait(false);
+        if (current.All(d => d?.Digest == rootDigest))
+        {
+            var blobCount = images.SelectMany(i => OciJson.DeserializeManifest(i.Bytes).Layers.Select(l => l.Digest).Append(OciJson.DeserializeManifest(i.Bytes).Config.Digest)).Distinct().Count();
+            Sink.Detail($"{remote}: already at {rootDigest.ShortId} for every tag; nothing to push");
+            return new PushResult(rootDigest, 0, 0, blobCount);
+        }
+
         long bytes = 0;
         int uploaded = 0, skipped = 0;
         foreach (var (descriptor, content) in images)
@@ -79,15 +93,15 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
             }
         }
 
-        var tags = new List<string> { remote.Tag ?? ImageReference.DefaultTag };
-        if (extraTags is not null) tags.AddRange(extraTags.Where(t => !tags.Contains(t)));
-        foreach (var tag in tags)
+        for (var i = 0; i < tags.Count; i++)
         {
+            var tag = tags[i];
+            if (current[i]?.Digest == rootDigest) continue;
             await client.PutManifestAsync(remote.WithTag(tag), rootBytes, rootType, cancellationToken).ConfigureAwait(false);
             Sink.Detail($"pushed {remote.WithTag(tag)} ({Digest.Sha256(rootBytes).ShortId})");
         }
 
-        return new PushResult(Digest.Sha256(rootBytes), bytes, uploaded, skipped);
+        return new PushResult(rootDigest, bytes, uploaded, skipped);
     }
 
     /// <summary>The repository of the image's base, when it is on the same registry: its layers can be mounted from there.</summary>

@@ -99,9 +99,13 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>HEAD of a manifest: its descriptor, or null when the registry has no such tag or digest.</summary>
-    public async Task<Descriptor?> HeadManifestAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    public Task<Descriptor?> HeadManifestAsync(ImageReference reference, CancellationToken cancellationToken = default) =>
+        HeadManifestAsync(reference, RegistryMode.Pull, cancellationToken);
+
+    /// <summary>HEAD of a manifest with the token of <paramref name="mode"/>: a pusher asks with its push token.</summary>
+    public async Task<Descriptor?> HeadManifestAsync(ImageReference reference, RegistryMode mode, CancellationToken cancellationToken = default)
     {
-        var request = new RegistryRequest(reference.Registry, reference.Repository, RegistryMode.Pull, HttpMethod.Head,
+        var request = new RegistryRequest(reference.Registry, reference.Repository, mode, HttpMethod.Head,
             $"/v2/{reference.Repository}/manifests/{reference.ManifestReference}", $"HEAD manifest {reference}")
         { Configure = AcceptManifests };
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -19,7 +19,8 @@ internal static class RetryingSender
             HttpResponseMessage response;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                timeout.CancelAfter(options.ReadTimeout);
+                // The header timeout would also bound sending the body: a 32 MiB PUT on a slow link must not hit it.
+                if (request.Content is null) timeout.CancelAfter(options.ReadTimeout);
                 try
                 {
                     response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);

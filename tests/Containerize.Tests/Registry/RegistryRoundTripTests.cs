@@ -65,8 +65,15 @@ public sealed class RegistryRoundTripTests
         Assert.AreEqual(0L, proxy.UploadedBytes);
         Assert.AreEqual(0L, second.BytesUploaded);
         Assert.AreEqual(3, second.BlobsSkipped);
+        Assert.IsFalse(proxy.Exchanges.Any(e => e.Method is "PUT" or "POST" or "PATCH"), string.Join("\n", proxy.Exchanges));
+
+        // A new tag on the same image: blobs are checked, not sent, and only the new tag's manifest is PUT.
+        proxy.ResetCounters();
+        var third = await new ImagePusher(client, source).PushAsync(ImageReference.Parse("local/app:v2"), remote, ["extra", "new"]);
+        Assert.AreEqual(0L, proxy.UploadedBytes);
+        Assert.AreEqual(3, third.BlobsSkipped);
         var manifestPuts = proxy.Exchanges.Where(e => e.Method == "PUT" && e.Path.Contains("/manifests/", StringComparison.Ordinal)).Select(e => e.Path).ToList();
-        CollectionAssert.AreEquivalent(new[] { "/v2/ctz/repeat/manifests/v2", "/v2/ctz/repeat/manifests/extra" }, manifestPuts);
+        CollectionAssert.AreEquivalent(new[] { "/v2/ctz/repeat/manifests/new" }, manifestPuts);
     }
 
     [TestMethod]

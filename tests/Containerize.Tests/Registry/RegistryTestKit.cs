@@ -1,5 +1,6 @@
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
+using Containerize.Core.Images.Store;
 using Containerize.Core.Registry;
 using Containerize.Tests.Infrastructure;
 
@@ -19,14 +20,14 @@ internal static class RegistryTestKit
         Environment = name => environment?.GetValueOrDefault(name) ?? (name == "HOME" ? "/nonexistent-ctz-home" : null),
     };
 
-    public static (FolderContentStore Store, TempDir Dir) NewStore()
+    public static (OciLayoutStore Store, TempDir Dir) NewStore()
     {
         var dir = new TempDir("ctz-store");
-        return (new FolderContentStore(dir.Path), dir);
+        return (OciLayoutStore.OpenOrCreateAsync(dir.Combine("store")).GetAwaiter().GetResult(), dir);
     }
 
     /// <summary>Every blob file of the image (manifest, config, layers) must be byte-identical in both stores.</summary>
-    public static async Task AssertSameImageAsync(FolderContentStore expected, FolderContentStore actual, Digest manifest)
+    public static async Task AssertSameImageAsync(OciLayoutStore expected, OciLayoutStore actual, Digest manifest)
     {
         Assert.IsTrue(await actual.HasBlobAsync(manifest), $"manifest {manifest} missing");
         var document = OciJson.DeserializeManifest(await File.ReadAllBytesAsync(actual.BlobPath(manifest)));

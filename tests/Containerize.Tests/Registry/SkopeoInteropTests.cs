@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
+using Containerize.Core.Images.Store;
 using Containerize.Core.Registry;
 using Containerize.Tests.Infrastructure;
 
@@ -90,7 +91,7 @@ public sealed class SkopeoInteropTests
     }
 
     /// <summary>An OCI image layout (oci-layout, index.json, blobs/sha256) of one image, as skopeo reads it.</summary>
-    internal static void WriteLayout(string dir, FolderContentStore store, TestImages.Built image, string tag)
+    internal static void WriteLayout(string dir, OciLayoutStore store, TestImages.Built image, string tag)
     {
         Directory.CreateDirectory(Path.Combine(dir, "blobs", "sha256"));
         File.WriteAllBytes(Path.Combine(dir, "oci-layout"), OciJson.Serialize(new ImageLayoutHeader()));
