@@ -6,5 +6,6 @@ internal static class BuildCommands
     [
         .. HandoffCommands.All,
         .. RuntimeCommands.All,
+        .. EngineCommands.All,
     ];
 }

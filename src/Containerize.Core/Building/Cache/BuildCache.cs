@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Containerize.Core.Building.Plan;
+using Containerize.Core.Images.Oci;
+using Containerize.Core.Images.Store;
+
+namespace Containerize.Core.Building.Cache;
+
+/// <summary>
+/// The build cache, inside the store: build-cache/&lt;key&gt; names the manifest a step produced. The key is the
+/// SHA-256 of the parent manifest's digest, the expanded instruction, the build args it used and the executor's
+/// inputs (COPY's source digests). A hit needs the manifest, config and layers still stored. Entries are prune
+/// roots (<see cref="IPruneRootSource"/>), the least recently used going first.
+/// </summary>
+public sealed class BuildCache(OciLayoutStore store) : IPruneRootSource
+{
+    public string Folder => Path.Combine(store.Root, "build-cache");
+
+    public static string Key(IEnumerable<string> lines)
+    {
+        var text = string.Join('\n', lines);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    public async Task<ImageState?> LookupAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Folder, key);
+        if (!File.Exists(path)) return null;
+        var parts = (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim().Split(' ');
+        if (parts.Length != 2 || !Digest.TryParse(parts[0], out var digest) || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size)) return null;
+        var descriptor = new Descriptor { MediaType = MediaTypes.OciManifest, Digest = digest, Size = size };
+        if (!await store.HasBlobAsync(digest, cancellationToken).ConfigureAwait(false)) return null;
+        var manifest = await store.ReadManifestAsync(descriptor, cancellationToken).ConfigureAwait(false);
+        if (!await store.HasBlobAsync(manifest.Config.Digest, cancellationToken).ConfigureAwait(false)) return null;
+        foreach (var layer in manifest.Layers)
+        {
+            if (!await store.HasBlobAsync(layer.Digest, cancellationToken).ConfigureAwait(false)) return null;
+        }
+
+        var config = await store.ReadConfigAsync(manifest.Config, cancellationToken).ConfigureAwait(false);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // least recently used goes first when pruning
+        return new ImageState(descriptor, manifest.Config.Digest, manifest.Layers, config);
+    }
+
+    public async Task StoreAsync(string key, Descriptor manifest, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Folder);
+        var path = Path.Combine(Folder, key);
+        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        await File.WriteAllTextAsync(temp, $"{manifest.Digest} {manifest.Size.ToString(CultureInfo.InvariantCulture)}\n", cancellationToken).ConfigureAwait(false);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public async Task<IReadOnlyList<PruneRoot>> GetRootsAsync(CancellationToken cancellationToken)
+    {
+        var roots = new List<PruneRoot>();
+        if (!Directory.Exists(Folder)) return roots;
+        foreach (var path in Directory.EnumerateFiles(Folder).Where(p => !p.EndsWith(".tmp", StringComparison.Ordinal)))
+        {
+            var parts = (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim().Split(' ');
+            if (parts.Length != 2 || !Digest.TryParse(parts[0], out var digest)) continue;
+            var size = long.Parse(parts[1], CultureInfo.InvariantCulture);
+            roots.Add(new PruneRoot(new Descriptor
+            {
+                MediaType = MediaTypes.OciManifest,
+                Digest = digest,
+                Size = size,
+                Annotations = new Dictionary<string, string> { ["containerize.cache.key"] = Path.GetFileName(path) },
+            }, File.GetLastWriteTimeUtc(path)));
+        }
+
+        return roots;
+    }
+
+    public Task ReleaseAsync(PruneRoot root, CancellationToken cancellationToken)
+    {
+        if (root.Descriptor.Annotation("containerize.cache.key") is { } key) File.Delete(Path.Combine(Folder, key));
+        return Task.CompletedTask;
+    }
+}

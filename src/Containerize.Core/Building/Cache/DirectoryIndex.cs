@@ -1,0 +1,97 @@
+using Containerize.Core.Building.Plan;
+using Containerize.Core.Images.Layers;
+using Containerize.Core.Images.Store;
+
+namespace Containerize.Core.Building.Cache;
+
+/// <summary>
+/// Which paths of an image are folders, from its layers' listings (each layer read once, its listing kept in
+/// build-cache/dirs/): what `COPY file /existing-folder` and WORKDIR need to know without extracting the image.
+/// </summary>
+public sealed class DirectoryIndex(OciLayoutStore store, string cacheFolder)
+{
+    private readonly Dictionary<string, Dictionary<string, Item>> _listings = new(StringComparer.Ordinal);
+
+    /// <summary>A path's kind ('d' folder, 'f' anything else, 'w' whiteout, 'o' opaque folder) and a folder's metadata.</summary>
+    public readonly record struct Item(char Kind, UnixFileMode Mode, int Uid, int Gid);
+
+    /// <summary>True when the path (relative, no leading '/') is a folder in the image; symlinks count as not.</summary>
+    public async Task<bool> IsDirectoryAsync(ImageState image, string path, CancellationToken cancellationToken) =>
+        await FolderAsync(image, path, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>The folder's mode and owner as the image has it, or null when it is not a folder there.</summary>
+    public async Task<Item?> FolderAsync(ImageState image, string path, CancellationToken cancellationToken)
+    {
+        path = path.Trim('/');
+        if (path.Length == 0) return new Item('d', (UnixFileMode)0x1ED, 0, 0);
+        for (var i = image.Layers.Count - 1; i >= 0; i--)
+        {
+            var listing = await ListingAsync(image.Layers[i], cancellationToken).ConfigureAwait(false);
+            if (listing.TryGetValue(path, out var item)) return item.Kind is 'd' or 'o' ? item : null;
+            // A deleted or emptied ancestor hides everything below it in lower layers.
+            for (var parent = Parent(path); parent is not null; parent = Parent(parent))
+            {
+                if (listing.TryGetValue(parent, out var k) && k.Kind is 'w' or 'o' or 'f') return null;
+            }
+
+            if (listing.TryGetValue("", out var root) && root.Kind == 'o') return null;
+        }
+
+        return null;
+    }
+
+    private static string? Parent(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash < 0 ? null : path[..slash];
+    }
+
+    private async Task<Dictionary<string, Item>> ListingAsync(Images.Oci.Descriptor layer, CancellationToken cancellationToken)
+    {
+        var key = layer.Digest.Encoded;
+        if (_listings.TryGetValue(key, out var cached)) return cached;
+        var folder = Path.Combine(cacheFolder, "dirs");
+        var file = Path.Combine(folder, key);
+        var listing = new Dictionary<string, Item>(StringComparer.Ordinal);
+        if (File.Exists(file))
+        {
+            foreach (var line in await File.ReadAllLinesAsync(file, cancellationToken).ConfigureAwait(false))
+            {
+                var parts = line.Split(' ', 5);
+                if (parts.Length != 5) continue;
+                var inv = System.Globalization.CultureInfo.InvariantCulture;
+                listing[parts[4]] = new Item(parts[0][0], (UnixFileMode)Convert.ToInt32(parts[1], 8), int.Parse(parts[2], inv), int.Parse(parts[3], inv));
+            }
+        }
+        else
+        {
+            await using (var blob = await store.OpenBlobAsync(layer.Digest, cancellationToken).ConfigureAwait(false))
+            {
+                var read = await LayerReader.ListAsync(blob, cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var e in read.Entries)
+                {
+                    var p = e.Path.Trim('/');
+                    var kind = e.Kind switch
+                    {
+                        LayerEntryKind.Directory => 'd',
+                        LayerEntryKind.Whiteout => 'w',
+                        LayerEntryKind.OpaqueWhiteout => 'o',
+                        _ => 'f',
+                    };
+                    // An opaque marker keeps the folder's own metadata when the listing has it.
+                    listing[p] = kind == 'o' && listing.TryGetValue(p, out var had) ? had with { Kind = 'o' } : new Item(kind, e.Mode, e.Uid, e.Gid);
+                    // Folders a tar implies without listing them.
+                    for (var parent = Parent(p); parent is not null; parent = Parent(parent)) listing.TryAdd(parent, new Item('d', (UnixFileMode)0x1ED, 0, 0));
+                }
+            }
+
+            Directory.CreateDirectory(folder);
+            var temp = file + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+            await File.WriteAllLinesAsync(temp, listing.Select(kv => $"{kv.Value.Kind} {Convert.ToString((int)kv.Value.Mode, 8)} {kv.Value.Uid} {kv.Value.Gid} {kv.Key}"), cancellationToken).ConfigureAwait(false);
+            File.Move(temp, file, overwrite: true);
+        }
+
+        _listings[key] = listing;
+        return listing;
+    }
+}

@@ -1,0 +1,245 @@
+using System.Globalization;
+using Containerize.Core.Building.Plan;
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Dockerfiles.Instructions;
+using Containerize.Core.Dockerfiles.Stages;
+using Containerize.Core.Images.Layers;
+using Containerize.Core.Runtime.Users;
+
+namespace Containerize.Core.Building.Steps;
+
+/// <summary>
+/// COPY (and ADD of local files): the sources (paths or wildcards; a folder copies its contents) from the context or
+/// another stage, placed at the destination (relative to WORKDIR; a trailing '/' or several sources make it a folder),
+/// owned by --chown (0:0 by default) and moded by --chmod, as one layer.
+/// </summary>
+public sealed class CopyStep : IStepExecutor
+{
+    public bool Handles(ResolvedInstruction step) => step.Instruction is CopyInstruction or AddInstruction;
+
+    public async Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var spec = Spec.Of(step.Instruction);
+        RejectUrls(spec, step, context.DockerfilePath);
+        var inputs = spec.Paths.SourceContents.Select(c => $"<<{c.Name} {Digest(Content(c))}").ToList();
+        if (spec.From is not null)
+        {
+            var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
+            inputs.Add("from " + image.Manifest?.Digest);
+            return inputs;
+        }
+
+        var tree = SourceTree.FromSnapshot(context.Snapshot);
+        foreach (var source in spec.Paths.SourcePaths)
+        {
+            foreach (var e in tree.Match(source, "the build context", context.DockerfilePath, step.Source.StartLine))
+            {
+                var path = e.Path.Length == 0 ? "." : e.Path;
+                inputs.Add(path + " " + await context.Snapshot.TreeDigestAsync(path, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return inputs;
+    }
+
+    public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var spec = Spec.Of(step.Instruction);
+        var file = context.DockerfilePath;
+        var line = step.Source.StartLine;
+        RejectUrls(spec, step, context.DockerfilePath);
+
+        SourceTree tree;
+        string what;
+        if (spec.From is not null)
+        {
+            var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
+            tree = SourceTree.FromFolder(await context.Rootfs(image, cancellationToken).ConfigureAwait(false));
+            what = $"'{spec.From}'";
+        }
+        else
+        {
+            tree = SourceTree.FromSnapshot(context.Snapshot);
+            what = "the build context";
+        }
+
+        var workdir = parent.ContainerConfig.WorkingDir;
+        var dest = spec.Paths.DestPath;
+        var destIsFolder = dest.EndsWith('/') || dest is "." or "./";
+        var destPath = SourceTree.Normalize(MetadataStep.ResolveWorkdir(workdir, dest).TrimStart('/'), file, line);
+        var matches = spec.Paths.SourcePaths.SelectMany(s => tree.Match(s, what, file, line)).ToList();
+        var excluded = spec.Excludes.Count == 0 ? null : Context.PatternMatcher.Create(spec.Excludes);
+        if (excluded is not null) matches = matches.Where(m => m.Path.Length == 0 || !excluded.MatchesOrParentMatches(m.Path)).ToList();
+        var many = matches.Count + spec.Paths.SourceContents.Count > 1;
+        // Docker: a destination that is a folder in the image receives the source inside it, '/' or not.
+        if (!destIsFolder && !many && destPath.Length > 0 && await context.Directories.IsDirectoryAsync(parent, destPath, cancellationToken).ConfigureAwait(false))
+        {
+            destIsFolder = true;
+        }
+
+        if (many && !destIsFolder && !spec.Parents)
+        {
+            throw new ContainerizeException(EngineErrors.DestinationNotFolder,
+                $"When using {step.Instruction.Keyword} with more than one source file, the destination must be a directory and end with a /", file, line,
+                $"write the destination as '{dest}/'");
+        }
+
+        var entries = new List<LayerEntry>();
+        var scratch = new List<string>();
+        foreach (var c in spec.Paths.SourceContents)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(Content(c));
+            entries.Add(LayerEntry.FromBytes(destIsFolder || many ? Join(destPath, c.Name) : destPath, bytes, (UnixFileMode)0x1A4 /* 0644 */));
+        }
+
+        foreach (var m in matches)
+        {
+            if (spec.Unpack && m.Kind == LayerEntryKind.File && await ArchiveExtractor.IsArchiveAsync(m.SourcePath!, cancellationToken).ConfigureAwait(false))
+            {
+                // ADD extracts a local tar (plain, gzip or zstd) into the destination folder.
+                var folder = Path.Combine(context.Store.IngestPath, "add-" + Guid.NewGuid().ToString("N")[..12]);
+                scratch.Add(folder);
+                await ArchiveExtractor.ExtractAsync(m.SourcePath!, folder, cancellationToken).ConfigureAwait(false);
+                if (destPath.Length > 0) entries.Add(LayerEntry.Directory(destPath));
+                entries.AddRange(LayerSource.FromDirectory(folder, destPath));
+            }
+            else if (m.Kind == LayerEntryKind.Directory)
+            {
+                // A folder's contents go into the destination folder, which is made even when the source is empty;
+                // --parents keeps the source's path under the destination.
+                var into = spec.Parents ? Join(destPath, m.Path) : destPath;
+                if (into.Length > 0) entries.Add(LayerEntry.Directory(into, m.Path.Length == 0 ? null : m.Mode));
+                var prefix = spec.Parents ? 0 : m.Path.Length == 0 ? 0 : m.Path.Length + 1;
+                foreach (var e in tree.Under(m.Path))
+                {
+                    if (excluded is not null && excluded.MatchesOrParentMatches(e.Path)) continue;
+                    entries.Add(e with { Path = Join(destPath, e.Path[prefix..]) });
+                }
+            }
+            else
+            {
+                var name = m.Path[(m.Path.LastIndexOf('/') + 1)..];
+                var target = spec.Parents ? Join(destPath, m.Path) : destIsFolder || many ? Join(destPath, name) : destPath;
+                entries.Add(m with { Path = target });
+            }
+        }
+
+        var (uid, gid) = await OwnerAsync(spec.Chown, parent, context, file, line, cancellationToken).ConfigureAwait(false);
+        var options = new LayerWriterOptions
+        {
+            Uid = uid,
+            Gid = gid,
+            ModeRule = spec.Chmod is null ? null : LayerModeRules.Fixed(ParseMode(spec.Chmod, file, line)),
+        };
+
+        // The writer takes owners from the options; entries from a stage's rootfs carry none.
+        var owned = entries.Select(e => e with { Uid = uid, Gid = gid }).ToList();
+
+        // Folders above the copied paths that the image already has go into the layer as the image has them, so
+        // applying the layer does not reset, say, /tmp's 1777 to the writer's default.
+        var ancestors = new SortedDictionary<string, LayerEntry>(StringComparer.Ordinal);
+        foreach (var e in owned)
+        {
+            for (var p = ParentOf(e.Path); p is not null && !ancestors.ContainsKey(p); p = ParentOf(p))
+            {
+                if (owned.Any(o => o.Path == p)) continue;
+                if (await context.Directories.FolderAsync(parent, p, cancellationToken).ConfigureAwait(false) is { } existing)
+                {
+                    ancestors[p] = LayerEntry.Directory(p, existing.Mode) with { Uid = existing.Uid, Gid = existing.Gid };
+                }
+            }
+        }
+
+        owned.InsertRange(0, ancestors.Values);
+        if (options.ModeRule is { } rule) options = options with { ModeRule = (e, m) => ancestors.ContainsKey(e.Path) ? m : rule(e, m) };
+        StepLayer layer;
+        try
+        {
+            layer = await LayerStore.WriteAsync(context.Store, owned, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var folder in scratch) Directory.Delete(folder, recursive: true);
+        }
+
+        return new StepOutcome(parent.ContainerConfig, layer, InstructionText.Format(step.Instruction) + " # buildkit");
+    }
+
+    private static string Content(InlineFile file) => file.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(file.Data) : file.Data;
+
+    private static string Digest(string text) => Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(text)).ToString();
+
+    private static void RejectUrls(Spec spec, ResolvedInstruction step, string file)
+    {
+        if (spec.Paths.SourcePaths.FirstOrDefault(IsUrl) is { } url)
+        {
+            throw new ContainerizeException(EngineErrors.Unsupported, $"{step.Instruction.Keyword} {url}: URL sources are not supported (the build is offline)",
+                file, step.Source.StartLine, "download the file in an earlier stage or put it in the context and COPY it");
+        }
+    }
+
+    private static bool IsUrl(string source) =>
+        source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+        || source.StartsWith("git@", StringComparison.Ordinal);
+
+    private static int? FromStage(ResolvedInstruction step, StepContext context) =>
+        context.Plan.Stages.SelectMany(s => s.Dependencies)
+            .FirstOrDefault(d => d.Kind == DependencyKind.CopyFrom && d.Line == step.Source.StartLine)?.StageIndex;
+
+    private static string? ParentOf(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash <= 0 ? null : path[..slash];
+    }
+
+    private static string Join(string folder, string name) => folder.Length == 0 ? name : name.Length == 0 ? folder : folder + "/" + name;
+
+    private static UnixFileMode ParseMode(string text, string file, int line)
+    {
+        try
+        {
+            return LayerModeRules.ParseOctal(text);
+        }
+        catch (ContainerizeException e)
+        {
+            throw new ContainerizeException(EngineErrors.BadOwnerOrMode, $"--chmod={text}: {e.Diagnostic.Message}", file, line, e.Diagnostic.Hint);
+        }
+    }
+
+    /// <summary>Numeric ids are used as given; names are looked up in the parent image's /etc/passwd and /etc/group.</summary>
+    private static async Task<(int Uid, int Gid)> OwnerAsync(string? chown, ImageState parent, StepContext context, string file, int line, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(chown)) return (0, 0);
+        var parts = chown.Split(':', 2);
+        static bool Numeric(string s) => s.Length > 0 && s.All(char.IsAsciiDigit);
+        if (Numeric(parts[0]) && (parts.Length == 1 || Numeric(parts[1])))
+        {
+            var uid = int.Parse(parts[0], CultureInfo.InvariantCulture);
+            return (uid, parts.Length == 1 ? uid : int.Parse(parts[1], CultureInfo.InvariantCulture));
+        }
+
+        try
+        {
+            var rootfs = await context.Rootfs(parent, cancellationToken).ConfigureAwait(false);
+            var user = UserResolver.ResolveInRootfs(chown, rootfs);
+            // Docker: "--chown=name" alone gives the user's primary group only when no group is named.
+            return ((int)user.Uid, (int)user.Gid);
+        }
+        catch (ContainerizeException e)
+        {
+            throw new ContainerizeException(EngineErrors.BadOwnerOrMode, $"--chown={chown}: {e.Diagnostic.Message}", file, line,
+                "use numeric ids, or names that the image's /etc/passwd and /etc/group define");
+        }
+    }
+
+    /// <summary>COPY and ADD share everything the engine reads.</summary>
+    private sealed record Spec(SourcesAndDest Paths, string? From, string? Chown, string? Chmod, IReadOnlyList<string> Excludes, bool Unpack, bool Parents = false)
+    {
+        public static Spec Of(Instruction instruction) => instruction switch
+        {
+            CopyInstruction c => new Spec(c.Paths, c.From, c.Chown, c.Chmod, c.Excludes, false, c.Parents),
+            AddInstruction a => new Spec(a.Paths, null, a.Chown, a.Chmod, a.Excludes, a.Unpack ?? true),
+            _ => throw new ArgumentException("not COPY or ADD", nameof(instruction)),
+        };
+    }
+}

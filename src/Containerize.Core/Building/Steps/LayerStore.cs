@@ -1,0 +1,26 @@
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Images.Layers;
+using Containerize.Core.Images.Oci;
+using Containerize.Core.Images.Store;
+
+namespace Containerize.Core.Building.Steps;
+
+/// <summary>Writes a step's entries as one reproducible gzip layer straight into the store.</summary>
+internal static class LayerStore
+{
+    public static async Task<StepLayer> WriteAsync(OciLayoutStore store, IEnumerable<LayerEntry> entries, LayerWriterOptions options, CancellationToken cancellationToken)
+    {
+        LayerResult? result = null;
+        var blob = await store.PutBlobFromWriterAsync(MediaTypes.OciLayerGzip, async (stream, ct) =>
+        {
+            result = await LayerWriter.WriteAsync(entries, stream, options, ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        if (result!.Blob.Digest != blob.Digest)
+        {
+            throw new ContainerizeException(GeneralErrors.Unexpected, $"the layer writer reported {result.Blob.Digest} but the store got {blob.Digest}",
+                hint: "an internal error; report it");
+        }
+
+        return new StepLayer(blob, result.DiffId);
+    }
+}

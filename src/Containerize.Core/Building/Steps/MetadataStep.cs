@@ -1,0 +1,118 @@
+using Containerize.Core.Building.Plan;
+using Containerize.Core.Dockerfiles.Instructions;
+using Containerize.Core.Dockerfiles.Stages;
+using Containerize.Core.Images.Oci;
+
+namespace Containerize.Core.Building.Steps;
+
+/// <summary>
+/// The instructions that change only the config (ENV, LABEL, EXPOSE, USER, CMD, ENTRYPOINT, VOLUME, STOPSIGNAL,
+/// HEALTHCHECK, SHELL, WORKDIR, MAINTAINER, ONBUILD): history gets an empty_layer entry with BuildKit's text.
+/// WORKDIR also adds a layer with its folder when the image does not have it yet.
+/// </summary>
+public sealed class MetadataStep : IStepExecutor
+{
+    public bool Handles(ResolvedInstruction step) => step.Instruction is EnvInstruction or LabelInstruction or ExposeInstruction
+        or UserInstruction or CmdInstruction or EntrypointInstruction or VolumeInstruction or StopSignalInstruction
+        or HealthcheckInstruction or ShellInstruction or WorkdirInstruction or MaintainerInstruction or OnbuildInstruction;
+
+    public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
+
+    public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var c = parent.ContainerConfig;
+        var shell = c.Shell ?? ["/bin/sh", "-c"];
+        c = step.Instruction switch
+        {
+            EnvInstruction e => c with { Env = SetEnv(c.Env, e.Variables) },
+            LabelInstruction l => c with { Labels = Merge(c.Labels, l.Labels.Select(kv => (kv.Key, kv.Value))) },
+            ExposeInstruction x => c with { ExposedPorts = AddKeys(c.ExposedPorts, x.Ports.Select(NormalizePort)) },
+            VolumeInstruction v => c with { Volumes = AddKeys(c.Volumes, v.Volumes) },
+            UserInstruction u => c with { User = u.User },
+            CmdInstruction cmd => c with { Cmd = Argv(cmd.Command, shell) },
+            // Docker: ENTRYPOINT resets an inherited CMD.
+            EntrypointInstruction ep => c with { Entrypoint = ep.Command is null ? null : Argv(ep.Command, shell), Cmd = null },
+            StopSignalInstruction s => c with { StopSignal = s.Signal },
+            ShellInstruction sh => c with { Shell = sh.Shell },
+            WorkdirInstruction w => c with { WorkingDir = ResolveWorkdir(c.WorkingDir, w.Path) },
+            OnbuildInstruction o => c with { OnBuild = [.. c.OnBuild ?? [], o.Expression] },
+            HealthcheckInstruction h => c with { Healthcheck = Health(h) },
+            _ => c,
+        };
+        StepLayer? layer = null;
+        if (step.Instruction is WorkdirInstruction && c.WorkingDir is { } dir && dir != "/"
+            && !await context.Directories.IsDirectoryAsync(parent, dir, cancellationToken).ConfigureAwait(false))
+        {
+            // WORKDIR makes a missing folder (root-owned, 0755), as Docker does: one small layer.
+            layer = await LayerStore.WriteAsync(context.Store, [Images.Layers.LayerEntry.Directory(dir.TrimStart('/'), (UnixFileMode)0x1ED)],
+                new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return new StepOutcome(c, layer, InstructionText.Format(step.Instruction) + (layer is null ? "" : " # buildkit"));
+    }
+
+    public static string ResolveWorkdir(string? current, string path)
+    {
+        var joined = path.StartsWith('/') ? path : (current is null or "" ? "/" : current.TrimEnd('/') + "/") + path;
+        var parts = new List<string>();
+        foreach (var p in joined.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (p == ".") continue;
+            if (p == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
+            parts.Add(p);
+        }
+
+        return "/" + string.Join('/', parts);
+    }
+
+    /// <summary>The argv of a CMD or ENTRYPOINT: the shell form runs through the image's SHELL.</summary>
+    public static IReadOnlyList<string> Argv(CommandLine command, IReadOnlyList<string> shell) =>
+        command.PrependShell ? [.. shell, string.Join(' ', command.Arguments)] : command.Arguments;
+
+    private static IReadOnlyList<string> SetEnv(IReadOnlyList<string>? env, IEnumerable<KeyValue> values)
+    {
+        var list = (env ?? []).ToList();
+        foreach (var kv in values)
+        {
+            var index = list.FindIndex(e => e.StartsWith(kv.Key + "=", StringComparison.Ordinal) || e == kv.Key);
+            var entry = kv.Key + "=" + kv.Value;
+            if (index >= 0) list[index] = entry;
+            else list.Add(entry);
+        }
+
+        return list;
+    }
+
+    private static IReadOnlyDictionary<string, string> Merge(IReadOnlyDictionary<string, string>? labels, IEnumerable<(string Key, string Value)> values)
+    {
+        var result = new SortedDictionary<string, string>(labels?.ToDictionary() ?? [], StringComparer.Ordinal);
+        foreach (var (k, v) in values) result[k] = v;
+        return result;
+    }
+
+    private static IReadOnlyDictionary<string, EmptyObject> AddKeys(IReadOnlyDictionary<string, EmptyObject>? existing, IEnumerable<string> keys)
+    {
+        var result = new SortedDictionary<string, EmptyObject>(existing?.ToDictionary() ?? [], StringComparer.Ordinal);
+        foreach (var k in keys) result[k] = EmptyObject.Instance;
+        return result;
+    }
+
+    /// <summary>"80" is "80/tcp", as Docker records it.</summary>
+    private static string NormalizePort(string port) => port.Contains('/', StringComparison.Ordinal) ? port.ToLowerInvariant() : port + "/tcp";
+
+    private static HealthConfig Health(HealthcheckInstruction h)
+    {
+        if (h.Test is ["NONE"]) return new HealthConfig { Test = ["NONE"] };
+        static long? Ns(TimeSpan t) => t == TimeSpan.Zero ? null : t.Ticks * 100;
+        return new HealthConfig
+        {
+            Test = h.Test,
+            Interval = Ns(h.Interval),
+            Timeout = Ns(h.Timeout),
+            StartPeriod = Ns(h.StartPeriod),
+            StartInterval = Ns(h.StartInterval),
+            Retries = h.Retries == 0 ? null : h.Retries,
+        };
+    }
+}

@@ -1,0 +1,137 @@
+using System.Runtime.Versioning;
+using Containerize.Core.Building.Plan;
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Dockerfiles.Instructions;
+using Containerize.Core.Dockerfiles.Stages;
+using Containerize.Core.Images.Transfer;
+using Containerize.Core.Runtime;
+
+namespace Containerize.Core.Building.Steps;
+
+/// <summary>
+/// RUN: the command in runc over the parent's layers (the runtime's overlay or copy rootfs), its filesystem
+/// difference written as the step's layer. The environment is the image's plus the stage's ARG values (ENV wins).
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class RunStep : IStepExecutor
+{
+    public bool Handles(ResolvedInstruction step) => step.Instruction is RunInstruction;
+
+    public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var run = (RunInstruction)step.Instruction;
+        return InputsAsync(run, context, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<string>> InputsAsync(RunInstruction run, StepContext context, CancellationToken cancellationToken)
+    {
+        List<string> inputs = [.. run.FlagsUsed, .. run.Command.Files.Select(f => $"<<{f.Name} {Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(f.Data))}")];
+        foreach (var m in run.Mounts.Where(m => m.Type == MountType.Bind))
+        {
+            // A bind mount's content is an input, as BuildKit keys it: the context's files or the source stage.
+            inputs.Add(m.From is null
+                ? $"bind {m.Source} {await context.Snapshot.TreeDigestAsync(string.IsNullOrEmpty(m.Source) ? "." : m.Source.Trim('/'), cancellationToken).ConfigureAwait(false)}"
+                : $"bind {m.From} {(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false)).Manifest?.Digest} {m.Source}");
+        }
+
+        return inputs;
+    }
+
+    private static int? FromStage(RunMount m, StepContext context) =>
+        context.Plan.Stages.FirstOrDefault(s => s.Stage.Name is { } n && string.Equals(n, m.From, StringComparison.OrdinalIgnoreCase))?.Index
+        ?? (int.TryParse(m.From, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : null);
+
+    /// <summary>The front end's --mount onto the runtime's: cache and tmpfs as they are, bind from the context or a stage.</summary>
+    private static async Task<Runtime.Mounts.RunMount> MountAsync(RunMount m, StepContext context, string file, int line, CancellationToken cancellationToken)
+    {
+        var target = m.Target ?? throw new ContainerizeException(EngineErrors.Unsupported, "RUN --mount needs a target", file, line, "write target=/path");
+        switch (m.Type)
+        {
+            case MountType.Cache:
+                return new Runtime.Mounts.CacheMount(target, m.CacheId, m.Sharing switch
+                {
+                    Dockerfiles.Instructions.CacheSharing.Private => Runtime.Mounts.CacheSharing.Private,
+                    Dockerfiles.Instructions.CacheSharing.Locked => Runtime.Mounts.CacheSharing.Locked,
+                    _ => Runtime.Mounts.CacheSharing.Shared,
+                }, m.Uid ?? 0, m.Gid ?? 0, m.Mode ?? 0x1ED, m.ReadOnly);
+            case MountType.Tmpfs:
+                return new Runtime.Mounts.TmpfsMount(target, m.SizeLimit > 0 ? m.SizeLimit : null);
+            case MountType.Bind:
+                var root = m.From is null
+                    ? context.Snapshot.Context.Root
+                    : await context.Rootfs(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                return new Runtime.Mounts.BindMount(target, root, string.IsNullOrEmpty(m.Source) ? null : m.Source, ReadWrite: !m.ReadOnly);
+            default:
+                throw new ContainerizeException(EngineErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} is not supported by this engine yet", file, line,
+                    "use cache, bind or tmpfs mounts, or build with `containerize handoff build`");
+        }
+    }
+
+    public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        var run = (RunInstruction)step.Instruction;
+        var file = context.DockerfilePath;
+        var line = step.Source.StartLine;
+        var mounts = new List<Runtime.Mounts.RunMount>();
+        foreach (var m in run.Mounts) mounts.Add(await MountAsync(m, context, file, line, cancellationToken).ConfigureAwait(false));
+
+        var config = parent.ContainerConfig;
+        var shell = config.Shell ?? ["/bin/sh", "-c"];
+        IReadOnlyList<string> args;
+        if (run.Command.Files.Count == 0)
+        {
+            args = MetadataStep.Argv(run.Command, shell);
+        }
+        else if (run.Command.Files.Count == 1 && run.Command.PrependShell && string.Join(' ', run.Command.Arguments).Trim().TrimStart('<', '-').Trim('"', '\'') == run.Command.Files[0].Name
+            && !run.Command.Files[0].Data.StartsWith("#!", StringComparison.Ordinal))
+        {
+            // BuildKit: a heredoc that is the whole command is the script the shell runs.
+            var f = run.Command.Files[0];
+            args = [.. shell, f.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(f.Data) : f.Data];
+        }
+        else
+        {
+            throw new ContainerizeException(EngineErrors.Unsupported, "RUN with heredocs other than one script without #! is not supported by this engine yet", file, line,
+                "write RUN <<EOF with the script alone, or build this Dockerfile with `containerize handoff build`");
+        }
+        var env = (config.Env ?? []).ToList();
+        var envNames = env.Select(e => e.Split('=', 2)[0]).ToHashSet(StringComparer.Ordinal);
+        env.AddRange(context.Args.Where(a => !envNames.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value));
+
+        var store = context.Store;
+        var layers = parent.Layers.Zip(parent.Config.RootFs.DiffIds, (blob, diffId) => (RootfsLayer)new TarLayer(diffId, async ct =>
+            LayerDecompression.Decompress(await store.OpenBlobAsync(blob.Digest, ct).ConfigureAwait(false), blob.MediaType))).ToList();
+        var request = new RunRequest
+        {
+            Layers = layers,
+            Args = args,
+            Env = env,
+            WorkingDirectory = config.WorkingDir is { Length: > 0 } w ? w : "/",
+            User = config.User ?? "",
+            Network = run.Network == "none" ? NetworkMode.None : NetworkMode.Host,
+            Mounts = mounts,
+            Description = run.Command.Files.Count > 0 ? "<<" + run.Command.Files[0].Name : run.Command.ToString(),
+        };
+
+        var runtime = new ContainerRuntime(new RuntimeOptions { Root = context.RuntimeRoot });
+        RunResult result;
+        try
+        {
+            result = await runtime.RunAsync(request, context.Sink.Info, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerizeException e) when (e.Code is RuntimeErrors.CommandFailed or RuntimeErrors.RuncFailed)
+        {
+            throw new ContainerizeException(EngineErrors.StepFailed, $"{context.StepLabel}: {e.Diagnostic.Message}", file, line,
+                (e.Diagnostic.Hint ?? "") + "; the image was not tagged, and the steps before this one are cached", e);
+        }
+
+        await using (result.ConfigureAwait(false))
+        {
+            var entries = result.ToLayerEntries().ToList();
+            var createdBy = "RUN " + string.Join(' ', args) + " # buildkit";
+            if (entries.Count == 0) return new StepOutcome(config, null, createdBy);
+            var layer = await LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+            return new StepOutcome(config, layer, createdBy);
+        }
+    }
+}

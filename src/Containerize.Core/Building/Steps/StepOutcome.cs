@@ -1,0 +1,12 @@
+using Containerize.Core.Images.Oci;
+
+namespace Containerize.Core.Building.Steps;
+
+/// <summary>A stored layer made by a step: the blob and the diff_id that goes into rootfs.</summary>
+public sealed record StepLayer(Descriptor Blob, Digest DiffId);
+
+/// <summary>
+/// What a step did: the new container config, the layer it added (null for a metadata step, recorded in history as
+/// empty_layer) and its history text, in BuildKit's form.
+/// </summary>
+public sealed record StepOutcome(ContainerConfig Config, StepLayer? Layer, string CreatedBy);
