@@ -173,7 +173,10 @@ internal sealed class PruneCommand : CliCommand
             ? (int.TryParse(g, out var s) && s >= 0 ? TimeSpan.FromSeconds(s) : throw CommandArgs.Bad($"invalid --grace-seconds '{g}'", Usage))
             : TimeSpan.FromMinutes(10);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
-        var result = await new StorePruner(store) { GracePeriod = grace }.PruneAsync(maxSize, args.Has("--dry-run"), cancellationToken).ConfigureAwait(false);
+        var pruner = new StorePruner(store) { GracePeriod = grace };
+        // The build cache's step results are roots too: prune drops them oldest first, only to meet --max-size.
+        pruner.AddRootSource(new Containerize.Core.Building.Cache.BuildCache(store));
+        var result = await pruner.PruneAsync(maxSize, args.Has("--dry-run"), cancellationToken).ConfigureAwait(false);
         var verb = args.Has("--dry-run") ? "would delete" : "deleted";
         context.Out.WriteLine($"{verb} {result.BlobsDeleted} blobs ({HumanUnits.Size(result.BytesFreed)}) and {result.IngestFilesDeleted} temporary files; {HumanUnits.Size(result.BytesKept)} kept");
         if (maxSize is { } bound && result.BytesKept > bound)

@@ -41,6 +41,27 @@ public sealed partial class EngineRunTests
     public static string CacheName(MethodInfo method, object?[]? data) => $"{method.Name} ({data?[0]})";
 
     [TestMethod]
+    public async Task Engine_PruneKeepsTheBuildCache()
+    {
+        using var lab = await LabAsync();
+        lab.Write("Dockerfile", CacheDockerfile);
+        lab.Write("a.txt", "a\n");
+        lab.Write("b.txt", "b\n");
+        var first = await lab.BuildAsync("-t", "cache:1");
+        Assert.AreEqual(0, first.ExitCode, first.StdErr + first.StdOut);
+        // The tag keeps the final image; every intermediate step's manifest and config is kept only by the cache.
+        var prune = await CliRunner.RunAsync(lab.Context, "prune", "--store", lab.Store, "--grace-seconds", "0");
+        Assert.AreEqual(0, prune.ExitCode, prune.StdErr + prune.StdOut);
+
+        var second = await lab.BuildAsync("-t", "cache:1");
+
+        Assert.AreEqual(0, second.ExitCode, second.StdErr + second.StdOut);
+        Assert.AreEqual(4, Regex.Matches(second.StdOut, "^ ---> Using cache$", RegexOptions.Multiline).Count, $"prune: {prune.StdOut}\n{second.StdOut}");
+        var check = await CliRunner.RunAsync(lab.Context, "store", "check", "--store", lab.Store);
+        Assert.AreEqual(0, check.ExitCode, check.StdErr + check.StdOut);
+    }
+
+    [TestMethod]
     [DynamicData(nameof(CacheCases), DynamicDataDisplayName = nameof(CacheName))]
     public async Task Engine_CacheMatrix(string name, string change, string[] extraArgs, int[] expectedMisses)
     {
