@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Containerize.Cli;
 
 using var cancellation = new CancellationTokenSource();
@@ -6,5 +7,13 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancellation.Cancel();
 };
+
+// SIGTERM (docker stop, CI timeouts, `kill`) must cancel too, so that a running container is killed and its
+// bundle and mounts are cleaned up instead of being orphaned when the process exits.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cancellation.Cancel();
+});
 
 return await CliApp.RunAsync(args, Console.Out, Console.Error, cancellation.Token);

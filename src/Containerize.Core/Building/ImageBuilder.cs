@@ -37,14 +37,42 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var dockerfile = Path.GetFullPath(request.DockerfilePath ?? Path.Combine(contextDir, "Dockerfile"));
         var tags = request.Tags.Select(ParseTag).ToList();
         var model = await DockerfileModel.LoadAsync(dockerfile, dockerfile, cancellationToken).ConfigureAwait(false);
-        var plan = new StagePlanner(new Dockerfiles.Stages.ShellWordExpander(model.EscapeToken)).Plan(model, new BuildOptions
+        var planner = new StagePlanner(new Dockerfiles.Stages.ShellWordExpander(model.EscapeToken));
+        var options = new BuildOptions
         {
             BuildArgs = request.BuildArgs,
             Target = request.Target,
-        });
-        foreach (var w in plan.Warnings) sink.Report(w);
+        };
+        var plan = planner.Plan(model, options);
 
         var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath), cancellationToken).ConfigureAwait(false);
+        var built = new Dictionary<int, ImageState>();
+        var resolver = new BaseImageResolver(store, contextDir, sink, built);
+
+        // Instructions expand with their base image's environment, as in BuildKit: resolve the bases, then plan again.
+        var bases = new Dictionary<string, ImageState>(StringComparer.Ordinal);
+        foreach (var stage in plan.Stages.Where(s => s.BaseStageIndex is null && s.BaseName != "scratch"))
+        {
+            if (bases.ContainsKey(stage.BaseName)) continue;
+            try
+            {
+                bases[stage.BaseName] = await resolver.ResolveAsync(stage.BaseName, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ContainerizeException e) when (e.Diagnostic.File is null)
+            {
+                throw new ContainerizeException(e.Diagnostic with { File = dockerfile, Line = stage.Stage.From.StartLine }, e);
+            }
+        }
+
+        if (bases.Count > 0)
+        {
+            plan = planner.Plan(model, options with
+            {
+                BaseImageEnv = bases.ToDictionary(kv => kv.Key, kv => kv.Value.ContainerConfig.Env ?? (IReadOnlyList<string>)[], StringComparer.Ordinal),
+            });
+        }
+
+        foreach (var w in plan.Warnings) sink.Report(w);
         var context = await BuildContext.OpenAsync(contextDir, dockerfile, cancellationToken).ConfigureAwait(false);
         var snapshot = await ContextSnapshot.CreateAsync(context, null, sink, cancellationToken).ConfigureAwait(false);
         var contextSources = plan.Stages.SelectMany(s => s.Instructions).Select(i => i.Instruction)
@@ -58,9 +86,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 
         var cache = new BuildCache(store);
         var explainer = new MissExplainer(cache.Folder);
-        var built = new Dictionary<int, ImageState>();
         var directories = new DirectoryIndex(store, cache.Folder);
-        var resolver = new BaseImageResolver(store, contextDir, sink, built);
         var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
         var rootfsCache = new Dictionary<Digest, string>();
         async Task<string> Rootfs(ImageState image, CancellationToken ct)
@@ -92,7 +118,9 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 sink.Info($"Step {number}/{total} : {stage.Stage.From.Original}");
                 try
                 {
-                    state = await resolver.ResolveAsync(stage.BaseName, stage.BaseStageIndex, cancellationToken).ConfigureAwait(false);
+                    state = stage.BaseStageIndex is null && bases.TryGetValue(stage.BaseName, out var resolvedBase)
+                        ? resolvedBase
+                        : await resolver.ResolveAsync(stage.BaseName, stage.BaseStageIndex, cancellationToken).ConfigureAwait(false);
                 }
                 catch (ContainerizeException e) when (e.Diagnostic.File is null)
                 {

@@ -41,6 +41,26 @@ public sealed partial class EngineRunTests
     public static string CacheName(MethodInfo method, object?[]? data) => $"{method.Name} ({data?[0]})";
 
     [TestMethod]
+    public async Task Engine_ExpandsWithTheBaseImageEnvironment()
+    {
+        using var lab = await LabAsync();
+        // A base that sets APP_UID in its config, as Microsoft's .NET images do.
+        lab.Write("Dockerfile", "FROM busybox:test\nENV APP_UID=1654\n");
+        var baseBuild = await lab.BuildAsync("-t", "base:env");
+        Assert.AreEqual(0, baseBuild.ExitCode, baseBuild.StdErr + baseBuild.StdOut);
+        lab.Write("Dockerfile", "FROM base:env\nUSER $APP_UID\nRUN id -u > /tmp/uid\nLABEL uid=${APP_UID}\n");
+
+        var r = await lab.BuildAsync("-t", "app:env");
+
+        Assert.AreEqual(0, r.ExitCode, r.StdErr + r.StdOut);
+        var (_, config) = await lab.ImageAsync("app:env");
+        Assert.AreEqual("1654", config.Config!.User);
+        Assert.AreEqual("1654", config.Config.Labels!["uid"]);
+        var rootfs = await lab.UnpackAsync("app:env");
+        Assert.AreEqual("1654\n", File.ReadAllText(Path.Combine(rootfs, "tmp", "uid")));
+    }
+
+    [TestMethod]
     public async Task Engine_PruneKeepsTheBuildCache()
     {
         using var lab = await LabAsync();

@@ -13,6 +13,12 @@ public sealed record BuildOptions
     public string TargetPlatform { get; init; } = PlatformArgs.DefaultPlatform;
 
     public string BuildPlatform { get; init; } = PlatformArgs.DefaultPlatform;
+
+    /// <summary>
+    /// The Env of each base image, by the expanded FROM name. BuildKit expands a stage's instructions with its base
+    /// image's environment (<c>USER $APP_UID</c> on Microsoft's images), so the engine resolves the bases first.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? BaseImageEnv { get; init; }
 }
 
 public enum DependencyKind

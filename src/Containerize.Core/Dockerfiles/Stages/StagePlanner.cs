@@ -201,6 +201,14 @@ public sealed class StagePlanner(IWordExpander expander)
 
         // As in BuildKit's llb state, ARG (with a value) and ENV write the same environment: the last one wins.
         var scope = parent is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(parent.Variables, StringComparer.Ordinal);
+        if (parent is null && options.BaseImageEnv is { } baseEnv && baseEnv.TryGetValue(baseName, out var imageEnv))
+        {
+            foreach (var entry in imageEnv)
+            {
+                var eq = entry.IndexOf('=');
+                if (eq > 0) scope[entry[..eq]] = entry[(eq + 1)..];
+            }
+        }
         var result = new List<ResolvedInstruction>();
 
         var triggers = parent?.Stage.Instructions.OfType<OnbuildInstruction>().Select(o => (o.Trigger with { StartLine = stage.From.StartLine, EndLine = stage.From.EndLine }, true))
