@@ -1,3 +1,4 @@
+using Containerize.Core.Context;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Engines;
 
@@ -43,11 +44,14 @@ internal sealed class HandoffBuildCommand : CliCommand
         var dockerfile = context.FullPath(args.Get("--file") ?? Path.Combine(contextDir, "Dockerfile"));
         if (!File.Exists(dockerfile)) throw new ContainerizeException(GeneralErrors.FileNotFound, $"Dockerfile '{dockerfile}' not found", hint: "give it with -f");
 
+        if (!Directory.Exists(contextDir)) throw new ContainerizeException(GeneralErrors.FileNotFound, $"context folder '{contextDir}' does not exist", hint: "give the folder to build from");
+        var buildContext = await BuildContext.OpenAsync(contextDir, dockerfile, cancellationToken);
         var relative = Path.GetRelativePath(contextDir, dockerfile);
         var inside = !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative);
         var request = new ExternalBuildRequest
         {
-            WriteContext = FolderContext.Writer(contextDir),
+            // Exactly what the docker CLI sends: the context after .dockerignore, with the Dockerfile and ignore file kept.
+            WriteContext = (stream, ct) => ContextTar.WriteAsync(buildContext, stream, ContextTarOptions.FromEnvironment(), null, ct),
             DockerfileInContext = inside ? relative.Replace('\\', '/') : null,
             DockerfileContent = inside ? null : await File.ReadAllBytesAsync(dockerfile, cancellationToken),
             DockerfileDisplayPath = dockerfile,

@@ -30,8 +30,5 @@ public static class EngineErrors
     /// <summary>An engine name other than docker or podman.</summary>
     public const string UnknownEngine = "CTZ7009";
 
-    /// <summary>A context folder with a .dockerignore given to the stand-in folder writer, which cannot apply it.</summary>
-    public const string ContextNotFiltered = "CTZ7010";
-
     public const string BuiltinHint = "or build with the builtin engine, which needs no daemon: ContainerBuildEngine=Builtin (MSBuild) / containerize build";
 }

@@ -183,4 +183,33 @@ public sealed class HandoffBuildTests
         Assert.AreEqual($"{id} cli", inspected.StdOut.Trim());
         StringAssert.Contains(r.StdErr, "hand-off to docker client " + client);
     }
+
+    [TestMethod]
+    public async Task Handoff_CliSendsTheContextAfterDockerignore()
+    {
+        var client = DockerEngines.Docker20();
+        using var dir = new TempDir("ctz-handoff");
+        dir.Write("a.txt", "hello\n");
+        dir.Write("secret.txt", "never in the image\n");
+        dir.Write("obj/stale.dll", "x");
+        dir.Write(".dockerignore", "secret.txt\nobj/\n");
+        dir.Write("Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
+        var r = await CliRunner.RunAsync(dir.Path, "handoff", "build", "--client", client, "-t", "ctz-test/handoff-ignore:1", ".");
+        Assert.AreEqual(0, r.ExitCode, r.StdErr);
+
+        var name = "ctz-handoff-ignore-" + Guid.NewGuid().ToString("N")[..8];
+        (await ProcessRunner.RunAsync(client, ["create", "--name", name, "ctz-test/handoff-ignore:1", "/none"])).EnsureSuccess("docker create");
+        try
+        {
+            var tar = dir.Combine("export.tar");
+            (await ProcessRunner.RunAsync(client, ["export", "-o", tar, name])).EnsureSuccess("docker export");
+            var listing = (await ProcessRunner.RunAsync("tar", ["-tf", tar])).EnsureSuccess("tar -t").StdOut;
+            var files = listing.Split('\n').Where(l => l.StartsWith("ctx/", StringComparison.Ordinal) && !l.EndsWith('/')).Order(StringComparer.Ordinal).ToList();
+            CollectionAssert.AreEqual(new[] { "ctx/.dockerignore", "ctx/Dockerfile", "ctx/a.txt" }, files, listing);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync(client, ["rm", "-f", name]);
+        }
+    }
 }
