@@ -75,13 +75,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         foreach (var w in plan.Warnings) sink.Report(w);
         var context = await BuildContext.OpenAsync(contextDir, dockerfile, cancellationToken).ConfigureAwait(false);
         var snapshot = await ContextSnapshot.CreateAsync(context, null, sink, cancellationToken).ConfigureAwait(false);
-        var contextSources = plan.Stages.SelectMany(s => s.Instructions).Select(i => i.Instruction)
-            .SelectMany(i => i switch
-            {
-                CopyInstruction { From: null } c => c.Paths.SourcePaths.Select(p => (p, c.StartLine)),
-                AddInstruction a => a.Paths.SourcePaths.Select(p => (p, a.StartLine)),
-                _ => [],
-            }).ToList();
+        var contextSources = DockerfileSources.FromInstructions(plan.Stages.SelectMany(s => s.Instructions).Select(i => i.Instruction));
         foreach (var d in ContextHygiene.CheckSources(context, contextSources, dockerfile)) sink.Report(d);
 
         var cache = new BuildCache(store);

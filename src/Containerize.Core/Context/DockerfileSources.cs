@@ -11,23 +11,24 @@ namespace Containerize.Core.Context;
 /// </summary>
 public static class DockerfileSources
 {
-    public static IEnumerable<(string Source, int Line)> FromModel(DockerfileModel model)
+    public static IEnumerable<(string Source, int Line)> FromModel(DockerfileModel model) =>
+        FromInstructions(model.Stages.SelectMany(s => s.Instructions));
+
+    /// <summary>The context sources of these instructions (the engine passes them after expansion).</summary>
+    public static IEnumerable<(string Source, int Line)> FromInstructions(IEnumerable<Instruction> instructions)
     {
-        foreach (var stage in model.Stages)
+        foreach (var instruction in instructions)
         {
-            foreach (var instruction in stage.Instructions)
+            var paths = instruction switch
             {
-                var paths = instruction switch
-                {
-                    CopyInstruction { From: null } copy => copy.Paths.SourcePaths,
-                    AddInstruction add => add.Paths.SourcePaths,
-                    _ => [],
-                };
-                foreach (var source in paths)
-                {
-                    if (source.Contains('$', StringComparison.Ordinal)) continue;
-                    yield return (source, instruction.StartLine);
-                }
+                CopyInstruction { From: null } copy => copy.Paths.SourcePaths,
+                AddInstruction add => add.Paths.SourcePaths,
+                _ => [],
+            };
+            foreach (var source in paths)
+            {
+                if (source.Contains('$', StringComparison.Ordinal)) continue;
+                yield return (source, instruction.StartLine);
             }
         }
     }
