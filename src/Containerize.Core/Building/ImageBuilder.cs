@@ -69,6 +69,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             plan = planner.Plan(model, options with
             {
                 BaseImageEnv = bases.ToDictionary(kv => kv.Key, kv => kv.Value.ContainerConfig.Env ?? (IReadOnlyList<string>)[], StringComparer.Ordinal),
+                BaseImageOnBuild = bases.ToDictionary(kv => kv.Key, kv => kv.Value.ContainerConfig.OnBuild ?? (IReadOnlyList<string>)[], StringComparer.Ordinal),
             });
         }
 
@@ -124,6 +125,15 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 
                 sink.Info($" ---> {state.ShortId}");
                 records.Add(new StepRecord(number, stage.Stage.From.Original, true, null, clock.Elapsed, state.ShortId));
+                if (state.ContainerConfig.OnBuild is { Count: > 0 })
+                {
+                    // The plan runs the base's triggers first; as in Docker they are consumed, not passed on to this image.
+                    state = await ImageCommitter.StoreAsync(store, state.Config with { Config = state.ContainerConfig with { OnBuild = null } }, state.Layers, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
+                var triggerCount = stage.Instructions.Count(i => i.FromOnbuild);
+                if (triggerCount > 0) sink.Info($"# Executing {triggerCount} build trigger{(triggerCount == 1 ? "" : "s")}");
 
                 var stepContext = new StepContext
                 {
@@ -142,7 +152,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                     clock.Restart();
                     number++;
                     stepContext.StepLabel = $"Step {number}/{total}";
-                    var text = step.Source.Original;
+                    var text = step.FromOnbuild ? $"{step.Source.Original} (ONBUILD trigger)" : step.Source.Original;
                     sink.Info($"{stepContext.StepLabel} : {text}");
                     if (step.Instruction is ArgInstruction arg)
                     {
@@ -170,7 +180,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 
                     inputs.AddRange((await executor.CacheInputsAsync(step, state, stepContext, cancellationToken).ConfigureAwait(false)).Select(i => "input:" + i));
                     var key = BuildCache.Key(inputs);
-                    var location = $"{dockerfile}\n{stage.Index}\n{step.Source.StartLine}";
+                    // Triggers all sit on the FROM line: tell them apart by their position.
+                    var location = $"{dockerfile}\n{stage.Index}\n{step.Source.StartLine}" + (step.FromOnbuild ? $"\nonbuild{number}" : "");
 
                     var hit = request.NoCache ? null : await cache.LookupAsync(key, cancellationToken).ConfigureAwait(false);
                     string? why = null;
