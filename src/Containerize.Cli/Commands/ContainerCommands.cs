@@ -80,7 +80,7 @@ internal sealed class ContainerStopCommand : CliCommand
 
     public override string Usage => "containerize stop [-t SECONDS] [--runtime-root DIR] CONTAINER...";
 
-    public override string Summary => "Stop containers: SIGTERM, then SIGKILL after the timeout (10 s)";
+    public override string Summary => "Stop containers: the image's STOPSIGNAL (SIGTERM), then SIGKILL after the timeout (10 s)";
 
     public override IReadOnlyList<OptionSpec> Options =>
     [
@@ -100,7 +100,7 @@ internal sealed class ContainerStopCommand : CliCommand
         var manager = new ContainerManager(EngineRunCommand.RuntimeRoot(args, context));
         foreach (var reference in args.Positionals)
         {
-            await manager.StopAsync(manager.Find(reference), TimeSpan.FromSeconds(seconds), "TERM", cancellationToken).ConfigureAwait(false);
+            await manager.StopAsync(manager.Find(reference), TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
             context.Out.WriteLine(reference);
         }
 

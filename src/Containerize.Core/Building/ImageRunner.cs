@@ -94,7 +94,7 @@ public static class ImageRunner
             Description = string.Join(' ', args),
         };
         var runtime = new ContainerRuntime(new RuntimeOptions { Root = runtimeRoot }, sink);
-        await new ContainerInfo(id, name, options.Image, string.Join(' ', args), DateTimeOffset.UtcNow)
+        await new ContainerInfo(id, name, options.Image, string.Join(' ', args), DateTimeOffset.UtcNow) { StopSignal = config.StopSignal is { Length: > 0 } stop ? stop : "SIGTERM" }
             .WriteAsync(Path.Combine(runtime.ContainersFolder, id), cancellationToken).ConfigureAwait(false);
         if (options.Detach)
         {

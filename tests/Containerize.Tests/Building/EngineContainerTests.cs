@@ -141,6 +141,28 @@ public sealed partial class EngineContainerTests
     }
 
     [TestMethod]
+    public async Task Engine_StopSendsTheImagesStopSignal()
+    {
+        using var lab = await LabAsync();
+        lab.Write("Dockerfile", "FROM busybox:test\nSTOPSIGNAL SIGINT\n");
+        Assert.AreEqual(0, (await lab.BuildAsync("-t", "int:1")).ExitCode);
+        // Only INT ends it with 42: TERM is ignored, and KILL would give 137.
+        var run = await lab.RunAsync("-d", "--name", "polite", "int:1", "sh", "-c", "trap '' TERM; trap 'exit 42' INT; echo ready; while true; do sleep 0.2; done");
+        Assert.AreEqual(0, run.ExitCode, run.StdErr);
+        var id = run.StdOut.Trim();
+        try
+        {
+            await WaitForLogAsync(lab, id, "ready");
+            Assert.AreEqual(0, (await Cli(lab, "stop", "polite")).ExitCode);
+            Assert.AreEqual("Exited (42)", await StatusAsync(lab, "polite"));
+        }
+        finally
+        {
+            await Cli(lab, "rm", "-f", id);
+        }
+    }
+
+    [TestMethod]
     public async Task Engine_DetachedExitCodeIsKeptAndRmRemovesIt()
     {
         using var lab = await LabAsync();

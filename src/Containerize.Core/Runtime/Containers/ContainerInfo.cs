@@ -16,6 +16,9 @@ public enum ContainerStatus
 /// <summary>What `containerize ps` shows of a container: kept as container.json in its folder, written before it starts.</summary>
 public sealed record ContainerInfo(string Id, string Name, string Image, string Command, DateTimeOffset Created)
 {
+    /// <summary>What `stop` sends first: the image's STOPSIGNAL, else SIGTERM (as docker stop).</summary>
+    public string StopSignal { get; init; } = "SIGTERM";
+
     public const string FileName = "container.json";
 
     public string ShortId => Id[..12];
@@ -31,6 +34,7 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
             json.WriteString("Image", Image);
             json.WriteString("Command", Command);
             json.WriteString("Created", Created.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteString("StopSignal", StopSignal);
             json.WriteEndObject();
         }
 
@@ -47,7 +51,10 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
             using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, FileName)));
             var r = doc.RootElement;
             return new ContainerInfo(r.GetProperty("Id").GetString()!, r.GetProperty("Name").GetString()!, r.GetProperty("Image").GetString()!,
-                r.GetProperty("Command").GetString()!, DateTimeOffset.Parse(r.GetProperty("Created").GetString()!, CultureInfo.InvariantCulture));
+                r.GetProperty("Command").GetString()!, DateTimeOffset.Parse(r.GetProperty("Created").GetString()!, CultureInfo.InvariantCulture))
+            {
+                StopSignal = r.TryGetProperty("StopSignal", out var signal) && signal.GetString() is { Length: > 0 } s ? s : "SIGTERM",
+            };
         }
         catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or FormatException or InvalidOperationException or UnauthorizedAccessException)
         {

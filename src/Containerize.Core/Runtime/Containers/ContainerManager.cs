@@ -69,11 +69,11 @@ public sealed partial class ContainerManager(string runtimeRoot, string runc = "
 
     public string LogPath(ContainerView container) => Path.Combine(container.Folder, DetachedShim.OutputFile);
 
-    /// <summary>SIGTERM (or the image's stop signal), then SIGKILL when it still runs after <paramref name="timeout"/>, as docker stop.</summary>
-    public async Task<ContainerView> StopAsync(ContainerView container, TimeSpan timeout, string signal, CancellationToken cancellationToken)
+    /// <summary>The image's STOPSIGNAL (SIGTERM by default), then SIGKILL when it still runs after <paramref name="timeout"/>, as docker stop.</summary>
+    public async Task<ContainerView> StopAsync(ContainerView container, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (container.Status != ContainerStatus.Running) return container;
-        await RuncAsync(["kill", container.Info.Id, signal]).ConfigureAwait(false);
+        await RuncAsync(["kill", container.Info.Id, container.Info.StopSignal]).ConfigureAwait(false);
         if (!await WaitForExitAsync(container, timeout, cancellationToken).ConfigureAwait(false))
         {
             await RuncAsync(["kill", "--all", container.Info.Id, "KILL"]).ConfigureAwait(false);
