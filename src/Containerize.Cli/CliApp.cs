@@ -47,7 +47,7 @@ public static class CliApp
         }
 
         var rest = args.Skip(command.Name.Split(' ').Length).ToArray();
-        if (rest.Any(a => a is "-h" or "--help"))
+        if ((command.OptionsEndAtFirstOperand ? rest.TakeWhile(a => a.StartsWith('-')) : rest).Any(a => a is "-h" or "--help"))
         {
             PrintCommandHelp(stdout, command);
             return 0;
@@ -55,7 +55,7 @@ public static class CliApp
 
         try
         {
-            var parsed = CommandArgs.Parse(rest, command.Options, command.Usage);
+            var parsed = CommandArgs.Parse(rest, command.Options, command.Usage, command.OptionsEndAtFirstOperand);
             return await command.RunAsync(parsed, context, cancellationToken).ConfigureAwait(false);
         }
         catch (ContainerizeException e)

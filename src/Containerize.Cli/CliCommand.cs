@@ -29,5 +29,8 @@ internal abstract class CliCommand
 
     public virtual IReadOnlyList<OptionSpec> Options => [];
 
+    /// <summary>As docker run: everything after the first operand (the image) belongs to the container's command.</summary>
+    public virtual bool OptionsEndAtFirstOperand => false;
+
     public abstract Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken);
 }

@@ -27,7 +27,7 @@ internal sealed class CommandArgs
 
     public bool Has(string key) => _values.ContainsKey(key);
 
-    public static CommandArgs Parse(IReadOnlyList<string> argv, IReadOnlyList<OptionSpec> specs, string usage)
+    public static CommandArgs Parse(IReadOnlyList<string> argv, IReadOnlyList<OptionSpec> specs, string usage, bool optionsEndAtFirstOperand = false)
     {
         var result = new CommandArgs();
         var endOfOptions = false;
@@ -37,6 +37,7 @@ internal sealed class CommandArgs
             if (endOfOptions || arg.Length < 2 || arg[0] != '-')
             {
                 result.Positionals.Add(arg);
+                endOfOptions |= optionsEndAtFirstOperand;
                 continue;
             }
 

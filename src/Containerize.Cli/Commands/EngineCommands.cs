@@ -2,13 +2,16 @@ using System.Runtime.Versioning;
 using Containerize.Core.Building;
 using Containerize.Core.Building.Plan;
 using Containerize.Core.Diagnostics;
+using Containerize.Core.Runtime.Containers;
 
 namespace Containerize.Cli.Commands;
 
 /// <summary>The build engine's commands: `build` (a daemonless docker build) and `run` (a container from a stored image).</summary>
 internal static class EngineCommands
 {
-    public static IEnumerable<CliCommand> All => OperatingSystem.IsLinux() ? [new EngineBuildCommand(), new EngineRunCommand()] : [];
+    public static IEnumerable<CliCommand> All => OperatingSystem.IsLinux()
+        ? [new EngineBuildCommand(), new EngineRunCommand(), new ContainerPsCommand(), new ContainerLogsCommand(), new ContainerStopCommand(), new ContainerRmCommand()]
+        : [];
 }
 
 [SupportedOSPlatform("linux")]
@@ -64,14 +67,23 @@ internal sealed class EngineRunCommand : CliCommand
 {
     public override string Name => "run";
 
-    public override string Usage => "containerize run [--rm] [-e K=V]... [--store DIR] IMAGE [-- CMD [ARG...]]";
+    public override string Usage =>
+        "containerize run [-d] [--rm] [--name NAME] [-e K=V]... [-w DIR] [-u USER] [--entrypoint CMD] [--network host|none] [--store DIR] IMAGE [CMD [ARG...]]";
 
-    public override string Summary => "Run a container from a stored image in runc (its changes are discarded)";
+    public override string Summary => "Run a container from a stored image in runc, as docker run (its exit code is ours; -d detaches)";
+
+    public override bool OptionsEndAtFirstOperand => true;
 
     public override IReadOnlyList<OptionSpec> Options =>
     [
-        OptionSpec.Flag("remove the container when it exits (always done)", "--rm"),
+        OptionSpec.Flag("run in the background and print the container id", "-d", "--detach"),
+        OptionSpec.Flag("remove the container when it exits (a foreground one always is)", "--rm"),
+        OptionSpec.Value("name the container", "--name"),
         OptionSpec.Many("set an environment variable (K alone takes K from this environment)", "-e", "--env"),
+        OptionSpec.Value("the working directory in the container", "-w", "--workdir"),
+        OptionSpec.Value("the user (name|uid[:group|gid])", "-u", "--user"),
+        OptionSpec.Value("replace the image's ENTRYPOINT (\"\" clears it; the image's CMD is then not used)", "--entrypoint"),
+        OptionSpec.Value("host (default: the host's network; publish nothing, listen on a port) or none", "--net", "--network"),
         OptionSpec.Value("the runtime's state folder (default: under the temp folder)", "--runtime-root"),
         ImageCommands.StoreOption,
     ];
@@ -79,10 +91,36 @@ internal sealed class EngineRunCommand : CliCommand
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
         if (args.Positionals.Count == 0) throw CommandArgs.Bad("expected an IMAGE", Usage);
+        var network = args.Get("--network") switch
+        {
+            null or "host" or "default" => Core.Runtime.NetworkMode.Host,
+            "none" => Core.Runtime.NetworkMode.None,
+            var other => throw CommandArgs.Bad($"unsupported --network '{other}': only host and none (no port publishing; the container listens on the host)", Usage),
+        };
+        var command = args.Positionals.Skip(1).ToList();
+        if (command.Count > 0 && command[0] == "--") command.RemoveAt(0);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
-        var runtimeRoot = args.Get("--runtime-root") is { } r ? context.FullPath(r) : BuildRequest.DefaultRuntimeRoot;
-        await ImageRunner.RunAsync(store, args.Positionals[0], args.Positionals.Skip(1).ToList(), args.GetAll("--env"), runtimeRoot,
-            context.Out.WriteLine, new TextWriterSink(context.Out, context.Error), cancellationToken).ConfigureAwait(false);
-        return 0;
+        var options = new ContainerRunOptions
+        {
+            Image = args.Positionals[0],
+            Command = command,
+            Env = args.GetAll("--env"),
+            Entrypoint = args.Get("--entrypoint"),
+            WorkingDirectory = args.Get("--workdir"),
+            User = args.Get("--user"),
+            Network = network,
+            Name = args.Get("--name"),
+            Detach = args.Has("--detach"),
+            Remove = args.Has("--rm"),
+        };
+        var result = await ImageRunner.RunAsync(store, options, RuntimeRoot(args, context), context.Out.WriteLine, new TextWriterSink(context.Out, context.Error), cancellationToken)
+            .ConfigureAwait(false);
+        if (options.Detach) context.Out.WriteLine(result.Id);
+        return result.ExitCode ?? 0;
     }
+
+    public static string RuntimeRoot(CommandArgs args, CliContext context) =>
+        args.Get("--runtime-root") is { } r ? context.FullPath(r) : BuildRequest.DefaultRuntimeRoot;
+
+    public static OptionSpec RuntimeRootOption => OptionSpec.Value("the runtime's state folder (default: under the temp folder)", "--runtime-root");
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.Versioning;
 using Containerize.Core.Building.Cache;
@@ -46,7 +47,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var plan = planner.Plan(model, options);
 
         var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath), cancellationToken).ConfigureAwait(false);
-        var built = new Dictionary<int, ImageState>();
+        var built = new ConcurrentDictionary<int, ImageState>();
         var resolver = new BaseImageResolver(store, contextDir, sink, built);
 
         // Instructions expand with their base image's environment, as in BuildKit: resolve the bases, then plan again.
@@ -69,6 +70,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             plan = planner.Plan(model, options with
             {
                 BaseImageEnv = bases.ToDictionary(kv => kv.Key, kv => kv.Value.ContainerConfig.Env ?? (IReadOnlyList<string>)[], StringComparer.Ordinal),
+                BaseImageOnBuild = bases.ToDictionary(kv => kv.Key, kv => kv.Value.ContainerConfig.OnBuild ?? (IReadOnlyList<string>)[], StringComparer.Ordinal),
             });
         }
 
@@ -82,118 +84,146 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var explainer = new MissExplainer(cache.Folder);
         var directories = new DirectoryIndex(store, cache.Folder);
         var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
-        var rootfsCache = new Dictionary<Digest, string>();
-        async Task<string> Rootfs(ImageState image, CancellationToken ct)
-        {
-            var key = image.Manifest?.Digest ?? default;
-            if (rootfsCache.TryGetValue(key, out var folder)) return folder;
-            folder = Path.Combine(scratch, rootfsCache.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Directory.CreateDirectory(folder);
-            foreach (var layer in image.Layers)
+        var rootfsCache = new ConcurrentDictionary<Digest, Lazy<Task<string>>>();
+        var rootfsCount = 0;
+        Task<string> Rootfs(ImageState image, CancellationToken ct) =>
+            rootfsCache.GetOrAdd(image.Manifest?.Digest ?? default, _ => new Lazy<Task<string>>(async () =>
             {
-                await using var blob = await store.OpenBlobAsync(layer.Digest, ct).ConfigureAwait(false);
-                await Images.Layers.LayerApplier.ApplyAsync(folder, blob, cancellationToken: ct).ConfigureAwait(false);
-            }
+                // Extracted once per build even when two stages ask at the same time.
+                var folder = Path.Combine(scratch, Interlocked.Increment(ref rootfsCount).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(folder);
+                foreach (var layer in image.Layers)
+                {
+                    await using var blob = await store.OpenBlobAsync(layer.Digest, ct).ConfigureAwait(false);
+                    await Images.Layers.LayerApplier.ApplyAsync(folder, blob, cancellationToken: ct).ConfigureAwait(false);
+                }
 
-            rootfsCache[key] = folder;
-            return folder;
+                return folder;
+            })).Value;
+
+        // Step numbers follow the plan's order whatever order concurrent stages finish in.
+        var total = plan.Stages.Sum(s => 1 + s.Instructions.Count);
+        var firstNumber = new Dictionary<int, int>();
+        var next = 1;
+        foreach (var stage in plan.Stages)
+        {
+            firstNumber[stage.Index] = next;
+            next += 1 + stage.Instructions.Count;
         }
 
-        var total = plan.Stages.Sum(s => 1 + s.Instructions.Count);
-        var number = 0;
-        var records = new List<StepRecord>();
-        ImageState? state = null;
+        var concurrent = StageScheduler.HasIndependentStages(plan);
+        var logGate = new object();
+
+        async Task<(ImageState State, List<StepRecord> Records)> BuildStageAsync(ResolvedStage stage, CancellationToken ct)
+        {
+            var log = new StageSink(sink, concurrent ? $"[{stage.Stage.DisplayName}] " : null, logGate);
+            var records = new List<StepRecord>();
+            var number = firstNumber[stage.Index];
+            var clock = Stopwatch.StartNew();
+            var started = DateTimeOffset.UtcNow;
+            log.Info($"Step {number}/{total} : {stage.Stage.From.Original}");
+            ImageState state;
+            try
+            {
+                state = stage.BaseStageIndex is null && bases.TryGetValue(stage.BaseName, out var resolvedBase)
+                    ? resolvedBase
+                    : await resolver.ResolveAsync(stage.BaseName, stage.BaseStageIndex, ct).ConfigureAwait(false);
+            }
+            catch (ContainerizeException e) when (e.Diagnostic.File is null)
+            {
+                // Point at the FROM line: the store's or importer's error knows no Dockerfile.
+                throw new ContainerizeException(e.Diagnostic with { File = dockerfile, Line = stage.Stage.From.StartLine }, e);
+            }
+
+            log.Info($" ---> {state.ShortId}");
+            records.Add(new StepRecord(number, stage.Stage.From.Original, true, null, clock.Elapsed, state.ShortId) { Stage = stage.Stage.DisplayName, Started = started });
+            if (state.ContainerConfig.OnBuild is { Count: > 0 })
+            {
+                // The plan runs the base's triggers first; as in Docker they are consumed, not passed on to this image.
+                state = await ImageCommitter.StoreAsync(store, state.Config with { Config = state.ContainerConfig with { OnBuild = null } }, state.Layers, ct)
+                    .ConfigureAwait(false);
+            }
+
+            var triggerCount = stage.Instructions.Count(i => i.FromOnbuild);
+            if (triggerCount > 0) log.Info($"# Executing {triggerCount} build trigger{(triggerCount == 1 ? "" : "s")}");
+
+            var stepContext = new StepContext
+            {
+                Store = store,
+                Snapshot = snapshot,
+                DockerfilePath = dockerfile,
+                Sink = log,
+                Plan = plan,
+                ResolveImage = resolver.ResolveAsync,
+                Rootfs = Rootfs,
+                RuntimeRoot = request.RuntimeRoot ?? BuildRequest.DefaultRuntimeRoot,
+                Directories = directories,
+            };
+            foreach (var step in stage.Instructions)
+            {
+                clock.Restart();
+                started = DateTimeOffset.UtcNow;
+                number++;
+                stepContext.StepLabel = $"Step {number}/{total}";
+                var text = step.FromOnbuild ? $"{step.Source.Original} (ONBUILD trigger)" : step.Source.Original;
+                log.Info($"{stepContext.StepLabel} : {text}");
+                if (step.Instruction is ArgInstruction arg)
+                {
+                    // ARG changes only the build environment: no image, no history (as BuildKit).
+                    foreach (var def in arg.Args.Where(d => d.Value is not null)) stepContext.Args[def.Key] = def.Value!;
+                    log.Info($" ---> {state.ShortId}");
+                    records.Add(new StepRecord(number, text, true, null, clock.Elapsed, state.ShortId) { Stage = stage.Stage.DisplayName, Started = started });
+                    continue;
+                }
+
+                var executor = _executors.FirstOrDefault(e => e.Handles(step))
+                    ?? throw new ContainerizeException(EngineErrors.Unsupported, $"{step.Instruction.Keyword} is not supported by this engine", dockerfile, step.Source.StartLine,
+                        "build this Dockerfile with `containerize handoff build`");
+                var inputs = new List<string>
+                {
+                    "parent:" + (state.Manifest?.Digest.ToString() ?? "scratch"),
+                    "instruction:" + InstructionText.Format(step.Instruction),
+                };
+                inputs.AddRange(step.UsedVariables.Where(stepContext.Args.ContainsKey).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
+                if (step.Instruction is RunInstruction)
+                {
+                    // A RUN sees every build arg in its environment.
+                    inputs.AddRange(stepContext.Args.Keys.Except(step.UsedVariables).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
+                }
+
+                inputs.AddRange((await executor.CacheInputsAsync(step, state, stepContext, ct).ConfigureAwait(false)).Select(i => "input:" + i));
+                var key = BuildCache.Key(inputs);
+                // Triggers all sit on the FROM line: tell them apart by their position.
+                var location = $"{dockerfile}\n{stage.Index}\n{step.Source.StartLine}" + (step.FromOnbuild ? $"\nonbuild{number}" : "");
+
+                var hit = request.NoCache ? null : await cache.LookupAsync(key, ct).ConfigureAwait(false);
+                string? why = null;
+                if (hit is not null)
+                {
+                    log.Info(" ---> Using cache");
+                    state = hit;
+                }
+                else
+                {
+                    why = request.NoCache ? "--no-cache" : await explainer.ExplainAsync(location, inputs, ct).ConfigureAwait(false);
+                    var outcome = await executor.ExecuteAsync(step, state, stepContext, ct).ConfigureAwait(false);
+                    state = await ImageCommitter.CommitAsync(store, state, outcome, ct).ConfigureAwait(false);
+                    await cache.StoreAsync(key, state.Manifest!, ct).ConfigureAwait(false);
+                }
+
+                await explainer.RememberAsync(location, inputs, ct).ConfigureAwait(false);
+                log.Info($" ---> {state.ShortId}");
+                records.Add(new StepRecord(number, text, hit is not null, why, clock.Elapsed, state.ShortId) { Stage = stage.Stage.DisplayName, Started = started });
+            }
+
+            built[stage.Index] = state;
+            return (state, records);
+        }
+
+        IReadOnlyDictionary<int, (ImageState State, List<StepRecord> Records)> results;
         try
         {
-            foreach (var stage in plan.Stages)
-            {
-                var clock = Stopwatch.StartNew();
-                number++;
-                sink.Info($"Step {number}/{total} : {stage.Stage.From.Original}");
-                try
-                {
-                    state = stage.BaseStageIndex is null && bases.TryGetValue(stage.BaseName, out var resolvedBase)
-                        ? resolvedBase
-                        : await resolver.ResolveAsync(stage.BaseName, stage.BaseStageIndex, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ContainerizeException e) when (e.Diagnostic.File is null)
-                {
-                    // Point at the FROM line: the store's or importer's error knows no Dockerfile.
-                    throw new ContainerizeException(e.Diagnostic with { File = dockerfile, Line = stage.Stage.From.StartLine }, e);
-                }
-
-                sink.Info($" ---> {state.ShortId}");
-                records.Add(new StepRecord(number, stage.Stage.From.Original, true, null, clock.Elapsed, state.ShortId));
-
-                var stepContext = new StepContext
-                {
-                    Store = store,
-                    Snapshot = snapshot,
-                    DockerfilePath = dockerfile,
-                    Sink = sink,
-                    Plan = plan,
-                    ResolveImage = resolver.ResolveAsync,
-                    Rootfs = Rootfs,
-                    RuntimeRoot = request.RuntimeRoot ?? BuildRequest.DefaultRuntimeRoot,
-                    Directories = directories,
-                };
-                foreach (var step in stage.Instructions)
-                {
-                    clock.Restart();
-                    number++;
-                    stepContext.StepLabel = $"Step {number}/{total}";
-                    var text = step.Source.Original;
-                    sink.Info($"{stepContext.StepLabel} : {text}");
-                    if (step.Instruction is ArgInstruction arg)
-                    {
-                        // ARG changes only the build environment: no image, no history (as BuildKit).
-                        foreach (var def in arg.Args.Where(d => d.Value is not null)) stepContext.Args[def.Key] = def.Value!;
-                        sink.Info($" ---> {state.ShortId}");
-                        records.Add(new StepRecord(number, text, true, null, clock.Elapsed, state.ShortId));
-                        continue;
-                    }
-
-                    var executor = _executors.FirstOrDefault(e => e.Handles(step))
-                        ?? throw new ContainerizeException(EngineErrors.Unsupported, $"{step.Instruction.Keyword} is not supported by this engine", dockerfile, step.Source.StartLine,
-                            "build this Dockerfile with `containerize handoff build`");
-                    var inputs = new List<string>
-                    {
-                        "parent:" + (state.Manifest?.Digest.ToString() ?? "scratch"),
-                        "instruction:" + InstructionText.Format(step.Instruction),
-                    };
-                    inputs.AddRange(step.UsedVariables.Where(stepContext.Args.ContainsKey).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
-                    if (step.Instruction is RunInstruction)
-                    {
-                        // A RUN sees every build arg in its environment.
-                        inputs.AddRange(stepContext.Args.Keys.Except(step.UsedVariables).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
-                    }
-
-                    inputs.AddRange((await executor.CacheInputsAsync(step, state, stepContext, cancellationToken).ConfigureAwait(false)).Select(i => "input:" + i));
-                    var key = BuildCache.Key(inputs);
-                    var location = $"{dockerfile}\n{stage.Index}\n{step.Source.StartLine}";
-
-                    var hit = request.NoCache ? null : await cache.LookupAsync(key, cancellationToken).ConfigureAwait(false);
-                    string? why = null;
-                    if (hit is not null)
-                    {
-                        sink.Info(" ---> Using cache");
-                        state = hit;
-                    }
-                    else
-                    {
-                        why = request.NoCache ? "--no-cache" : await explainer.ExplainAsync(location, inputs, cancellationToken).ConfigureAwait(false);
-                        var outcome = await executor.ExecuteAsync(step, state, stepContext, cancellationToken).ConfigureAwait(false);
-                        state = await ImageCommitter.CommitAsync(store, state, outcome, cancellationToken).ConfigureAwait(false);
-                        await cache.StoreAsync(key, state.Manifest!, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    await explainer.RememberAsync(location, inputs, cancellationToken).ConfigureAwait(false);
-                    sink.Info($" ---> {state.ShortId}");
-                    records.Add(new StepRecord(number, text, hit is not null, why, clock.Elapsed, state.ShortId));
-                }
-
-                built[stage.Index] = state;
-            }
+            results = await StageScheduler.RunAsync(plan, concurrent ? request.MaxParallelStages : 1, BuildStageAsync, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -201,7 +231,9 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
         }
 
-        var image = state!;
+        var records = results.Values.SelectMany(r => r.Records).OrderBy(r => r.Number).ToList();
+        var state = results[plan.Target.Index].State;
+        var image = state;
         if (image.Manifest is null)
         {
             // FROM scratch with nothing else: still an image, with no layers.

@@ -55,26 +55,193 @@ public sealed class ContainerRuntime
     /// </summary>
     public async Task<RunResult> RunAsync(RunRequest request, Action<string>? onOutput = null, CancellationToken cancellationToken = default)
     {
+        var id = "ctz-" + Guid.NewGuid().ToString("N")[..16];
+        var runDir = Path.Combine(RunsFolder, id);
+        onOutput ??= _sink is null ? null : _sink.Info;
+
+        PreparedRun? prepared = null;
+        RunResult? result = null;
+        var keep = false;
+        try
+        {
+            prepared = await PrepareAsync(request, runDir, cancellationToken).ConfigureAwait(false);
+            var exit = await new RuncProcess(prepared.Runc, Path.Combine(_options.Root, "runc")).RunAsync(runDir, id, onOutput, cancellationToken)
+                .ConfigureAwait(false);
+            prepared.Overlay?.Unmount();
+            if (exit.ExitCode != 0)
+            {
+                keep = true;
+                throw CommandFailed(request, exit, runDir);
+            }
+
+            IReadOnlyList<FileChange> changes;
+            try
+            {
+                changes = prepared.Strategy == RootfsStrategy.Overlay
+                    ? UpperDirDiff.Compute(prepared.Overlay!.Upper, new OverlayLowerView(prepared.LowerDirs), prepared.Ids)
+                    : await SnapshotDiff.ComputeAsync(prepared.Before!, prepared.Rootfs, prepared.Ids, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ContainerizeException(RuntimeErrors.DiffFailed, $"RUN {Describe(request)}: the step's changes could not be read: {e.Message}",
+                    hint: "check free space and permissions under " + _options.Root, inner: e);
+            }
+
+            changes = prepared.Stubs.Prune(changes);
+            result = new RunResult(changes, prepared.Strategy, runDir);
+            return result;
+        }
+        catch (ContainerizeException e) when (e.Code == RuntimeErrors.RuncFailed)
+        {
+            // runc's own failure: keep the bundle for inspection, as for a failing command.
+            keep = true;
+            throw;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerizeException(GeneralErrors.IoError, $"RUN {Describe(request)}: {e.Message}",
+                hint: "check free space and permissions under " + _options.Root, inner: e);
+        }
+        finally
+        {
+            try
+            {
+                if (prepared is not null) await prepared.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                // Success hands the folder to RunResult; a failed command keeps it; anything else removes it.
+                if (result is null && !keep) RemoveRunDirectory(runDir);
+            }
+        }
+    }
+
+    /// <summary>
+    /// `containerize run` in the foreground: the container's output goes to <paramref name="onOutput"/> and its exit
+    /// code is returned (no error for a non-zero code, as docker run). No difference is computed; the folder is
+    /// removed afterwards (kept only when runc itself failed).
+    /// </summary>
+    public async Task<int> RunContainerAsync(RunRequest request, string containerId, Action<string>? onOutput, CancellationToken cancellationToken)
+    {
+        var runDir = Path.Combine(ContainersFolder, containerId);
+        PreparedRun? prepared = null;
+        var keep = false;
+        try
+        {
+            prepared = await PrepareAsync(request, runDir, cancellationToken).ConfigureAwait(false);
+            var exit = await new RuncProcess(prepared.Runc, Path.Combine(_options.Root, "runc")).RunAsync(runDir, containerId, onOutput, cancellationToken)
+                .ConfigureAwait(false);
+            return exit.ExitCode;
+        }
+        catch (ContainerizeException e) when (e.Code == RuntimeErrors.RuncFailed)
+        {
+            keep = true;
+            throw;
+        }
+        finally
+        {
+            try
+            {
+                if (prepared is not null) await prepared.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                if (!keep) RemoveRunDirectory(runDir);
+            }
+        }
+    }
+
+    /// <summary>
+    /// `containerize run -d`: prepares the container in containers/ID and hands it to a detached shim (a shell in its
+    /// own session running `runc run`), which writes the output to output.log and the exit code to exit-code when the
+    /// container ends, then unmounts its rootfs (and, with <paramref name="removeOnExit"/>, deletes its folder).
+    /// Returns once the container has started (or already ended).
+    /// </summary>
+    public async Task StartDetachedAsync(RunRequest request, string containerId, bool removeOnExit, CancellationToken cancellationToken)
+    {
+        var runDir = Path.Combine(ContainersFolder, containerId);
+        PreparedRun? prepared = null;
+        var started = false;
+        try
+        {
+            prepared = await PrepareAsync(request, runDir, cancellationToken).ConfigureAwait(false);
+            await Containers.DetachedShim.StartAsync(prepared.Runc, Path.Combine(_options.Root, "runc"), runDir, containerId, removeOnExit, cancellationToken)
+                .ConfigureAwait(false);
+            started = true;
+        }
+        catch (ContainerizeException e) when (e.Code == RuntimeErrors.RuncFailed)
+        {
+            // The shim has already unmounted; the bundle stays for inspection, as the error says.
+            started = true;
+            throw;
+        }
+        finally
+        {
+            // The mounts of the rootfs belong to the shim now (it unmounts on exit); only a failed start cleans up here.
+            if (!started)
+            {
+                if (prepared is not null) await prepared.DisposeAsync().ConfigureAwait(false);
+                RemoveRunDirectory(runDir);
+            }
+        }
+    }
+
+    public string ContainersFolder => Path.Combine(_options.Root, "containers");
+
+    /// <summary>A bundle ready for runc: its rootfs (mounted or copied), mounts, and what the diff needs afterwards.</summary>
+    private sealed class PreparedRun : IAsyncDisposable
+    {
+        public required string Runc { get; init; }
+
+        public required RootfsStrategy Strategy { get; init; }
+
+        public required string Rootfs { get; init; }
+
+        public required List<string> LowerDirs { get; init; }
+
+        public IdMapping? Ids { get; init; }
+
+        public OverlayMount? Overlay { get; set; }
+
+        public MountPreparer? Mounts { get; set; }
+
+        public MountStubs Stubs { get; set; } = null!;
+
+        public FilesystemSnapshot? Before { get; set; }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                Overlay?.Unmount();
+            }
+            finally
+            {
+                if (Mounts is not null) await Mounts.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<PreparedRun> PrepareAsync(RunRequest request, string runDir, CancellationToken cancellationToken)
+    {
         Validate(request);
         var runc = RuncProcess.FindRunc(_options.Runc)
             ?? throw new ContainerizeException(RuntimeErrors.RuncNotFound, $"runc not found ('{_options.Runc}')",
                 hint: "install runc (apt-get install runc), or give the full path of the runtime");
         var rootless = LibC.IsRootless;
-        var ids = rootless ? new IdMapping(LibC.GetEuid(), LibC.GetEgid()) : null;
         var strategy = await ResolveStrategyAsync(cancellationToken).ConfigureAwait(false);
-        var id = "ctz-" + Guid.NewGuid().ToString("N")[..16];
-        var runDir = Path.Combine(RunsFolder, id);
         Directory.CreateDirectory(runDir);
-        var rootfs = Path.Combine(runDir, "rootfs");
-        onOutput ??= _sink is null ? null : _sink.Info;
-
-        OverlayMount? overlay = null;
-        MountPreparer? mounts = null;
-        RunResult? result = null;
-        var keep = false;
+        var prepared = new PreparedRun
+        {
+            Runc = runc,
+            Strategy = strategy,
+            Rootfs = Path.Combine(runDir, "rootfs"),
+            LowerDirs = [],
+            Ids = rootless ? new IdMapping(LibC.GetEuid(), LibC.GetEgid()) : null,
+        };
+        var rootfs = prepared.Rootfs;
         try
         {
-            var lowerDirs = new List<string>();
             if (strategy == RootfsStrategy.Overlay)
             {
                 var links = new List<string>();
@@ -89,8 +256,8 @@ public sealed class ContainerRuntime
                 }
 
                 if (links.Count == 0) links.Add(Snapshots.Empty());
-                lowerDirs.AddRange(links.AsEnumerable().Reverse().Select(l => Path.Combine(Snapshots.Root, l)));
-                overlay = await OverlayMount.MountAsync(Snapshots.Root, links, Path.Combine(runDir, "upper"), Path.Combine(runDir, "work"),
+                prepared.LowerDirs.AddRange(links.AsEnumerable().Reverse().Select(l => Path.Combine(Snapshots.Root, l)));
+                prepared.Overlay = await OverlayMount.MountAsync(Snapshots.Root, links, Path.Combine(runDir, "upper"), Path.Combine(runDir, "work"),
                     rootfs, cancellationToken).ConfigureAwait(false);
             }
             else
@@ -118,14 +285,14 @@ public sealed class ContainerRuntime
                     hint: "run the build as root, or without USER before this RUN; rootless maps only the caller's own id");
             }
 
-            mounts = await MountPreparer.PrepareAsync(request.Mounts, CacheFolder, runDir,
+            prepared.Mounts = await MountPreparer.PrepareAsync(request.Mounts, CacheFolder, runDir,
                 strategy == RootfsStrategy.Overlay, cancellationToken).ConfigureAwait(false);
             var generated = WriteGeneratedFiles(runDir, request.Hostname);
-            var extraMounts = generated.Concat(mounts.Mounts).ToList();
-            var stubs = MountStubs.Record(rootfs,
+            var extraMounts = generated.Concat(prepared.Mounts.Mounts).ToList();
+            prepared.Stubs = MountStubs.Record(rootfs,
                 RuntimeSpecBuilder.StandardMountTargets.Concat(extraMounts.Select(m => m.Destination)).Concat(request.Mounts.Select(m => m.Target)),
-                ids);
-            var before = strategy == RootfsStrategy.Copy
+                prepared.Ids);
+            prepared.Before = strategy == RootfsStrategy.Copy
                 ? await FilesystemSnapshot.TakeAsync(rootfs, cancellationToken).ConfigureAwait(false)
                 : null;
 
@@ -143,58 +310,13 @@ public sealed class ContainerRuntime
                 RootlessHostIds = rootless ? (LibC.GetEuid(), LibC.GetEgid()) : null,
             });
             await WriteAtomicallyAsync(Path.Combine(runDir, "config.json"), config, cancellationToken).ConfigureAwait(false);
-
             _sink?.Detail($"runtime: {strategy} rootfs, bundle {runDir}");
-            var exit = await new RuncProcess(runc, Path.Combine(_options.Root, "runc")).RunAsync(runDir, id, onOutput, cancellationToken)
-                .ConfigureAwait(false);
-            overlay?.Unmount();
-            if (exit.ExitCode != 0)
-            {
-                keep = true;
-                throw CommandFailed(request, exit, runDir);
-            }
-
-            IReadOnlyList<FileChange> changes;
-            try
-            {
-                changes = strategy == RootfsStrategy.Overlay
-                    ? UpperDirDiff.Compute(overlay!.Upper, new OverlayLowerView(lowerDirs), ids)
-                    : await SnapshotDiff.ComputeAsync(before!, rootfs, ids, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new ContainerizeException(RuntimeErrors.DiffFailed, $"RUN {Describe(request)}: the step's changes could not be read: {e.Message}",
-                    hint: "check free space and permissions under " + _options.Root, inner: e);
-            }
-
-            changes = stubs.Prune(changes);
-            result = new RunResult(changes, strategy, runDir);
-            return result;
+            return prepared;
         }
-        catch (ContainerizeException e) when (e.Code == RuntimeErrors.RuncFailed)
+        catch
         {
-            // runc's own failure: keep the bundle for inspection, as for a failing command.
-            keep = true;
+            await prepared.DisposeAsync().ConfigureAwait(false);
             throw;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ContainerizeException(GeneralErrors.IoError, $"RUN {Describe(request)}: {e.Message}",
-                hint: "check free space and permissions under " + _options.Root, inner: e);
-        }
-        finally
-        {
-            try
-            {
-                overlay?.Unmount();
-            }
-            finally
-            {
-                if (mounts is not null) await mounts.DisposeAsync().ConfigureAwait(false);
-
-                // Success hands the folder to RunResult; a failed command keeps it; anything else removes it.
-                if (result is null && !keep) RemoveRunDirectory(runDir);
-            }
         }
     }
 

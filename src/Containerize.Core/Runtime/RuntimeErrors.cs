@@ -41,4 +41,13 @@ public static class RuntimeErrors
 
     /// <summary>The filesystem difference of the step could not be computed.</summary>
     public const string DiffFailed = "CTZ5513";
+
+    /// <summary>containerize rm: the container still runs (use -f, or stop it first).</summary>
+    public const string ContainerRunning = "CTZ5514";
+
+    /// <summary>containerize run --name: the name is invalid or another container has it.</summary>
+    public const string ContainerNameInUse = "CTZ5515";
+
+    /// <summary>No container has this id, id prefix or name (or a prefix matches several).</summary>
+    public const string NoSuchContainer = "CTZ5516";
 }

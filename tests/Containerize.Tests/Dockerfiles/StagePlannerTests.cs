@@ -314,6 +314,32 @@ public sealed class StagePlannerTests
     }
 
     [TestMethod]
+    public void Onbuild_BaseImageTriggersComeFirstExpandedAndCanNeedAStage()
+    {
+        var options = new BuildOptions
+        {
+            BaseImageOnBuild = new Dictionary<string, IReadOnlyList<string>> { ["img:1"] = ["COPY --from=tools /t /t", "ENV FROM_TRIGGER=$V"] },
+        };
+        var plan = Plan("FROM alpine AS tools\nFROM img:1\nARG V=2\nRUN x\n", options);
+        CollectionAssert.AreEqual(new[] { 0, 1 }, plan.Stages.Select(s => s.Index).ToArray(), "the trigger's --from makes tools needed");
+        var steps = plan.Target.Instructions;
+        Assert.IsTrue(steps[0].FromOnbuild && steps[1].FromOnbuild && !steps[2].FromOnbuild);
+        Assert.AreEqual(2, steps[0].Source.StartLine, "a trigger sits on the FROM line");
+        Assert.AreEqual("FROM_TRIGGER", ((EnvInstruction)steps[1].Instruction).Variables[0].Key);
+        Assert.AreEqual("", ((EnvInstruction)steps[1].Instruction).Variables[0].Value, "triggers run before the stage's own ARG");
+    }
+
+    [TestMethod]
+    public void Onbuild_BadBaseImageTriggerIsAnErrorAtTheFromLine()
+    {
+        var options = new BuildOptions { BaseImageOnBuild = new Dictionary<string, IReadOnlyList<string>> { ["img:1"] = ["ONBUILD RUN x"] } };
+        var e = Fails("# base\nFROM img:1\n", options);
+        Assert.AreEqual(DockerfileErrors.OnbuildTriggerNotAllowed, e.Code);
+        Assert.AreEqual(2, e.Diagnostic.Line);
+        StringAssert.Contains(e.Diagnostic.Message, "ONBUILD trigger 'ONBUILD RUN x' of base image 'img:1'");
+    }
+
+    [TestMethod]
     public void Expansion_HeredocSourcesOfCopy()
     {
         var plan = Plan("FROM alpine\nARG A=1\nCOPY <<EOF <<'RAW' /d/\n$A \"q\" ${A:-x}\nEOF\n$A\nRAW\n");

@@ -10,7 +10,7 @@ namespace Containerize.Core.Building.Cache;
 /// </summary>
 public sealed class DirectoryIndex(OciLayoutStore store, string cacheFolder)
 {
-    private readonly Dictionary<string, Dictionary<string, Item>> _listings = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, Item>> _listings = new(StringComparer.Ordinal);
 
     /// <summary>A path's kind ('d' folder, 'f' anything else, 'w' whiteout, 'o' opaque folder) and a folder's metadata.</summary>
     public readonly record struct Item(char Kind, UnixFileMode Mode, int Uid, int Gid);

@@ -3,7 +3,14 @@ using Containerize.Core.Diagnostics;
 namespace Containerize.Core.Building.Output;
 
 /// <summary>One line of the build summary: the step, whether the cache had it, why not, and how long it took.</summary>
-public sealed record StepRecord(int Number, string Text, bool CacheHit, string? MissReason, TimeSpan Duration, string ImageId);
+public sealed record StepRecord(int Number, string Text, bool CacheHit, string? MissReason, TimeSpan Duration, string ImageId)
+{
+    /// <summary>The stage's display name (its AS name or stage-N).</summary>
+    public string? Stage { get; init; }
+
+    /// <summary>When the step began (wall clock): concurrent stages' steps overlap.</summary>
+    public DateTimeOffset Started { get; init; }
+}
 
 /// <summary>The table printed after a build (the step times Docker's classic log lacks).</summary>
 public static class BuildSummary

@@ -16,6 +16,9 @@ public sealed record BuildRequest
 
     public bool NoCache { get; init; }
 
+    /// <summary>How many independent stages may build at once.</summary>
+    public int MaxParallelStages { get; init; } = Environment.ProcessorCount;
+
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }
 

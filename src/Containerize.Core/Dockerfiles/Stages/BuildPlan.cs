@@ -19,6 +19,12 @@ public sealed record BuildOptions
     /// image's environment (<c>USER $APP_UID</c> on Microsoft's images), so the engine resolves the bases first.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? BaseImageEnv { get; init; }
+
+    /// <summary>
+    /// The ONBUILD triggers (config <c>OnBuild</c>) of each base image, by the expanded FROM name. They run in the
+    /// stage right after FROM, before its own instructions, as in Docker.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? BaseImageOnBuild { get; init; }
 }
 
 public enum DependencyKind

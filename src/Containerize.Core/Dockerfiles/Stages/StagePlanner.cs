@@ -48,7 +48,8 @@ public sealed class StagePlanner(IWordExpander expander)
             if (stage.Name is { } n) byName[n] = stage.Index;
         }
 
-        var deps = stages.Select(s => Dependencies(s, bases[s.Index].BaseStage is { } bs ? stages[bs] : null, bases[s.Index].BaseName, byName, stages.Count, file)).ToArray();
+        var triggers = stages.Select(s => Triggers(s, bases[s.Index].BaseStage is { } bs ? stages[bs] : null, bases[s.Index].BaseName, options, file)).ToArray();
+        var deps = stages.Select(s => Dependencies(s, bases[s.Index].BaseStage is { } bs ? stages[bs] : null, bases[s.Index].BaseName, triggers[s.Index], byName, stages.Count, file)).ToArray();
         CheckCycles(stages, deps, file);
 
         var target = ResolveTarget(model, options, byName);
@@ -59,7 +60,7 @@ public sealed class StagePlanner(IWordExpander expander)
             var stage = stages[index];
             var (baseName, platform, baseStage, fromUsed) = bases[index];
             ResolvedStage? parent = baseStage is { } bi ? resolved[bi] : null;
-            resolved[index] = ResolveStage(stage, baseName, platform, baseStage, parent, deps[index], fromUsed, globals, options, file);
+            resolved[index] = ResolveStage(stage, baseName, platform, baseStage, parent, triggers[index], deps[index], fromUsed, globals, options, file);
         }
 
         WarnUnusedBuildArgs(model, options, order, warnings);
@@ -95,13 +96,29 @@ public sealed class StagePlanner(IWordExpander expander)
         return globals;
     }
 
-    private static List<StageDependency> Dependencies(Stage stage, Stage? parent, string baseName, Dictionary<string, int> byName, int count, string? file)
+    /// <summary>
+    /// The ONBUILD triggers that run first in a stage, at its FROM line: a stage built on a stage gets that stage's own
+    /// ONBUILD instructions (its base's triggers were consumed there, as Docker clears OnBuild after running them);
+    /// a stage built on an image gets the image's config OnBuild, when the engine supplied it.
+    /// </summary>
+    private static IReadOnlyList<Instruction> Triggers(Stage stage, Stage? parent, string baseName, BuildOptions options, string? file)
+    {
+        if (parent is not null)
+        {
+            return parent.Instructions.OfType<OnbuildInstruction>().Select(o => o.Trigger with { StartLine = stage.From.StartLine, EndLine = stage.From.EndLine }).ToList();
+        }
+
+        return options.BaseImageOnBuild is { } all && all.TryGetValue(baseName, out var triggers) && triggers.Count > 0
+            ? OnbuildTriggers.Parse(triggers, baseName, stage.From, file)
+            : [];
+    }
+
+    private static List<StageDependency> Dependencies(Stage stage, Stage? parent, string baseName, IReadOnlyList<Instruction> triggers, Dictionary<string, int> byName, int count, string? file)
     {
         var result = new List<StageDependency>();
         if (parent is not null) result.Add(new StageDependency(DependencyKind.Base, parent.Index, baseName, stage.From.StartLine));
 
-        // ONBUILD triggers of the parent run in this stage, so their --from references are this stage's dependencies.
-        var triggers = parent?.Instructions.OfType<OnbuildInstruction>().Select(o => o.Trigger with { StartLine = stage.From.StartLine }) ?? [];
+        // ONBUILD triggers run in this stage, so their --from references are this stage's dependencies.
         foreach (var instruction in triggers.Concat(stage.Instructions))
         {
             switch (instruction)
@@ -192,7 +209,7 @@ public sealed class StagePlanner(IWordExpander expander)
     }
 
     private ResolvedStage ResolveStage(
-        Stage stage, string baseName, string? platform, int? baseStage, ResolvedStage? parent, List<StageDependency> deps,
+        Stage stage, string baseName, string? platform, int? baseStage, ResolvedStage? parent, IReadOnlyList<Instruction> triggers, List<StageDependency> deps,
         IReadOnlySet<string> fromUsed, Dictionary<string, string> globals, BuildOptions options, string? file)
     {
         // A stage built on another stage continues its state: ENV, ARG values and the build-time environment.
@@ -211,9 +228,7 @@ public sealed class StagePlanner(IWordExpander expander)
         }
         var result = new List<ResolvedInstruction>();
 
-        var triggers = parent?.Stage.Instructions.OfType<OnbuildInstruction>().Select(o => (o.Trigger with { StartLine = stage.From.StartLine, EndLine = stage.From.EndLine }, true))
-            ?? [];
-        foreach (var (instruction, fromOnbuild) in triggers.Concat(stage.Instructions.Select(i => (i, false))))
+        foreach (var (instruction, fromOnbuild) in triggers.Select(t => (t, true)).Concat(stage.Instructions.Select(i => (i, false))))
         {
             var used = new HashSet<string>(StringComparer.Ordinal);
             var unset = new HashSet<string>(StringComparer.Ordinal);
