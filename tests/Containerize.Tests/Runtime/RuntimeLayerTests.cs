@@ -140,7 +140,9 @@ public sealed class RuntimeLayerTests
         var runtime = f.Runtime(strategy);
         using var cts = new CancellationTokenSource();
         var started = new TaskCompletionSource();
-        var run = runtime.RunAsync(f.Shell("echo started; sleep 300"), line => started.TrySetResult(), cts.Token);
+        // A duration no other test or session uses, so the check below sees only this container's process.
+        var seconds = 300_000 + Random.Shared.Next(600_000);
+        var run = runtime.RunAsync(f.Shell($"echo started; sleep {seconds}"), line => started.TrySetResult(), cts.Token);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await cts.CancelAsync();
@@ -150,7 +152,7 @@ public sealed class RuntimeLayerTests
         Assert.AreEqual("", list.StdOut.Trim(), "runc has no container left");
         Assert.DoesNotContain(f.Root, await System.IO.File.ReadAllTextAsync("/proc/self/mountinfo"));
         Assert.IsEmpty(Directory.GetDirectories(runtime.RunsFolder), "a cancelled step's folder is removed");
-        var sleeping = await ProcessRunner.RunAsync("sh", ["-c", "ps -eo args | grep -c '^sleep 300$' || true"]);
+        var sleeping = await ProcessRunner.RunAsync("sh", ["-c", $"ps -eo args | grep -c '^sleep {seconds}$' || true"]);
         Assert.AreEqual("0", sleeping.StdOut.Trim(), "the container's process is gone");
     }
 }
