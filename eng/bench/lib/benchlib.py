@@ -149,7 +149,10 @@ def dotnet_env(packages_folder: Path) -> dict:
 
 
 def pack_sdk(out_root: Path, log_file) -> tuple[Path, str]:
-    """Packs Containerize.Sdk from this checkout with a unique version: NuGet caches packages by version."""
+    """Packs Containerize.Sdk from this checkout with a unique version: NuGet caches packages by version.
+    The harness packs once and hands the feed to every script through CTZ_BENCH_SDK_FEED / CTZ_BENCH_SDK_VERSION."""
+    if os.environ.get("CTZ_BENCH_SDK_FEED") and os.environ.get("CTZ_BENCH_SDK_VERSION"):
+        return Path(os.environ["CTZ_BENCH_SDK_FEED"]), os.environ["CTZ_BENCH_SDK_VERSION"]
     version = f"0.1.0-bench.{time.strftime('%Y%m%d%H%M%S', time.gmtime())}.{os.getpid()}"
     feed = out_root / "packages" / version
     feed.mkdir(parents=True, exist_ok=True)

@@ -77,6 +77,15 @@ def measure(areas: list, args, results_path: Path) -> dict:
         b.log(f"WARNING: load {machine['load_before']} on {machine['cores']} cores: these figures are taken under load "
               "and are not valid; re-take them on a quiet machine")
 
+    if {"publish", "images"} & set(areas) and not env.get("CTZ_BENCH_SDK_FEED"):
+        b.log("packing Containerize.Sdk once for the publish and images areas")
+        try:
+            feed, version = b.pack_sdk(b.ROOT / "artifacts/bench", logs / "pack.log")
+        except b.CommandFailed as e:
+            print(f"dotnet pack failed: {e}", file=sys.stderr)
+            sys.exit(1)
+        env.update(CTZ_BENCH_SDK_FEED=str(feed), CTZ_BENCH_SDK_VERSION=version)
+
     previous = json.loads(results_path.read_text()) if results_path.exists() else {}
     area_docs = {a["area"]: a for a in previous.get("areas", [])}
     rows_of = {}
