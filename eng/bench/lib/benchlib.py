@@ -329,3 +329,16 @@ http:
     def blob_path(self, digest: str) -> Path:
         hexd = digest.split(":", 1)[1]
         return self.folder / "data/docker/registry/v2/blobs/sha256" / hexd[:2] / hexd / "data"
+
+
+def require_base_registry(repos=("dotnet/runtime", "dotnet/aspnet")) -> None:
+    """The SDK and ours pull their bases from localhost:5000 (eng/setup fills it); say so plainly when it is not up."""
+    import urllib.request
+    for repo in repos:
+        try:
+            req = urllib.request.Request(f"http://127.0.0.1:5000/v2/{repo}/manifests/10.0",
+                                         headers={"Accept": MANIFEST_ACCEPT}, method="HEAD")
+            urllib.request.urlopen(req, timeout=5).close()
+        except OSError as e:
+            raise CommandFailed(f"localhost:5000 does not serve {repo}:10.0 ({e}): run `bash eng/setup` first "
+                                "(it starts the registry and pushes the offline .NET base images)")

@@ -34,6 +34,7 @@ def main() -> int:
     for s in samples:
         if s not in b.SAMPLES:
             p.error(f"unknown sample {s}")
+    b.require_base_registry()
     info = b.machine()
     work = b.scratch_dir("images")
     logs = b.ROOT / "artifacts/bench/logs"

@@ -43,6 +43,7 @@ def main() -> int:
         if d not in DESTINATIONS:
             p.error(f"unknown destination {d}")
 
+    b.require_base_registry()
     info = b.machine()
     work = b.scratch_dir("publish")
     logs = b.ROOT / "artifacts/bench/logs"

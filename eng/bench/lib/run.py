@@ -223,6 +223,78 @@ def cell(v) -> str:
     return v.replace("|", "\\|") if isinstance(v, str) else v
 
 
+def ratio_text(r) -> str:
+    return "" if r.get("ratio") is None else f"{r['ratio']:.2f}×"
+
+
+def target_text(r) -> str:
+    t = r.get("target") or ""
+    return t.replace("<=", "≤").replace("x", "×") if r.get("target_ratio") else t
+
+
+def ours_text(r) -> str:
+    if r.get("ours") is None and r.get("note"):
+        return "not available"
+    return b.fmt(r.get("ours"), r.get("unit"))
+
+
+def table(headers, body) -> list:
+    return ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)] + \
+        ["| " + " | ".join(str(cell(c)) for c in line) + " |" for line in body]
+
+
+def generic_table(rows) -> list:
+    body = []
+    for r in rows:
+        anchor = r.get("anchor") or ""
+        if r.get("anchor_value") is not None:
+            anchor += f" {b.fmt(r['anchor_value'], r.get('unit'))}"
+        body.append([r["what"], r.get("state", ""), ours_text(r), anchor.strip(), ratio_text(r), target_text(r),
+                     b.verdict(r)])
+    return table(["what", "state", "ours", "anchor", "ratio", "target", "result"], body)
+
+
+def publish_tables(rows) -> list:
+    """One line per sample, destination and state: ours, the SDK and plain publish side by side."""
+    by_id = {r["id"]: r for r in rows}
+    body, extra = [], []
+    for r in rows:
+        if not r["id"].endswith(".vs-sdk"):
+            continue
+        plain = by_id.get(r["id"][:-len("vs-sdk")] + "vs-plain", {})
+        body.append([r["sample"], r["destination"], r["state"], ours_text(r), b.fmt(r.get("anchor_value"), "s"),
+                     b.fmt(plain.get("anchor_value"), "s"), ratio_text(r), ratio_text(plain),
+                     target_text(plain), b.verdict(plain)])
+    for r in rows:
+        if r["id"].endswith((".container-part", ".layers-uploaded")):
+            extra.append([r["what"], r["state"], ours_text(r), b.fmt(r.get("anchor_value"), r.get("unit")),
+                          ratio_text(r), target_text(r), b.verdict(r)])
+    out = table(["sample", "to", "state", "ours", "SDK PublishContainer", "plain publish", "ours / SDK",
+                 "ours / plain", "target (ours / plain)", "result"], body)
+    if extra:
+        out += [""] + table(["what", "state", "ours", "SDK PublishContainer", "ratio", "target", "result"], extra)
+    return out
+
+
+def images_table(rows) -> list:
+    """One line per sample: each figure as ours / the SDK's."""
+    samples = list(dict.fromkeys(r["sample"] for r in rows))
+    body = []
+    for s in samples:
+        def pair(kind):
+            r = next((x for x in rows if x["id"] == f"images.{s}.{kind}"), None)
+            if r is None:
+                return "", ""
+            text = f"{ours_text(r)} / {b.fmt(r.get('anchor_value'), r.get('unit'))}"
+            return text, b.verdict(r)
+        layers_total = next((x for x in rows if x["id"] == f"images.{s}.layers"), {})
+        body.append([s, pair("size-compressed")[0], pair("size-uncompressed")[0], pair("app-size-compressed")[0],
+                     pair("layers")[0], "{} ({})".format(*pair("repro-layers")),
+                     "{} ({})".format(*pair("repro-manifest"))])
+    return table(["sample (clean builds)", "size compressed, ours / SDK", "uncompressed", "app layers, compressed",
+                  "layers", "layer digests equal in two clones", "manifest digest equal (1 = yes)"], body)
+
+
 def rewrite_readme(doc: dict) -> None:
     text = README.read_text()
     if BEGIN not in text or END not in text:
@@ -241,25 +313,25 @@ def rewrite_readme(doc: dict) -> None:
     plots = [f for f in ("publish.svg", "sizes.svg") if (b.ROOT / "docs/bench" / f).exists()]
     if plots:
         lines += [" ".join(f"![{f[:-4]}](docs/bench/{f})" for f in plots), ""]
-    lines += ["| what | state | ours | anchor | ratio | target | result | command |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for r in doc.get("results", []):
-        anchor = r.get("anchor") or ""
-        if r.get("anchor_value") is not None:
-            anchor += f" {b.fmt(r['anchor_value'], r.get('unit'))}"
-        ratio = "" if r.get("ratio") is None else f"{r['ratio']:.2f}×"
-        target = (r.get("target") or "").replace("<=", "≤").replace("x", "×") if r.get("target_ratio") else (r.get("target") or "")
-        ours = b.fmt(r.get("ours"), r.get("unit"))
-        if r.get("ours") is None and r.get("note"):
-            ours = "not available"
-        lines.append("| " + " | ".join(str(cell(c)) for c in [r["what"], r.get("state", ""), ours, anchor.strip(), ratio,
-                                                               target, b.verdict(r), f"`{r.get('command', '')}`"]) + " |")
+    rows = doc.get("results", [])
+    for area in AREAS:
+        area_rows = [r for r in rows if r.get("area") == area]
+        if not area_rows:
+            continue
+        lines += [f"### {area} (`bash eng/bench/{area}`)", ""]
+        if area == "publish":
+            lines += publish_tables(area_rows)
+        elif area == "images":
+            lines += images_table(area_rows)
+        else:
+            lines += generic_table(area_rows)
+        lines.append("")
     skipped = [a for a in doc.get("areas", []) if a.get("status") != "ok"]
     notes = [f"- `{a['command']}`: {a['status']} ({a.get('reason', '')})" for a in skipped]
     notes += [f"- `{a['command']}`: ours not available in this checkout ({a.get('ours_reason')})"
               for a in doc.get("areas", []) if a.get("ours_available") is False]
     if notes:
-        lines += ["", "Not measured in this run:"] + notes
+        lines += ["Not measured in this run:"] + notes
     lines.append(END)
     start, end = text.index(BEGIN), text.index(END) + len(END)
     README.write_text(text[:start] + "\n".join(lines) + text[end:])
