@@ -32,10 +32,15 @@ def main() -> int:
     p = b.parser(__doc__.splitlines()[0], default_runs=3)
     p.add_argument("--samples", default=",".join(b.SAMPLES), help="comma-separated: HelloConsole,HelloWeb,Solution")
     p.add_argument("--destinations", default=",".join(DESTINATIONS), help="comma-separated: tarball,registry")
+    p.add_argument("--states", default=",".join(STATES), help="comma-separated: cold,cached,one-file-changed")
     p.add_argument("--keep", action="store_true", help="keep the work folder (printed at the end)")
     args = p.parse_args()
     samples = [s for s in args.samples.split(",") if s]
     dests = [d for d in args.destinations.split(",") if d]
+    states = [s for s in STATES if s in args.states.split(",")]
+    for s in args.states.split(","):
+        if s not in STATES:
+            p.error(f"unknown state {s}")
     for s in samples:
         if s not in b.SAMPLES:
             p.error(f"unknown sample {s}")
@@ -54,7 +59,7 @@ def main() -> int:
     try:
         if registry:
             registry.start()
-        bench = PublishBench(work, samples, dests, registry, log_file)
+        bench = PublishBench(work, samples, dests, states, registry, log_file)
         bench.prepare()
         bench.measure(args.runs)
         rows = bench.rows()
@@ -76,8 +81,9 @@ def main() -> int:
 
 
 class PublishBench:
-    def __init__(self, work: Path, samples, dests, registry, log_file: Path):
+    def __init__(self, work: Path, samples, dests, states, registry, log_file: Path):
         self.work, self.samples, self.dests, self.registry, self.log_file = work, samples, dests, registry, log_file
+        self.states = states
         self.env = b.dotnet_env(work / "nuget")
         self.ours_available = True
         self.ours_reason = None
@@ -164,7 +170,7 @@ class PublishBench:
     def measure(self, runs: int) -> None:
         tools = self.tools()
         for i in range(runs):
-            for state in STATES:
+            for state in self.states:
                 for sample in self.samples:
                     # Rotate the order from run to run: no tool always runs right after another's disk writes.
                     order = tools[i % len(tools):] + tools[:i % len(tools)]
@@ -207,7 +213,7 @@ class PublishBench:
             for dest in self.dests:
                 dest_text = "to a tarball" if dest == "tarball" else "to a registry"
                 ours_t, sdk_t = f"ours-{dest}", f"sdk-{dest}"
-                for state in STATES:
+                for state in self.states:
                     what = f"{sample} publish {dest_text}"
                     ours = self.med(ours_t, sample, state)
                     sdk = self.med(sdk_t, sample, state)
