@@ -94,7 +94,7 @@ class ReportTests(unittest.TestCase):
             self.assertTrue(text.endswith(f"{run.END}\nafter\n"))
             self.assertNotIn("old table", text)
             self.assertEqual(text.count(run.BEGIN), 1)
-            self.assertIn("| HelloWeb | tarball | cached | 2.00 s | 2.50 s | 1.95 s | 0.80× | 1.03× | ≤ 1.05× | met |", text)
+            self.assertIn("| HelloWeb | tarball | nothing changed (cached) | 2.00 s | 2.50 s | 1.95 s | 0.80× | 1.03× | ≤ 1.05× | met |", text)
             self.assertIn("4 layers \\| in parallel", text)  # a '|' in a cell does not break the table
             self.assertIn("`bash eng/bench/engine`: missing (not here)", text)
 
