@@ -132,6 +132,7 @@ def run_area(area: str, args, env: dict, logs: Path) -> tuple[dict, list]:
         b.log(f"{area}: skipped ({status['reason']})")
         return status, []
     out_json = b.ROOT / "artifacts/bench" / f"{area}.json"
+    out_json.parent.mkdir(parents=True, exist_ok=True)
     out_json.unlink(missing_ok=True)
     cmd = ["bash", str(script), "--runs", str(runs), "--json", str(out_json)]
     if args.quick:
@@ -145,6 +146,7 @@ def run_area(area: str, args, env: dict, logs: Path) -> tuple[dict, list]:
             out.flush()
             sys.stdout.buffer.write(b"  | " + line)
             sys.stdout.flush()
+        proc.stdout.close()
         rc = proc.wait()
     status["seconds"] = round(time.perf_counter() - started, 1)
     if rc != 0 or not out_json.exists():

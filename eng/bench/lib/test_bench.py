@@ -115,5 +115,44 @@ class ReportTests(unittest.TestCase):
             self.assertFalse((Path(d) / "a.json.tmp").exists())
 
 
+class AreaTests(unittest.TestCase):
+    """run_area drives a script through the contract: --runs N --json FILE, then reads its one document."""
+
+    def run_fake(self, script_text):
+        import types
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            (root / "eng/bench").mkdir(parents=True)
+            (root / "eng/bench/fake").write_text(script_text)
+            saved = b.ROOT
+            b.ROOT = root
+            try:
+                args = types.SimpleNamespace(runs=2, quick=False)
+                logs = root / "logs"
+                logs.mkdir()
+                return run.run_area("fake", args, {"PATH": "/usr/bin:/bin"}, logs)
+            finally:
+                b.ROOT = saved
+
+    def test_contract_script_rows_are_merged_with_their_area(self):
+        status, rows = self.run_fake(r"""#!/usr/bin/env bash
+# usage: fake [--runs N] [--json FILE]
+while [ $# -gt 0 ]; do case $1 in --runs) runs=$2; shift 2;; --json) json=$2; shift 2;; *) exit 2;; esac; done
+printf '{"area": "fake", "machine": {"cores": 2}, "results": [{"id": "fake.a", "ours": %s}]}' "$runs" > "$json"
+""")
+        self.assertEqual(status["status"], "ok")
+        self.assertEqual(rows, [{"id": "fake.a", "ours": 2, "area": "fake"}])
+
+    def test_script_before_the_contract_is_skipped_not_run(self):
+        status, rows = self.run_fake("#!/usr/bin/env bash\ntouch /nonexistent/should-not-run\n")
+        self.assertEqual(status["status"], "not-on-contract")
+        self.assertEqual(rows, [])
+
+    def test_failing_script_is_reported(self):
+        status, rows = self.run_fake("#!/usr/bin/env bash\n# --json\nexit 3\n")
+        self.assertEqual(status["status"], "failed")
+        self.assertIn("exit 3", status["reason"])
+
+
 if __name__ == "__main__":
     unittest.main()
