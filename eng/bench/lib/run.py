@@ -121,6 +121,8 @@ def measure(areas: list, args, results_path: Path) -> dict:
 def run_area(area: str, args, env: dict, logs: Path) -> tuple[dict, list]:
     script = b.ROOT / "eng/bench" / area
     runs = args.runs or (QUICK_RUNS if args.quick else FULL_RUNS[area])
+    if area == "images":
+        runs = 1  # sizes and digests do not vary from run to run; two clean clones are its measurement
     status = {"area": area, "runs": runs, "command": f"bash eng/bench/{area}"}
     if not script.exists():
         status.update(status="missing", reason=f"eng/bench/{area} is not in this checkout")
@@ -324,7 +326,11 @@ def rewrite_readme(doc: dict, results_path: Path = RESULTS) -> None:
         area_rows = [r for r in rows if r.get("area") == area]
         if not area_rows:
             continue
-        lines += [f"### {area} (`bash eng/bench/{area}`)", ""]
+        st = next((a for a in doc.get("areas", []) if a.get("area") == area), {})
+        when = ", ".join(x for x in (f"{st['runs']} runs" if st.get("runs") else "",
+                                     f"load {st['machine'].get('load_before')} before it" if st.get("machine") else "")
+                         if x)
+        lines += [f"### {area} (`bash eng/bench/{area}`{', ' + when if when else ''})", ""]
         if area == "publish":
             lines += publish_tables(area_rows)
         elif area == "images":
