@@ -183,6 +183,9 @@ def report(doc: dict, results_path: Path) -> None:
     missed = [r for r in targets if not r["met"]]
     print(f"\ntargets: {len(targets) - len(missed)} met, {len(missed)} missed (+-10% band); "
           f"{sum(1 for r in rows if r.get('target') and r.get('met') is None)} not measurable")
+    for r in missed:
+        print(f"  MISSED {r['id']}: {b.fmt(r.get('ours'), r.get('unit'))} vs {r.get('anchor')} "
+              f"{b.fmt(r.get('anchor_value'), r.get('unit'))}, target {r.get('target')}")
     print(f"states: {STATE_LEGEND}")
     if (m.get("load_before") or 0) > (m.get("cores") or 1):
         print(f"WARNING: taken under load ({m.get('load_before')} on {m.get('cores')} cores): re-take on a quiet machine")
