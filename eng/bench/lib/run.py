@@ -330,7 +330,7 @@ def rewrite_readme(doc: dict, results_path: Path = RESULTS) -> None:
         if not area_rows:
             continue
         st = next((a for a in doc.get("areas", []) if a.get("area") == area), {})
-        when = ", ".join(x for x in (f"{st['runs']} runs" if st.get("runs") else "",
+        when = ", ".join(x for x in (f"{st['runs']} run{'s' if st['runs'] != 1 else ''}" if st.get("runs") else "",
                                      f"load {st['machine'].get('load_before')} before it" if st.get("machine") else "")
                          if x)
         lines += [f"### {area} (`bash eng/bench/{area}`{', ' + when if when else ''})", ""]
