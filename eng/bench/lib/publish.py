@@ -1,0 +1,268 @@
+"""eng/bench/publish: `dotnet publish -p:ContainerBuild=true` (ours) against the .NET SDK's
+`dotnet publish -t:PublishContainer` and a plain `dotnet publish`, on copies of the samples (issue #7, Performance).
+
+Each tool and destination has its own copy of each sample, so the states of one never disturb another. Every run
+walks each copy through the three states, the tools interleaved within each state so that drift hits all of them:
+  cold              clean: bin/ and obj/ removed (NuGet packages and base images already in each tool's cache)
+  cached            nothing changed since the previous publish
+  one-file-changed  one source file of the app changed (a new constant, so the assembly really changes)
+Destinations: a tarball (ContainerArchiveOutputPath) and a registry (ContainerRegistry). The registry is a private
+one started here with its access log on (the shared localhost:5000 keeps serving the base images), so the blobs each
+publish uploads can be counted.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib as b  # noqa: E402
+
+COMMAND = "bash eng/bench/publish"
+STATES = ["cold", "cached", "one-file-changed"]
+STATE_TEXT = {"cold": "clean (bin/ obj/ removed, base images cached)", "cached": "nothing changed",
+              "one-file-changed": "one source file changed"}
+DESTINATIONS = ["tarball", "registry"]
+BASE_REGISTRY = "localhost:5000"
+
+
+def main() -> int:
+    p = b.parser(__doc__.splitlines()[0], default_runs=3)
+    p.add_argument("--samples", default=",".join(b.SAMPLES), help="comma-separated: HelloConsole,HelloWeb,Solution")
+    p.add_argument("--destinations", default=",".join(DESTINATIONS), help="comma-separated: tarball,registry")
+    p.add_argument("--states", default=",".join(STATES), help="comma-separated: cold,cached,one-file-changed")
+    p.add_argument("--keep", action="store_true", help="keep the work folder (printed at the end)")
+    args = p.parse_args()
+    samples = [s for s in args.samples.split(",") if s]
+    dests = [d for d in args.destinations.split(",") if d]
+    states = [s for s in STATES if s in args.states.split(",")]
+    for s in args.states.split(","):
+        if s not in STATES:
+            p.error(f"unknown state {s}")
+    for s in samples:
+        if s not in b.SAMPLES:
+            p.error(f"unknown sample {s}")
+    for d in dests:
+        if d not in DESTINATIONS:
+            p.error(f"unknown destination {d}")
+
+    b.require_base_registry()
+    info = b.machine()
+    work = b.scratch_dir("publish")
+    logs = b.ROOT / "artifacts/bench/logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log_file = logs / "publish.log"
+    log_file.write_text("")
+    registry = b.BenchRegistry(work / "registry") if "registry" in dests else None
+    try:
+        if registry:
+            registry.start()
+        bench = PublishBench(work, samples, dests, states, registry, log_file)
+        bench.prepare()
+        bench.measure(args.runs)
+        rows = bench.rows()
+    finally:
+        if registry:
+            registry.stop()
+        if args.keep:
+            b.log(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(f"\npublish: {args.runs} interleaved runs, medians; {info['cores']} cores, load before {info['load_before']}")
+    b.print_table(rows)
+    print("states: " + "; ".join(f"{k} = {v}" for k, v in STATE_TEXT.items()))
+    if args.json:
+        b.write_doc(args.json, "publish", rows, info, runs=args.runs, ours_available=bench.ours_available,
+                    ours_reason=bench.ours_reason)
+    return 0
+
+
+class PublishBench:
+    def __init__(self, work: Path, samples, dests, states, registry, log_file: Path):
+        self.work, self.samples, self.dests, self.registry, self.log_file = work, samples, dests, registry, log_file
+        self.states = states
+        self.env = b.dotnet_env(work / "nuget")
+        self.ours_available = True
+        self.ours_reason = None
+        # times[(tool, sample, state)] = [seconds per run]; uploads[(tool, sample, state)] = [layer blobs per run]
+        self.times: dict = {}
+        self.uploads: dict = {}
+
+    # Tools are "plain", "sdk-<dest>" and "ours-<dest>".
+    def tools(self) -> list[str]:
+        t = []
+        for d in self.dests:
+            t += [f"ours-{d}", f"sdk-{d}"]
+        return t + ["plain"]
+
+    def copy_of(self, tool: str, sample: str) -> Path:
+        return self.work / "copies" / tool / sample
+
+    def archive_of(self, tool: str, sample: str) -> Path:
+        return self.work / "archives" / f"{tool}-{sample.lower()}.tar.gz"
+
+    def repo_of(self, tool: str, sample: str) -> str:
+        return f"bench/{tool.split('-')[0]}/{sample.lower()}"
+
+    def command(self, tool: str, sample: str) -> list:
+        project = self.copy_of(tool, sample) / b.SAMPLES[sample][1]
+        cmd = ["dotnet", "publish", project, "-c", "Release", "-nologo", "-v:m"]
+        if tool == "plain":
+            return cmd
+        kind, dest = tool.split("-")
+        cmd += [f"-p:ContainerRepository={self.repo_of(tool, sample)}", "-p:ContainerImageTags=latest"]
+        if kind == "sdk":
+            cmd += ["-t:PublishContainer", f"-p:ContainerBaseImage={BASE_REGISTRY}/{b.SAMPLES[sample][2]}"]
+        else:
+            cmd += ["-p:ContainerBuild=true", f"-p:ContainerBaseImageMirror={BASE_REGISTRY}"]
+        if dest == "tarball":
+            cmd.append(f"-p:ContainerArchiveOutputPath={self.archive_of(tool, sample)}")
+        else:
+            cmd.append(f"-p:ContainerRegistry={self.registry.host}")
+        return cmd
+
+    def prepare(self) -> None:
+        b.log("packing Containerize.Sdk with a unique version")
+        feed, version = b.pack_sdk(b.ROOT / "artifacts/bench", self.log_file)
+        (self.work / "archives").mkdir(parents=True, exist_ok=True)
+        for sample in self.samples:
+            for tool in self.tools():
+                ours = tool.startswith("ours")
+                b.copy_sample(sample, self.copy_of(tool, sample), feed if ours else None, version if ours else None)
+                if not ours:
+                    # The same nuget.org-only restore as a user's repository (the repo's nuget.config is not above).
+                    b.write_nuget_config(self.copy_of(tool, sample), feed)
+        # Warm-up: restore, NuGet and base-image caches, and the check that each tool produces an image at all.
+        for sample in self.samples:
+            for tool in self.tools():
+                if tool.startswith("ours") and not self.ours_available:
+                    continue
+                b.log(f"warm-up: {tool} {sample}")
+                try:
+                    b.run(self.command(tool, sample), env=self.env, log_file=self.log_file)
+                except b.CommandFailed as e:
+                    if tool.startswith("ours"):
+                        self.mark_ours_unavailable(f"the publish failed ({e})")
+                        continue
+                    raise
+                if not tool.startswith("plain") and not self.produced_image(tool, sample):
+                    if tool.startswith("ours"):
+                        self.mark_ours_unavailable("the publish succeeded but wrote no image "
+                                                   "(Containerize.Sdk does not build images in this checkout)")
+                        continue
+                    raise b.CommandFailed(f"{tool} wrote no image for {sample}; see {self.log_file}")
+
+    def mark_ours_unavailable(self, reason: str) -> None:
+        self.ours_available = False
+        self.ours_reason = reason
+        b.log(f"ours: not available in this checkout: {reason}")
+
+    def produced_image(self, tool: str, sample: str) -> bool:
+        if tool.endswith("tarball"):
+            a = self.archive_of(tool, sample)
+            return a.exists() and a.stat().st_size > 0
+        digest, _ = self.registry.manifest(self.repo_of(tool, sample), "latest")
+        return digest is not None
+
+    def measure(self, runs: int) -> None:
+        tools = self.tools()
+        for i in range(runs):
+            for state in self.states:
+                for sample in self.samples:
+                    # Rotate the order from run to run: no tool always runs right after another's disk writes.
+                    order = tools[i % len(tools):] + tools[:i % len(tools)]
+                    for tool in order:
+                        if tool.startswith("ours") and not self.ours_available:
+                            continue
+                        self.measure_one(tool, sample, state, i)
+            b.log(f"run {i + 1}/{runs} done")
+
+    def measure_one(self, tool: str, sample: str, state: str, i: int) -> None:
+        copy = self.copy_of(tool, sample)
+        if state == "cold":
+            b.clean_outputs(copy)
+        elif state == "one-file-changed":
+            b.edit_source(copy, sample, i + 1)
+        position = self.registry.log_position() if tool.endswith("registry") else None
+        try:
+            t = b.run(self.command(tool, sample), env=self.env, log_file=self.log_file)
+        except b.CommandFailed as e:
+            if tool.startswith("ours"):
+                self.mark_ours_unavailable(f"a timed publish failed ({e})")
+                return
+            raise
+        self.times.setdefault((tool, sample, state), []).append(t)
+        if position is not None:
+            uploaded = self.registry.uploaded_since(position)
+            _, manifest = self.registry.manifest(self.repo_of(tool, sample), "latest")
+            config = (manifest or {}).get("config", {}).get("digest")
+            self.uploads.setdefault((tool, sample, state), []).append(len([d for d in uploaded if d != config]))
+
+    def med(self, tool, sample, state):
+        if tool.startswith("ours") and not self.ours_available:
+            return None
+        return b.median(self.times.get((tool, sample, state), []))
+
+    def rows(self) -> list:
+        rows = []
+        note = None if self.ours_available else f"ours: not available in this checkout ({self.ours_reason})"
+        for sample in self.samples:
+            for dest in self.dests:
+                dest_text = "to a tarball" if dest == "tarball" else "to a registry"
+                ours_t, sdk_t = f"ours-{dest}", f"sdk-{dest}"
+                for state in self.states:
+                    what = f"{sample} publish {dest_text}"
+                    ours = self.med(ours_t, sample, state)
+                    sdk = self.med(sdk_t, sample, state)
+                    plain = self.med("plain", sample, state)
+                    base = f"publish.{sample}.{state}.{dest}"
+                    rows.append(b.row(f"{base}.vs-sdk", what, state, ours, "s", "SDK PublishContainer", sdk, COMMAND,
+                                      note=note, sample=sample, destination=dest))
+                    target = ("<= 1.05x", 1.05) if state == "cached" else (None, None)
+                    rows.append(b.row(f"{base}.vs-plain", what, state, ours, "s", "plain dotnet publish", plain,
+                                      COMMAND, target=target[0], target_ratio=target[1], note=note, sample=sample,
+                                      destination=dest))
+                    if state == "cold":
+                        rows.append(b.row(f"{base}.container-part", f"{sample} container part (minus plain publish) "
+                                          f"{dest_text}", state,
+                                          self.paired_part(ours_t, sample, state), "s",
+                                          "SDK PublishContainer minus plain publish",
+                                          self.paired_part(sdk_t, sample, state), COMMAND, target="<= 0.5x",
+                                          target_ratio=0.5, note=note, sample=sample, destination=dest))
+                    if dest == "registry" and state in ("cached", "one-file-changed"):
+                        ours_up = self.med_uploads(ours_t, sample, state)
+                        sdk_up = self.med_uploads(sdk_t, sample, state)
+                        expected = 0 if state == "cached" else 1
+                        target = "no upload" if state == "cached" else "only the app layer"
+                        rows.append(b.row(f"{base}.layers-uploaded", f"{sample} layer blobs uploaded to a registry",
+                                          state, ours_up, "blobs", "SDK PublishContainer", sdk_up, COMMAND,
+                                          target=target, met=None if ours_up is None else ours_up <= expected,
+                                          note=note, sample=sample, destination=dest))
+                        rows[-1]["ratio"] = None  # blob counts: the target is a count, not a ratio
+        return rows
+
+    def paired_part(self, tool, sample, state):
+        """The container part per run (tool minus the plain publish of the same run), then the median."""
+        if tool.startswith("ours") and not self.ours_available:
+            return None
+        a = self.times.get((tool, sample, state), [])
+        p = self.times.get(("plain", sample, state), [])
+        return b.median([x - y for x, y in zip(a, p)])
+
+    def med_uploads(self, tool, sample, state):
+        if tool.startswith("ours") and not self.ours_available:
+            return None
+        return b.median(self.uploads.get((tool, sample, state), []))
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except b.CommandFailed as e:
+        print(f"eng/bench/publish: {e}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,158 @@
+"""Checks of the harness's own logic, without measuring anything: python3 -m unittest discover -s eng/bench/lib"""
+import json
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import benchlib as b
+import run
+import svg
+
+
+class RowTests(unittest.TestCase):
+    def test_ratio_and_noise_band(self):
+        r = b.row("x", "w", "cached", 1.15, "s", "a", 1.0, "cmd", target="<= 1.05x", target_ratio=1.05)
+        self.assertEqual(r["ratio"], 1.15)
+        self.assertTrue(r["met"])  # 1.15 <= 1.05 * 1.10 = 1.155
+        r = b.row("x", "w", "cached", 1.16, "s", "a", 1.0, "cmd", target="<= 1.05x", target_ratio=1.05)
+        self.assertFalse(r["met"])
+
+    def test_no_target_or_no_ours_is_not_a_verdict(self):
+        self.assertIsNone(b.row("x", "w", "cold", 2.0, "s", "a", 1.0, "cmd")["met"])
+        r = b.row("x", "w", "cold", None, "s", "a", 1.0, "cmd", target="<= 0.5x", target_ratio=0.5, note="n/a")
+        self.assertIsNone(r["ratio"])
+        self.assertIsNone(r["met"])
+        self.assertEqual(b.verdict(r), "n/a")
+
+    def test_explicit_met_for_count_targets(self):
+        r = b.row("x", "w", "one-file-changed", 1, "blobs", "SDK", 1, "cmd", target="only the app layer", met=True)
+        self.assertTrue(r["met"])
+
+    def test_contract_fields(self):
+        r = b.row("x", "w", "n/a", 1.0, "s", "a", 2.0, "cmd")
+        for k in ("id", "what", "state", "ours", "unit", "anchor", "anchor_value", "ratio", "target", "target_ratio",
+                  "met", "command"):
+            self.assertIn(k, r)
+
+
+class RegistryLogTests(unittest.TestCase):
+    def test_counts_completed_uploads_not_mounts(self):
+        with tempfile.TemporaryDirectory() as d:
+            reg = b.BenchRegistry(Path(d))
+            reg.log_path.write_text(
+                '127.0.0.1 - - [x] "POST /v2/r/blobs/uploads/?mount=sha256:aa&from=o HTTP/1.1" 201 0 "" "ua"\n'
+                '127.0.0.1 - - [x] "POST /v2/r/blobs/uploads/ HTTP/1.1" 202 0 "" "ua"\n'
+                '127.0.0.1 - - [x] "PATCH /v2/r/blobs/uploads/u1 HTTP/1.1" 202 0 "" "ua"\n'
+                '127.0.0.1 - - [x] "PUT /v2/r/blobs/uploads/u1?_state=s&digest=sha256%3Abb HTTP/1.1" 201 0 "" "ua"\n'
+                '127.0.0.1 - - [x] "POST /v2/r/blobs/uploads/?digest=sha256%3Acc HTTP/1.1" 201 0 "" "ua"\n'
+                '127.0.0.1 - - [x] "PUT /v2/r/manifests/latest HTTP/1.1" 201 0 "" "ua"\n')
+            reg.log_file = open(reg.log_path, "ab")
+            try:
+                self.assertEqual(reg.uploaded_since(0), ["sha256:bb", "sha256:cc"])
+            finally:
+                reg.log_file.close()
+
+
+class ReportTests(unittest.TestCase):
+    def doc(self):
+        rows = []
+        for state, ours, sdk, plain in (("cold", 10.0, 12.0, 8.0), ("cached", 2.0, 2.5, 1.95)):
+            base = f"publish.HelloWeb.{state}.tarball"
+            rows.append(b.row(f"{base}.vs-sdk", "HelloWeb publish to a tarball", state, ours, "s",
+                              "SDK PublishContainer", sdk, "bash eng/bench/publish", sample="HelloWeb",
+                              destination="tarball"))
+            rows.append(b.row(f"{base}.vs-plain", "HelloWeb publish to a tarball", state, ours, "s",
+                              "plain dotnet publish", plain, "bash eng/bench/publish",
+                              target="<= 1.05x" if state == "cached" else None,
+                              target_ratio=1.05 if state == "cached" else None, sample="HelloWeb",
+                              destination="tarball"))
+        rows.append(b.row("images.HelloWeb.size-compressed", "HelloWeb image size, compressed", "cold", 100.0, "MB",
+                          "SDK PublishContainer", 101.0, "bash eng/bench/images", sample="HelloWeb"))
+        rows.append(b.row("layers.parallel", "4 layers | in parallel", "n/a", 3.0, "s", "sequential", 6.0,
+                          "bash eng/bench/layers", target="<= 0.6x", target_ratio=0.6))
+        for r in rows:
+            r["area"] = r["id"].split(".")[0]
+        return {"generated": "2026-01-01T00:00:00Z", "mode": "full", "machine": {"cores": 2, "load_before": 0.2},
+                "areas": [{"area": "publish", "status": "ok", "command": "bash eng/bench/publish"},
+                          {"area": "engine", "status": "missing", "reason": "not here", "command": "bash eng/bench/engine"}],
+                "results": rows}
+
+    def test_readme_section_is_rewritten_between_markers_only(self):
+        with tempfile.TemporaryDirectory() as d:
+            readme = Path(d) / "README.md"
+            readme.write_text(f"# T\nbefore\n{run.BEGIN}\nold table\n{run.END}\nafter\n")
+            saved = run.README
+            run.README = readme
+            try:
+                run.rewrite_readme(self.doc())
+                run.rewrite_readme(self.doc())  # idempotent
+            finally:
+                run.README = saved
+            text = readme.read_text()
+            self.assertTrue(text.startswith("# T\nbefore\n"))
+            self.assertTrue(text.endswith(f"{run.END}\nafter\n"))
+            self.assertNotIn("old table", text)
+            self.assertEqual(text.count(run.BEGIN), 1)
+            self.assertIn("| HelloWeb | tarball | nothing changed (cached) | 2.00 s | 2.50 s | 1.95 s | 0.80× | 1.03× | ≤ 1.05× | met |", text)
+            self.assertIn("4 layers \\| in parallel", text)  # a '|' in a cell does not break the table
+            self.assertIn("`bash eng/bench/engine`: missing (not here)", text)
+
+    def test_plots_are_well_formed_svg(self):
+        groups = [("HelloWeb, cold", [("ours", None), ("SDK", 12.0), ("plain", 8.0)])]
+        text = svg.document([("publish", groups, "s")], "sub & title", ["ours", "SDK", "plain"])
+        root = ET.fromstring(text)
+        self.assertTrue(root.tag.endswith("svg"))
+        self.assertIn("ours: n/a", text)  # a missing value is said, never drawn as a zero bar
+
+    def test_write_doc_is_one_json_document(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = Path(d) / "a.json"
+            b.write_doc(p, "publish", self.doc()["results"], {"cores": 2})
+            doc = json.loads(p.read_text())
+            self.assertEqual(doc["area"], "publish")
+            self.assertEqual(len(doc["results"]), 6)
+            self.assertFalse((Path(d) / "a.json.tmp").exists())
+
+
+class AreaTests(unittest.TestCase):
+    """run_area drives a script through the contract: --runs N --json FILE, then reads its one document."""
+
+    def run_fake(self, script_text):
+        import types
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            (root / "eng/bench").mkdir(parents=True)
+            (root / "eng/bench/fake").write_text(script_text)
+            saved = b.ROOT
+            b.ROOT = root
+            try:
+                args = types.SimpleNamespace(runs=2, quick=False)
+                logs = root / "logs"
+                logs.mkdir()
+                return run.run_area("fake", args, {"PATH": "/usr/bin:/bin"}, logs)
+            finally:
+                b.ROOT = saved
+
+    def test_contract_script_rows_are_merged_with_their_area(self):
+        status, rows = self.run_fake(r"""#!/usr/bin/env bash
+# usage: fake [--runs N] [--json FILE]
+while [ $# -gt 0 ]; do case $1 in --runs) runs=$2; shift 2;; --json) json=$2; shift 2;; *) exit 2;; esac; done
+printf '{"area": "fake", "machine": {"cores": 2}, "results": [{"id": "fake.a", "ours": %s}]}' "$runs" > "$json"
+""")
+        self.assertEqual(status["status"], "ok")
+        self.assertEqual(rows, [{"id": "fake.a", "ours": 2, "area": "fake"}])
+
+    def test_script_before_the_contract_is_skipped_not_run(self):
+        status, rows = self.run_fake("#!/usr/bin/env bash\ntouch /nonexistent/should-not-run\n")
+        self.assertEqual(status["status"], "not-on-contract")
+        self.assertEqual(rows, [])
+
+    def test_failing_script_is_reported(self):
+        status, rows = self.run_fake("#!/usr/bin/env bash\n# --json\nexit 3\n")
+        self.assertEqual(status["status"], "failed")
+        self.assertIn("exit 3", status["reason"])
+
+
+if __name__ == "__main__":
+    unittest.main()
