@@ -45,9 +45,12 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         };
         var plan = planner.Plan(model, options);
 
+        CheckSecretSources(request);
         var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath), cancellationToken).ConfigureAwait(false);
+        var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
+        var named = new NamedContextSet(request.NamedContexts, scratch);
         var built = new Dictionary<int, ImageState>();
-        var resolver = new BaseImageResolver(store, contextDir, sink, built);
+        var resolver = new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named };
 
         // Instructions expand with their base image's environment, as in BuildKit: resolve the bases, then plan again.
         var bases = new Dictionary<string, ImageState>(StringComparer.Ordinal);
@@ -81,7 +84,6 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var cache = new BuildCache(store);
         var explainer = new MissExplainer(cache.Folder);
         var directories = new DirectoryIndex(store, cache.Folder);
-        var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
         var rootfsCache = new Dictionary<Digest, string>();
         async Task<string> Rootfs(ImageState image, CancellationToken ct)
         {
@@ -136,6 +138,9 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                     Rootfs = Rootfs,
                     RuntimeRoot = request.RuntimeRoot ?? BuildRequest.DefaultRuntimeRoot,
                     Directories = directories,
+                    Secrets = request.Secrets,
+                    SshAgents = request.SshAgents,
+                    NamedContexts = named,
                 };
                 foreach (var step in stage.Instructions)
                 {
@@ -198,6 +203,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         finally
         {
             await snapshot.SaveCacheAsync(cancellationToken).ConfigureAwait(false);
+            await named.SaveCachesAsync(cancellationToken).ConfigureAwait(false);
             if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
         }
 
@@ -217,6 +223,28 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 
         BuildSummary.Write(records, sink);
         return new BuildResult(image, records, tags);
+    }
+
+    /// <summary>As the docker client: every --secret file and --ssh socket must exist before anything runs.</summary>
+    private static void CheckSecretSources(BuildRequest request)
+    {
+        foreach (var (id, file) in request.Secrets)
+        {
+            if (!File.Exists(file))
+            {
+                throw new ContainerizeException(EngineErrors.BadSecretSource, $"secret '{id}': file '{file}' does not exist",
+                    hint: "give an existing file with --secret id=ID,src=FILE, or env=VARIABLE");
+            }
+        }
+
+        foreach (var (id, socket) in request.SshAgents)
+        {
+            if (Context.Native.Posix.LStat(socket, out var st) != 0 || st.Type != Context.Native.EntryType.Socket)
+            {
+                throw new ContainerizeException(EngineErrors.BadSecretSource, $"ssh agent '{id}': '{socket}' is not a socket",
+                    hint: "start an agent (eval $(ssh-agent)) or give --ssh ID=/path/to/agent.sock; key files are not supported, only agent sockets");
+            }
+        }
     }
 
     private static ImageReference ParseTag(string tag) =>

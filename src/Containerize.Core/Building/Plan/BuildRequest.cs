@@ -16,6 +16,22 @@ public sealed record BuildRequest
 
     public bool NoCache { get; init; }
 
+    /// <summary>
+    /// `--secret`: secret id → the file holding its value (absolute). RUN --mount=type=secret binds it read-only for
+    /// that step only; its bytes never reach a layer, the history or the cache key (the id and mount options do).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>`--ssh`: agent id ("default") → the agent's socket, bound into RUN --mount=type=ssh steps.</summary>
+    public IReadOnlyDictionary<string, string> SshAgents { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// `--build-context NAME=VALUE`: a folder (its own .dockerignore applies), `docker-image://REF`, or an
+    /// oci-layout:// / oci-archive:// / docker-archive:// location; usable as FROM NAME, COPY --from=NAME and
+    /// RUN --mount=from=NAME.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> NamedContexts { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }
 
