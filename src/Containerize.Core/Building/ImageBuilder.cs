@@ -38,10 +38,16 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var tags = request.Tags.Select(ParseTag).ToList();
         var model = await DockerfileModel.LoadAsync(dockerfile, dockerfile, cancellationToken).ConfigureAwait(false);
         var planner = new StagePlanner(new Dockerfiles.Stages.ShellWordExpander(model.EscapeToken));
+        var outputs = request.Outputs.Select(o => BuildOutput.Parse(o, contextDir)).ToList();
+        BuildOutputWriter.Validate(outputs, tags);
+        var hostPlatform = BuildPlatforms.Host;
+        var targetPlatform = request.Platform is { } requested ? BuildPlatforms.Parse(requested) : hostPlatform;
         var options = new BuildOptions
         {
             BuildArgs = request.BuildArgs,
             Target = request.Target,
+            TargetPlatform = BuildPlatforms.ArgValue(targetPlatform),
+            BuildPlatform = BuildPlatforms.ArgValue(hostPlatform),
         };
         var plan = planner.Plan(model, options);
 
@@ -50,16 +56,21 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
         var named = new NamedContextSet(request.NamedContexts, scratch);
         var built = new Dictionary<int, ImageState>();
-        var resolver = new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named };
+        var resolver = new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = targetPlatform };
+        // FROM --platform=P picks P from an index (often $BUILDPLATFORM, for a build stage that runs here).
+        BaseImageResolver ResolverFor(ResolvedStage s) => s.Platform is { Length: > 0 } p && BuildPlatforms.Parse(p) is var pp && pp != targetPlatform
+            ? new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = pp }
+            : resolver;
 
         // Instructions expand with their base image's environment, as in BuildKit: resolve the bases, then plan again.
         var bases = new Dictionary<string, ImageState>(StringComparer.Ordinal);
-        foreach (var stage in plan.Stages.Where(s => s.BaseStageIndex is null && s.BaseName != "scratch"))
+        bool Replaced(ResolvedStage s) => s.Stage.Name is { } n && named.ValueOf(n) is not null;
+        foreach (var stage in plan.Stages.Where(s => s.BaseStageIndex is null && s.BaseName != "scratch" && !Replaced(s)))
         {
             if (bases.ContainsKey(stage.BaseName)) continue;
             try
             {
-                bases[stage.BaseName] = await resolver.ResolveAsync(stage.BaseName, null, cancellationToken).ConfigureAwait(false);
+                bases[stage.BaseName] = await ResolverFor(stage).ResolveAsync(stage.BaseName, null, cancellationToken).ConfigureAwait(false);
             }
             catch (ContainerizeException e) when (e.Diagnostic.File is null)
             {
@@ -111,12 +122,24 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             {
                 var clock = Stopwatch.StartNew();
                 number++;
+                if (Replaced(stage))
+                {
+                    // BuildKit: a named context with a stage's name replaces the whole stage.
+                    sink.Info($"Step {number}/{total} : {stage.Stage.From.Original} (replaced by --build-context {stage.Stage.Name})");
+                    state = await resolver.ResolveAsync(stage.Stage.Name!, null, cancellationToken).ConfigureAwait(false);
+                    sink.Info($" ---> {state.ShortId}");
+                    records.Add(new StepRecord(number, stage.Stage.From.Original, true, null, clock.Elapsed, state.ShortId));
+                    number += stage.Instructions.Count;
+                    built[stage.Index] = state;
+                    continue;
+                }
+
                 sink.Info($"Step {number}/{total} : {stage.Stage.From.Original}");
                 try
                 {
                     state = stage.BaseStageIndex is null && bases.TryGetValue(stage.BaseName, out var resolvedBase)
                         ? resolvedBase
-                        : await resolver.ResolveAsync(stage.BaseName, stage.BaseStageIndex, cancellationToken).ConfigureAwait(false);
+                        : await ResolverFor(stage).ResolveAsync(stage.BaseName, stage.BaseStageIndex, cancellationToken).ConfigureAwait(false);
                 }
                 catch (ContainerizeException e) when (e.Diagnostic.File is null)
                 {
@@ -163,7 +186,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                             "build this Dockerfile with `containerize handoff build`");
                     var inputs = new List<string>
                     {
-                        "parent:" + (state.Manifest?.Digest.ToString() ?? "scratch"),
+                        // scratch differs by platform: its config carries os and architecture.
+                        "parent:" + (state.Manifest?.Digest.ToString() ?? $"scratch {state.Config.Os}/{state.Config.Architecture}/{state.Config.Variant}"),
                         "instruction:" + InstructionText.Format(step.Instruction),
                     };
                     inputs.AddRange(step.UsedVariables.Where(stepContext.Args.ContainsKey).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
@@ -219,6 +243,11 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         {
             await store.TagAsync(tag, image.Manifest!, cancellationToken).ConfigureAwait(false);
             sink.Info($"Successfully tagged {tag.FamiliarString}");
+        }
+
+        if (outputs.Count > 0)
+        {
+            await BuildOutputWriter.WriteAsync(store, image, tags, outputs, image.Config.Platform, sink, cancellationToken).ConfigureAwait(false);
         }
 
         BuildSummary.Write(records, sink);

@@ -32,6 +32,18 @@ public sealed record BuildRequest
     /// </summary>
     public IReadOnlyDictionary<string, string> NamedContexts { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// `--platform os/arch[/variant]`: the target platform (TARGETPLATFORM and the other automatic ARGs, the base
+    /// image chosen from an index, the config's os/architecture). Null: this machine's platform.
+    /// </summary>
+    public string? Platform { get; init; }
+
+    /// <summary>
+    /// `--output`s, each `oci-layout:DIR`, `oci-archive:FILE`, `docker-archive:FILE`, `registry` (pushes every tag),
+    /// `docker` or `podman` (loads); the image is always in the store as well.
+    /// </summary>
+    public IReadOnlyList<string> Outputs { get; init; } = [];
+
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }
 

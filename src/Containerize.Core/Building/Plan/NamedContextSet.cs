@@ -1,7 +1,6 @@
 using Containerize.Core.Context;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
-using Containerize.Core.Images.Transfer;
 
 namespace Containerize.Core.Building.Plan;
 
@@ -30,7 +29,7 @@ public sealed class NamedContextSet
                     hint: "write --build-context NAME=FOLDER, NAME=docker-image://REF or NAME=oci-layout://DIR:TAG");
             }
 
-            if (value.Contains("://", StringComparison.Ordinal) && !value.StartsWith(DockerImagePrefix, StringComparison.Ordinal) && !ImageLocation.LooksLikeLocation(value))
+            if (value.Contains("://", StringComparison.Ordinal) && !value.StartsWith(DockerImagePrefix, StringComparison.Ordinal) && !IsImageLocation(value))
             {
                 throw new ContainerizeException(EngineErrors.BadNamedContext, $"build context '{name}': '{value}' is not supported by this engine",
                     hint: "use a local folder, docker-image://REF or an oci-layout:// / oci-archive:// / docker-archive:// location (git and HTTP contexts need the network)");
@@ -47,6 +46,10 @@ public sealed class NamedContextSet
 
         _scratch = scratchFolder;
     }
+
+    private static bool IsImageLocation(string value) =>
+        value.StartsWith("oci-layout://", StringComparison.Ordinal) || value.StartsWith("oci-archive://", StringComparison.Ordinal)
+        || value.StartsWith("docker-archive://", StringComparison.Ordinal);
 
     public static NamedContextSet Empty { get; } = new(new Dictionary<string, string>(), Path.GetTempPath());
 

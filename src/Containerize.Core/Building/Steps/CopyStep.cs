@@ -199,9 +199,9 @@ public sealed class CopyStep : IStepExecutor
         source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
         || source.StartsWith("git@", StringComparison.Ordinal);
 
-    /// <summary>--from names a local `--build-context` folder (a stage of that name comes first).</summary>
+    /// <summary>--from names a local `--build-context` folder (which, as in BuildKit, replaces a stage of that name).</summary>
     private static bool NamedFolder(string from, ResolvedInstruction step, StepContext context) =>
-        FromStage(step, context) is null && context.NamedContexts.FolderOf(from) is not null;
+        context.NamedContexts.FolderOf(from) is not null;
 
     private static int? FromStage(ResolvedInstruction step, StepContext context) =>
         context.Plan.Stages.SelectMany(s => s.Dependencies)

@@ -34,7 +34,7 @@ public sealed class RunStep : IStepExecutor
             {
                 inputs.Add($"bind {m.Source} {await context.Snapshot.TreeDigestAsync(sub, cancellationToken).ConfigureAwait(false)}");
             }
-            else if (FromStage(m, context) is null && context.NamedContexts.FolderOf(m.From) is not null)
+            else if (context.NamedContexts.FolderOf(m.From) is not null)
             {
                 var named = await context.NamedContexts.SnapshotAsync(m.From, context.Sink, cancellationToken).ConfigureAwait(false);
                 inputs.Add($"bind context:{m.From} {m.Source} {await named.TreeDigestAsync(sub.Length == 0 ? "." : sub, cancellationToken).ConfigureAwait(false)}");
@@ -82,7 +82,7 @@ public sealed class RunStep : IStepExecutor
                 {
                     root = context.Snapshot.Context.Root;
                 }
-                else if (FromStage(m, context) is null && context.NamedContexts.FolderOf(m.From) is not null)
+                else if (context.NamedContexts.FolderOf(m.From) is not null)
                 {
                     root = await context.NamedContexts.MountableFolderAsync(m.From, context.Sink, cancellationToken).ConfigureAwait(false);
                 }
@@ -137,6 +137,13 @@ public sealed class RunStep : IStepExecutor
         var run = (RunInstruction)step.Instruction;
         var file = context.DockerfilePath;
         var line = step.Source.StartLine;
+        if (!BuildPlatforms.CanRun(parent.Config))
+        {
+            throw new ContainerizeException(EngineErrors.ForeignPlatformRun,
+                $"{context.StepLabel}: RUN for {parent.Config.Platform} cannot run on this {BuildPlatforms.Host} machine (no binfmt/qemu emulation)", file, line,
+                "build for this machine's platform, run the step in a stage FROM --platform=$BUILDPLATFORM, or build with `containerize handoff build` on an engine with emulation");
+        }
+
         var mounts = new List<Runtime.Mounts.RunMount>();
         var secretEnv = new List<string>();
         string? firstSshTarget = null;
