@@ -99,7 +99,7 @@ public static class DockerfileWriter
         w.Blank();
         w.Line("# The rest of the sources; the .dockerignore keeps bin/, obj/ and secrets out.");
         w.Line("COPY . .");
-        w.Line("# publish restores nothing (--no-restore): the packages are in the cache mount, no network or CA bundle is needed.");
+        w.Line("# publish restores nothing (--no-restore): the packages are already in the cache mount.");
         w.Line($"RUN {NuGetCacheMount} \\");
         w.Line($"    dotnet publish {ShellWord(projectRel)} -c Release -o {PublishFolder} --no-restore -p:ContainerBuild=false{properties}");
         w.Blank();
