@@ -30,7 +30,7 @@ public sealed class EngineOutputTests
         var ociArchive = Path.Combine(lab.Temp, "out", "image.oci.tar");
         var dockerArchive = Path.Combine(lab.Temp, "out", "image.docker.tar");
         var result = await lab.BuildAsync("-t", name + ":1.0", "-t", name + ":latest",
-            "--output", "oci-layout:" + layout, "--output", "oci-archive:" + ociArchive, "-o", "docker-archive://" + dockerArchive, "--output", "registry");
+            "--output", "oci-layout:" + layout, "--output", "oci-layout://" + layout + "-custom:v9", "--output", "oci-archive:" + ociArchive, "-o", "docker-archive://" + dockerArchive, "--output", "registry");
         Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
         var (manifest, config) = await lab.ImageAsync(name + ":1.0");
 
@@ -41,6 +41,7 @@ public sealed class EngineOutputTests
             Assert.AreEqual(manifest.Digest.ToString(), inspect.GetProperty("Digest").GetString(), tag);
         }
 
+        Assert.AreEqual(manifest.Digest.ToString(), (await Inspect(skopeo, $"oci:{layout}-custom:v9")).GetProperty("Digest").GetString(), "oci-layout:DIR:TAG, as save reads it");
         var bundle = Path.Combine(lab.Temp, "bundle");
         (await ProcessRunner.RunAsync(Requirements.Tool("umoci"), ["unpack", "--image", $"{layout}:1.0", bundle])).EnsureSuccess("umoci unpack");
         Assert.AreEqual("payload", File.ReadAllText(Path.Combine(bundle, "rootfs", "a.txt")));

@@ -1,4 +1,5 @@
 using Containerize.Core.Diagnostics;
+using Containerize.Core.Images.Transfer;
 
 namespace Containerize.Core.Building.Output;
 
@@ -13,10 +14,10 @@ public enum BuildOutputKind
 }
 
 /// <summary>
-/// One `--output` of `containerize build`: `oci-layout:DIR`, `oci-archive:FILE`, `docker-archive:FILE` (also with
-/// `://`, as `save` and skopeo write them), `registry` (push every -t name), `docker` or `podman` (load).
+/// One `--output` of `containerize build`: `oci-layout:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE` (also
+/// with `://`, read as `save` reads them), `registry` (push every -t name), `docker` or `podman` (load).
 /// </summary>
-public sealed record BuildOutput(BuildOutputKind Kind, string? Path = null)
+public sealed record BuildOutput(BuildOutputKind Kind, string? Path = null, string? Tag = null)
 {
     public static BuildOutput Parse(string value, string workingDirectory)
     {
@@ -27,29 +28,31 @@ public sealed record BuildOutput(BuildOutputKind Kind, string? Path = null)
             case "podman": return new(BuildOutputKind.Podman);
         }
 
-        var colon = value.IndexOf(':');
-        var kind = colon <= 0 ? (BuildOutputKind?)null : value[..colon] switch
+        try
         {
-            "oci-layout" => BuildOutputKind.OciLayout,
-            "oci-archive" => BuildOutputKind.OciArchive,
-            "docker-archive" => BuildOutputKind.DockerArchive,
-            _ => null,
-        };
-        var path = colon <= 0 ? "" : value[(colon + 1)..];
-        if (path.StartsWith("//", StringComparison.Ordinal)) path = path[2..];
-        if (kind is null || path.Length == 0)
+            var location = ImageLocation.Parse(value, workingDirectory);
+            var kind = location.Transport switch
+            {
+                ImageTransport.OciLayout => BuildOutputKind.OciLayout,
+                ImageTransport.OciArchive => BuildOutputKind.OciArchive,
+                _ => BuildOutputKind.DockerArchive,
+            };
+            return new(kind, location.Path, location.Tag);
+        }
+        catch (ContainerizeException e)
         {
             throw new ContainerizeException(EngineErrors.BadOutput, $"invalid --output '{value}'",
-                hint: "write oci-layout:DIR, oci-archive:FILE, docker-archive:FILE, registry, docker or podman");
+                hint: "write oci-layout:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, registry, docker or podman", inner: e);
         }
-
-        return new(kind.Value, System.IO.Path.GetFullPath(path, workingDirectory));
     }
 
-    public override string ToString() => Path is null ? Kind switch
+    public ImageLocation? Location => Kind switch
     {
-        BuildOutputKind.Registry => "registry",
-        BuildOutputKind.Docker => "docker",
-        _ => "podman",
-    } : $"{Kind switch { BuildOutputKind.OciLayout => "oci-layout", BuildOutputKind.OciArchive => "oci-archive", _ => "docker-archive" }}:{Path}";
+        BuildOutputKind.OciLayout => new ImageLocation(ImageTransport.OciLayout, Path!, Tag),
+        BuildOutputKind.OciArchive => new ImageLocation(ImageTransport.OciArchive, Path!),
+        BuildOutputKind.DockerArchive => new ImageLocation(ImageTransport.DockerArchive, Path!),
+        _ => null,
+    };
+
+    public override string ToString() => Location?.ToString() ?? Kind.ToString().ToLowerInvariant();
 }

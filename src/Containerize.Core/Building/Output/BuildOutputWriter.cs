@@ -26,18 +26,16 @@ public static class BuildOutputWriter
         {
             switch (output.Kind)
             {
-                case BuildOutputKind.OciLayout:
-                    foreach (var tag in tags.Count == 0 ? [null] : tags.Cast<ImageReference?>())
+                case BuildOutputKind.OciLayout when output.Tag is null && tags.Count > 1:
+                    // A layout holds every -t tag (its ref names are bare tags, as skopeo's oci:DIR:TAG reads them).
+                    foreach (var tag in tags)
                     {
-                        await exporter.ExportAsync(manifest, tag, new ImageLocation(ImageTransport.OciLayout, output.Path!, tag?.Tag), cancellationToken).ConfigureAwait(false);
+                        await exporter.ExportAsync(manifest, tag, output.Location! with { Tag = tag.Tag }, cancellationToken).ConfigureAwait(false);
                     }
 
                     break;
-                case BuildOutputKind.OciArchive:
-                    await exporter.ExportAsync(manifest, first, new ImageLocation(ImageTransport.OciArchive, output.Path!), cancellationToken).ConfigureAwait(false);
-                    break;
-                case BuildOutputKind.DockerArchive:
-                    await exporter.ExportAsync(manifest, first, new ImageLocation(ImageTransport.DockerArchive, output.Path!), cancellationToken).ConfigureAwait(false);
+                case BuildOutputKind.OciLayout or BuildOutputKind.OciArchive or BuildOutputKind.DockerArchive:
+                    await exporter.ExportAsync(manifest, first, output.Location!, cancellationToken).ConfigureAwait(false);
                     break;
                 case BuildOutputKind.Registry:
                     await PushAsync(store, tags, sink, cancellationToken).ConfigureAwait(false);
