@@ -61,6 +61,23 @@ public sealed class EngineNamedContextTests
     }
 
     [TestMethod]
+    public async Task BindMount_MainContextIsMountedWithoutIgnoredFiles()
+    {
+        Requirements.Tool("runc");
+        Requirements.RequireRoot("runc");
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("app/keep.txt", "k");
+        lab.Write("app/secret.env", "TOKEN=1");
+        lab.Write(".dockerignore", "**/*.env\n");
+        lab.Write("Dockerfile", "FROM busybox:test\nRUN --mount=type=bind,target=/ctx ls -a /ctx/app | sort > /listing.txt\n");
+        var result = await lab.BuildAsync("-t", "bind:ignored");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var listing = File.ReadAllLines(Path.Combine(await lab.UnpackAsync("bind:ignored"), "listing.txt"));
+        CollectionAssert.Contains(listing, "keep.txt");
+        CollectionAssert.DoesNotContain(listing, "secret.env", "BuildKit mounts the context as sent, without what .dockerignore excludes");
+    }
+
+    [TestMethod]
     public async Task NamedContext_DockerImageReplacesTheImageName()
     {
         using var lab = await EngineLab.CreateAsync();

@@ -96,9 +96,12 @@ public sealed class NamedContextSet
     /// A folder a RUN bind mount can show: the named folder itself when it has no .dockerignore, else a hard-linked
     /// copy of what the ignore file keeps (made once per build), so a step never sees an excluded file.
     /// </summary>
-    public async Task<string> MountableFolderAsync(string name, IDiagnosticSink sink, CancellationToken cancellationToken)
+    public async Task<string> MountableFolderAsync(string name, IDiagnosticSink sink, CancellationToken cancellationToken) =>
+        MountableFolder(await SnapshotAsync(name, sink, cancellationToken).ConfigureAwait(false), cancellationToken);
+
+    /// <summary>The same for any context snapshot (the main context's bind mounts too): BuildKit mounts the context as sent.</summary>
+    public string MountableFolder(ContextSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var snapshot = await SnapshotAsync(name, sink, cancellationToken).ConfigureAwait(false);
         if (snapshot.Context.IgnoreFilePath is null) return snapshot.Context.Root;
         if (_mountable.TryGetValue(snapshot.Context.Root, out var existing)) return existing;
 

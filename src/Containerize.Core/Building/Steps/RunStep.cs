@@ -80,7 +80,8 @@ public sealed class RunStep : IStepExecutor
                 string root;
                 if (m.From is null)
                 {
-                    root = context.Snapshot.Context.Root;
+                    // The context as BuildKit sends it: without what .dockerignore excludes.
+                    root = context.NamedContexts.MountableFolder(context.Snapshot, cancellationToken);
                 }
                 else if (context.NamedContexts.FolderOf(m.From) is not null)
                 {
