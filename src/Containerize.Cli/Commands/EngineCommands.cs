@@ -19,7 +19,9 @@ internal sealed class EngineBuildCommand : CliCommand
 {
     public override string Name => "build";
 
-    public override string Usage => "containerize build [-t NAME[:TAG]]... [-f Dockerfile] [--build-arg K=V]... [--target STAGE] [--no-cache] [--store DIR] CONTEXT";
+    public override string Usage => "containerize build [-t NAME[:TAG]]... [-f Dockerfile] [--build-arg K=V]... [--target STAGE] [--no-cache] " +
+        "[--secret id=ID,src=FILE|env=VAR]... [--ssh ID[=SOCKET]]... [--build-context NAME=DIR|docker-image://REF]... [--platform OS/ARCH[/VARIANT]] " +
+        "[--output oci-layout:DIR|oci-archive:FILE|docker-archive:FILE|registry|docker|podman]... [--store DIR] CONTEXT";
 
     public override string Summary => "Build an image from a Dockerfile, layer by layer, into the store (no daemon; RUN in runc)";
 
@@ -30,6 +32,11 @@ internal sealed class EngineBuildCommand : CliCommand
         OptionSpec.Many("set a build argument (K alone takes K from the environment)", "--build-arg"),
         OptionSpec.Value("the stage to build (default: the last)", "--target"),
         OptionSpec.Flag("run every step, ignoring the build cache", "--no-cache"),
+        OptionSpec.Many("a secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VARIABLE", "--secret"),
+        OptionSpec.Many("an ssh agent for RUN --mount=type=ssh: default (SSH_AUTH_SOCK) or ID=SOCKET", "--ssh"),
+        OptionSpec.Many("a named context: NAME=FOLDER, NAME=docker-image://REF or NAME=oci-layout://DIR:TAG", "--build-context"),
+        OptionSpec.Value("the target platform (default: this machine's)", "--platform"),
+        OptionSpec.Many("also export the image: oci-layout:DIR, oci-archive:FILE, docker-archive:FILE, registry (push every -t), docker, podman", "-o", "--output"),
         OptionSpec.Value("the runtime's state folder (default: under the temp folder)", "--runtime-root"),
         ImageCommands.StoreOption,
     ];
@@ -46,6 +53,17 @@ internal sealed class EngineBuildCommand : CliCommand
             if (value is not null) buildArgs[key] = value;
         }
 
+        var namedContexts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var c in args.GetAll("--build-context"))
+        {
+            var (name, value) = CommandArgs.SplitKeyValue(c);
+            if (name.Length == 0 || string.IsNullOrEmpty(value)) throw CommandArgs.Bad($"invalid --build-context '{c}' (NAME=VALUE)", Usage);
+            namedContexts[name] = value.Contains("://", StringComparison.Ordinal) ? value : context.FullPath(value);
+        }
+
+        var ssh = args.GetAll("--ssh").Select(v => SshAgentSource.Parse(v, Environment.GetEnvironmentVariable, context.WorkingDirectory))
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        using var secrets = SecretFiles.Create(args.GetAll("--secret").Select(SecretSource.Parse), Environment.GetEnvironmentVariable, context.WorkingDirectory);
         var request = new BuildRequest
         {
             ContextDirectory = context.FullPath(args.Positionals[0]),
@@ -54,11 +72,25 @@ internal sealed class EngineBuildCommand : CliCommand
             BuildArgs = buildArgs,
             Target = args.Get("--target"),
             NoCache = args.Has("--no-cache"),
+            Secrets = secrets.Files,
+            SshAgents = ssh,
+            NamedContexts = namedContexts,
+            Platform = args.Get("--platform"),
+            Outputs = args.GetAll("--output").Select(o => o.Contains(':', StringComparison.Ordinal) ? ResolveOutputPath(o, context) : o).ToList(),
             StorePath = args.Get("--store") is { } s ? context.FullPath(s) : null,
             RuntimeRoot = args.Get("--runtime-root") is { } r ? context.FullPath(r) : null,
         };
         await new ImageBuilder(new TextWriterSink(context.Out, context.Error)).BuildAsync(request, cancellationToken).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>KIND:PATH with the path made absolute against the current folder (the engine resolves nothing relative).</summary>
+    private static string ResolveOutputPath(string output, CliContext context)
+    {
+        var colon = output.IndexOf(':', StringComparison.Ordinal);
+        var path = output[(colon + 1)..];
+        var slashes = path.StartsWith("//", StringComparison.Ordinal) ? "//" : "";
+        return path.Length - slashes.Length == 0 ? output : output[..(colon + 1)] + context.FullPath(path[slashes.Length..]);
     }
 }
 

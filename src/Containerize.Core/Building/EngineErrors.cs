@@ -29,4 +29,27 @@ public static class EngineErrors
 
     /// <summary>containerize run: the image is not in the store or has no command.</summary>
     public const string NothingToRun = "CTZ5009";
+
+    // CTZ5040-5059: Container-mode engine features (secrets, ssh, named contexts, outputs, platforms).
+
+    /// <summary>A RUN --mount=type=secret,required names a secret the build was not given.</summary>
+    public const string SecretMissing = "CTZ5040";
+
+    /// <summary>A RUN --mount=type=ssh,required names an ssh agent the build was not given.</summary>
+    public const string SshAgentMissing = "CTZ5041";
+
+    /// <summary>A --build-context value is malformed, missing, or of a kind this engine cannot read.</summary>
+    public const string BadNamedContext = "CTZ5042";
+
+    /// <summary>A --secret or --ssh value is malformed or names a file, variable or socket that does not exist.</summary>
+    public const string BadSecretSource = "CTZ5043";
+
+    /// <summary>A RUN step for a platform this machine cannot execute (no emulation).</summary>
+    public const string ForeignPlatformRun = "CTZ5044";
+
+    /// <summary>A --output value is malformed or cannot be written.</summary>
+    public const string BadOutput = "CTZ5045";
+
+    /// <summary>A --platform value is malformed, or the base image has no such platform.</summary>
+    public const string BadPlatform = "CTZ5046";
 }

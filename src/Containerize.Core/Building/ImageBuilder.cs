@@ -39,25 +39,39 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var tags = request.Tags.Select(ParseTag).ToList();
         var model = await DockerfileModel.LoadAsync(dockerfile, dockerfile, cancellationToken).ConfigureAwait(false);
         var planner = new StagePlanner(new Dockerfiles.Stages.ShellWordExpander(model.EscapeToken));
+        var outputs = request.Outputs.Select(o => BuildOutput.Parse(o, contextDir)).ToList();
+        BuildOutputWriter.Validate(outputs, tags);
+        var hostPlatform = BuildPlatforms.Host;
+        var targetPlatform = request.Platform is { } requested ? BuildPlatforms.Parse(requested) : hostPlatform;
         var options = new BuildOptions
         {
             BuildArgs = request.BuildArgs,
             Target = request.Target,
+            TargetPlatform = BuildPlatforms.ArgValue(targetPlatform),
+            BuildPlatform = BuildPlatforms.ArgValue(hostPlatform),
         };
         var plan = planner.Plan(model, options);
 
+        CheckSecretSources(request);
         var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath), cancellationToken).ConfigureAwait(false);
+        var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
+        var named = new NamedContextSet(request.NamedContexts, scratch);
         var built = new ConcurrentDictionary<int, ImageState>();
-        var resolver = new BaseImageResolver(store, contextDir, sink, built);
+        var resolver = new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = targetPlatform };
+        // FROM --platform=P picks P from an index (often $BUILDPLATFORM, for a build stage that runs here).
+        BaseImageResolver ResolverFor(ResolvedStage s) => s.Platform is { Length: > 0 } p && BuildPlatforms.Parse(p) is var pp && pp != targetPlatform
+            ? new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = pp }
+            : resolver;
 
         // Instructions expand with their base image's environment, as in BuildKit: resolve the bases, then plan again.
         var bases = new Dictionary<string, ImageState>(StringComparer.Ordinal);
-        foreach (var stage in plan.Stages.Where(s => s.BaseStageIndex is null && s.BaseName != "scratch"))
+        bool Replaced(ResolvedStage s) => s.Stage.Name is { } n && named.ValueOf(n) is not null;
+        foreach (var stage in plan.Stages.Where(s => s.BaseStageIndex is null && s.BaseName != "scratch" && !Replaced(s)))
         {
             if (bases.ContainsKey(stage.BaseName)) continue;
             try
             {
-                bases[stage.BaseName] = await resolver.ResolveAsync(stage.BaseName, null, cancellationToken).ConfigureAwait(false);
+                bases[stage.BaseName] = await ResolverFor(stage).ResolveAsync(stage.BaseName, null, cancellationToken).ConfigureAwait(false);
             }
             catch (ContainerizeException e) when (e.Diagnostic.File is null)
             {
@@ -83,7 +97,6 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var cache = new BuildCache(store);
         var explainer = new MissExplainer(cache.Folder);
         var directories = new DirectoryIndex(store, cache.Folder);
-        var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
         var rootfsCache = new ConcurrentDictionary<Digest, Lazy<Task<string>>>();
         var rootfsCount = 0;
         Task<string> Rootfs(ImageState image, CancellationToken ct) =>
@@ -121,13 +134,24 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             var number = firstNumber[stage.Index];
             var clock = Stopwatch.StartNew();
             var started = DateTimeOffset.UtcNow;
-            log.Info($"Step {number}/{total} : {stage.Stage.From.Original}");
             ImageState state;
+            if (Replaced(stage))
+            {
+                // BuildKit: a named context with a stage's name replaces the whole stage.
+                log.Info($"Step {number}/{total} : {stage.Stage.From.Original} (replaced by --build-context {stage.Stage.Name})");
+                state = await resolver.ResolveAsync(stage.Stage.Name!, null, ct).ConfigureAwait(false);
+                log.Info($" ---> {state.ShortId}");
+                records.Add(new StepRecord(number, stage.Stage.From.Original, true, null, clock.Elapsed, state.ShortId) { Stage = stage.Stage.DisplayName, Started = started });
+                built[stage.Index] = state;
+                return (state, records);
+            }
+
+            log.Info($"Step {number}/{total} : {stage.Stage.From.Original}");
             try
             {
                 state = stage.BaseStageIndex is null && bases.TryGetValue(stage.BaseName, out var resolvedBase)
                     ? resolvedBase
-                    : await resolver.ResolveAsync(stage.BaseName, stage.BaseStageIndex, ct).ConfigureAwait(false);
+                    : await ResolverFor(stage).ResolveAsync(stage.BaseName, stage.BaseStageIndex, ct).ConfigureAwait(false);
             }
             catch (ContainerizeException e) when (e.Diagnostic.File is null)
             {
@@ -158,6 +182,9 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 Rootfs = Rootfs,
                 RuntimeRoot = request.RuntimeRoot ?? BuildRequest.DefaultRuntimeRoot,
                 Directories = directories,
+                Secrets = request.Secrets,
+                SshAgents = request.SshAgents,
+                NamedContexts = named,
             };
             foreach (var step in stage.Instructions)
             {
@@ -181,7 +208,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                         "build this Dockerfile with `containerize handoff build`");
                 var inputs = new List<string>
                 {
-                    "parent:" + (state.Manifest?.Digest.ToString() ?? "scratch"),
+                    // scratch differs by platform: its config carries os and architecture.
+                    "parent:" + (state.Manifest?.Digest.ToString() ?? $"scratch {state.Config.Os}/{state.Config.Architecture}/{state.Config.Variant}"),
                     "instruction:" + InstructionText.Format(step.Instruction),
                 };
                 inputs.AddRange(step.UsedVariables.Where(stepContext.Args.ContainsKey).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
@@ -228,6 +256,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         finally
         {
             await snapshot.SaveCacheAsync(cancellationToken).ConfigureAwait(false);
+            await named.SaveCachesAsync(cancellationToken).ConfigureAwait(false);
             if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
         }
 
@@ -247,8 +276,35 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             sink.Info($"Successfully tagged {tag.FamiliarString}");
         }
 
+        if (outputs.Count > 0)
+        {
+            await BuildOutputWriter.WriteAsync(store, image, tags, outputs, image.Config.Platform, sink, cancellationToken).ConfigureAwait(false);
+        }
+
         BuildSummary.Write(records, sink);
         return new BuildResult(image, records, tags);
+    }
+
+    /// <summary>As the docker client: every --secret file and --ssh socket must exist before anything runs.</summary>
+    private static void CheckSecretSources(BuildRequest request)
+    {
+        foreach (var (id, file) in request.Secrets)
+        {
+            if (!File.Exists(file))
+            {
+                throw new ContainerizeException(EngineErrors.BadSecretSource, $"secret '{id}': file '{file}' does not exist",
+                    hint: "give an existing file with --secret id=ID,src=FILE, or env=VARIABLE");
+            }
+        }
+
+        foreach (var (id, socket) in request.SshAgents)
+        {
+            if (Context.Native.Posix.LStat(socket, out var st) != 0 || st.Type != Context.Native.EntryType.Socket)
+            {
+                throw new ContainerizeException(EngineErrors.BadSecretSource, $"ssh agent '{id}': '{socket}' is not a socket",
+                    hint: "start an agent (eval $(ssh-agent)) or give --ssh ID=/path/to/agent.sock; key files are not supported, only agent sockets");
+            }
+        }
     }
 
     private static ImageReference ParseTag(string tag) =>

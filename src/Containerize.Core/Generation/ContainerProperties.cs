@@ -93,6 +93,13 @@ public sealed record ContainerProperties
 
     /// <summary>Mount a <c>ca-bundle</c> build secret over the SDK image's CA certificates (TLS-inspecting proxies).</summary>
     public bool ContainerRestoreCaBundleSecret { get; init; }
+
+    /// <summary>
+    /// A host folder of .nupkg files (for example where Containerize.Sdk was packed) that restore inside the SDK image
+    /// may use: the Dockerfile mounts it read-only for the restore step as the named build context
+    /// <see cref="ContainerModeBuild.LocalPackagesContext"/> and adds it as a restore source.
+    /// </summary>
+    public string? ContainerRestoreLocalSource { get; init; }
 }
 
 /// <summary>A ContainerPort item: Include is the port number, Type is <c>tcp</c> (default) or <c>udp</c>.</summary>

@@ -15,7 +15,8 @@ public static class DockerfileWriter
     public const string HostContextDirectory = "obj/container/context";
 
     private const string NuGetCacheMount = "--mount=type=cache,id=nuget,target=/root/.nuget/packages";
-    private const string CaBundleMount = "--mount=type=secret,id=ca-bundle,target=/etc/ssl/certs/ca-certificates.crt";
+    private const string CaBundleMount = "--mount=type=secret,id=" + ContainerModeBuild.CaBundleSecretId + ",target=" + ContainerModeBuild.CaBundleTarget;
+    private const string LocalPackagesMount = "--mount=type=bind,from=" + ContainerModeBuild.LocalPackagesContext + ",target=" + ContainerModeBuild.LocalPackagesTarget;
     private const string PublishFolder = "/app/publish";
 
     /// <summary>Host mode: FROM the runtime base, one COPY per layer of <paramref name="layers"/>, then the configuration.</summary>
@@ -47,10 +48,27 @@ public static class DockerfileWriter
         var projectRel = Relative(p, p.ProjectPath);
         var w = new Writer();
         Header(w, plan);
+        var localSource = !string.IsNullOrEmpty(p.Container.ContainerRestoreLocalSource);
+        var dockerfileArg = dockerfileRelativePath ?? Path.GetDirectoryName(projectRel)!.Replace('\\', '/') + "/Dockerfile";
         w.Line($"# Build context: the repository root, the folder that holds {projectRel}:");
-        w.Line($"#   docker build -f {dockerfileRelativePath ?? Path.GetDirectoryName(projectRel)!.Replace('\\', '/') + "/Dockerfile"} .");
+        w.Line(localSource
+            ? $"#   docker buildx build -f {dockerfileArg} --build-context {ContainerModeBuild.LocalPackagesContext}=LOCAL-PACKAGE-FOLDER ."
+            : $"#   docker build -f {dockerfileArg} .");
+        if (p.Container.ContainerRestoreCaBundleSecret)
+        {
+            w.Line($"# Behind a TLS-inspecting proxy add --secret id={ContainerModeBuild.CaBundleSecretId},src=/etc/ssl/certs/ca-certificates.crt (used by restore only).");
+        }
+
         w.Line("# Container mode: restore and publish run in the .NET SDK image; the final image holds only the published app.");
         w.Blank();
+        if (localSource)
+        {
+            w.Line($"# ---- {ContainerModeBuild.LocalPackagesContext}: empty unless the named build context of this name brings a local");
+            w.Line("# package folder (a named context replaces the stage of its name); restore reads it as an extra source.");
+            w.Line($"FROM scratch AS {ContainerModeBuild.LocalPackagesContext}");
+            w.Blank();
+        }
+
         w.Line("# ---- build: restore, then publish, in the .NET SDK image");
         w.Line($"FROM {plan.SdkImage} AS build");
         BuildArgs(w, plan);
@@ -74,12 +92,15 @@ public static class DockerfileWriter
 
         var properties = PublishProperties(plan);
         var restoreMounts = NuGetCacheMount + (p.Container.ContainerRestoreCaBundleSecret ? " " + CaBundleMount : "");
-        w.Line($"RUN {restoreMounts} \\");
-        w.Line($"    dotnet restore {ShellWord(projectRel)}{properties}");
+        var restoreOnlyMounts = localSource ? " \\\n    " + LocalPackagesMount : "";
+        var restoreSources = localSource ? " -p:RestoreAdditionalProjectSources=" + ContainerModeBuild.LocalPackagesTarget : "";
+        w.Line($"RUN {restoreMounts}{restoreOnlyMounts} \\");
+        w.Line($"    dotnet restore {ShellWord(projectRel)}{properties}{restoreSources}");
         w.Blank();
         w.Line("# The rest of the sources; the .dockerignore keeps bin/, obj/ and secrets out.");
         w.Line("COPY . .");
-        w.Line($"RUN {restoreMounts} \\");
+        w.Line("# publish restores nothing (--no-restore): the packages are already in the cache mount.");
+        w.Line($"RUN {NuGetCacheMount} \\");
         w.Line($"    dotnet publish {ShellWord(projectRel)} -c Release -o {PublishFolder} --no-restore -p:ContainerBuild=false{properties}");
         w.Blank();
         w.Line("# ---- final: the runtime image and the published app");

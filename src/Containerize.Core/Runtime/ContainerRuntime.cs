@@ -112,6 +112,7 @@ public sealed class ContainerRuntime
             {
                 // Success hands the folder to RunResult; a failed command keeps it; anything else removes it.
                 if (result is null && !keep) RemoveRunDirectory(runDir);
+                if (keep && request.SecretEnv.Count > 0) RedactSecretEnv(Path.Combine(runDir, "config.json"), request.SecretEnv);
             }
         }
     }
@@ -301,7 +302,7 @@ public sealed class ContainerRuntime
             {
                 RootfsPath = rootfs,
                 Args = request.Args,
-                Env = request.Env,
+                Env = [.. request.Env, .. request.SecretEnv],
                 Cwd = request.WorkingDirectory,
                 User = user,
                 Hostname = request.Hostname,
@@ -407,5 +408,20 @@ public sealed class ContainerRuntime
         var temp = path + ".tmp";
         await File.WriteAllBytesAsync(temp, content, cancellationToken).ConfigureAwait(false);
         File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>A kept bundle is for inspection: secret values in its process environment are replaced by their names.</summary>
+    private static void RedactSecretEnv(string configPath, IReadOnlyList<string> secretEnv)
+    {
+        if (!File.Exists(configPath)) return;
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllBytes(configPath));
+        if (root?["process"]?["env"] is not System.Text.Json.Nodes.JsonArray env) return;
+        var secrets = secretEnv.ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < env.Count; i++)
+        {
+            if (env[i]?.GetValue<string>() is { } entry && secrets.Contains(entry)) env[i] = entry.Split('=', 2)[0] + "=<redacted secret>";
+        }
+
+        File.WriteAllText(configPath, root.ToJsonString());
     }
 }

@@ -60,6 +60,12 @@ public sealed record RunRequest
 
     public IReadOnlyList<RunMount> Mounts { get; init; } = [];
 
+    /// <summary>
+    /// KEY=value entries from secrets (RUN --mount=type=secret,env=): in the process's environment like <see cref="Env"/>,
+    /// but redacted from the config.json of a bundle kept after a failure.
+    /// </summary>
+    public IReadOnlyList<string> SecretEnv { get; init; } = [];
+
     public string Hostname { get; init; } = "buildkitsandbox";
 
     /// <summary>A label for messages and the failed bundle's folder name (e.g. "[build 3/7] RUN dotnet restore").</summary>

@@ -91,7 +91,12 @@ public sealed class DockerBuildTests
 
             var image = $"{mirror}/out:container";
             tags.Add(image);
-            (await ProcessRunner.RunAsync(docker, ["build", "--network=host", "-f", ejected.Dockerfile.Path, "--build-arg", "NUGET_FEED_TOKEN=t0k3n", "-t", image, repo], timeout: TimeSpan.FromMinutes(3)))
+            // The restore step's extras: the local package folder as a named context, the CA bundle as a secret.
+            var packages = dir.Write("packages/Containerize.Sdk.0.0.0.nupkg", "fake package");
+            var ca = dir.Write("ca.crt", "CTZ-FAKE-CA");
+            (await ProcessRunner.RunAsync(docker, ["build", "--network=host", "-f", ejected.Dockerfile.Path, "--build-arg", "NUGET_FEED_TOKEN=t0k3n",
+                    "--build-context", $"{ContainerModeBuild.LocalPackagesContext}={Path.GetDirectoryName(packages)}",
+                    "--secret", $"id={ContainerModeBuild.CaBundleSecretId},src={ca}", "-t", image, repo], timeout: TimeSpan.FromMinutes(3)))
                 .EnsureSuccess("docker build (Container mode)");
             var config = await Inspect(docker, image);
             CollectionAssert.AreEqual(new[] { "dotnet", "/app/Shop.Web.dll" },
@@ -124,12 +129,19 @@ public sealed class DockerBuildTests
             project=$1
             [ -f "$project" ] || { echo "no project $project" >&2; exit 1; }
             [ -f Directory.Build.props ] && [ -f nuget.config ] && [ -f src/Shop.Core/Shop.Core.csproj ] || { echo "restore inputs missing" >&2; exit 1; }
+            if [ "$cmd" = restore ]; then
+              [ -f /containerize-packages/Containerize.Sdk.0.0.0.nupkg ] || { echo "local package folder not mounted" >&2; exit 1; }
+              grep -q CTZ-FAKE-CA /etc/ssl/certs/ca-certificates.crt || { echo "CA bundle secret not mounted" >&2; exit 1; }
+              case "$*" in *RestoreAdditionalProjectSources=/containerize-packages*) ;; *) echo "no local source" >&2; exit 1;; esac
+            fi
             out=""
             while [ $# -gt 0 ]; do [ "$1" = "-o" ] && out=$2; shift; done
             if [ "$cmd" = publish ]; then
               [ -f src/Shop.Web/Program.cs ] || { echo "sources missing" >&2; exit 1; }
               [ ! -e src/Shop.Web/bin ] || { echo "bin/ was sent" >&2; exit 1; }
               [ "$NUGET_FEED_TOKEN" = t0k3n ] || { echo "build arg missing" >&2; exit 1; }
+              [ -z "$(ls -A /containerize-packages 2>/dev/null)" ] || { echo "the local package folder outlived restore" >&2; exit 1; }
+              [ ! -s /etc/ssl/certs/ca-certificates.crt ] || { echo "the CA bundle outlived restore" >&2; exit 1; }
               mkdir -p "$out"
               echo app > "$out/Shop.Web.dll"
               echo "$cmd $*" > "$out/dotnet.log"
@@ -138,7 +150,7 @@ public sealed class DockerBuildTests
         dir.Write("sdk/dotnet", script.Replace("\r", "", StringComparison.Ordinal) + "\n");
         Directory.CreateDirectory(dir.Combine("sdk", "bin"));
         File.Copy(busybox, dir.Combine("sdk", "bin", "busybox"));
-        foreach (var applet in new[] { "sh", "mkdir", "cat", "ls" }) File.CreateSymbolicLink(dir.Combine("sdk", "bin", applet), "busybox");
+        foreach (var applet in new[] { "sh", "mkdir", "cat", "ls", "grep" }) File.CreateSymbolicLink(dir.Combine("sdk", "bin", applet), "busybox");
         dir.Write("sdk/Dockerfile", """
             FROM scratch
             COPY bin /bin

@@ -55,6 +55,7 @@ internal static class SampleProjects
                 ContainerLabel = [new NameValueItem("com.example.team", "shop")],
                 ContainerBuildArg = [new NameValueItem("NUGET_FEED_TOKEN", "secret-value")],
                 ContainerRestoreCaBundleSecret = true,
+                ContainerRestoreLocalSource = $"{Root}/artifacts/packages",
             },
         };
     }

@@ -14,6 +14,9 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
 {
     public Platform Platform { get; init; } = Platform.LinuxAmd64;
 
+    /// <summary>`--build-context` names, which take the place of an image of that name.</summary>
+    public NamedContextSet NamedContexts { get; init; } = NamedContextSet.Empty;
+
     public async Task<ImageState> ResolveAsync(string name, int? stageIndex, CancellationToken cancellationToken)
     {
         if (stageIndex is { } index)
@@ -22,6 +25,8 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
                 : throw new ContainerizeException(EngineErrors.BaseImageNotFound, $"stage {index} ('{name}') is used before it is built", hint: "an internal ordering error; report it");
         }
 
+        if (NamedContexts.ImageOf(name) is { } image) name = image;
+        else if (NamedContexts.FolderOf(name) is not null) return await FromFolderAsync(name, cancellationToken).ConfigureAwait(false);
         if (name == "scratch") return ImageState.Scratch(Platform);
         Descriptor manifest;
         if (ImageLocation.LooksLikeLocation(name))
@@ -58,5 +63,21 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
         var m = await store.ReadManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
         var config = await store.ReadConfigAsync(m.Config, cancellationToken).ConfigureAwait(false);
         return new ImageState(manifest with { Annotations = null }, m.Config.Digest, m.Layers, config);
+    }
+
+    /// <summary>FROM a local named context: as in BuildKit, its files (after its .dockerignore) are the whole rootfs, with no config.</summary>
+    private async Task<ImageState> FromFolderAsync(string name, CancellationToken cancellationToken)
+    {
+        var snapshot = await NamedContexts.SnapshotAsync(name, sink, cancellationToken).ConfigureAwait(false);
+        var entries = Steps.SourceTree.FromSnapshot(snapshot).Under("").ToList();
+        var layer = await Steps.LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+        var scratch = ImageState.Scratch(Platform);
+        var config = scratch.Config with
+        {
+            Created = ImageCommitter.Created,
+            RootFs = new RootFs { DiffIds = [layer.DiffId] },
+            History = [new HistoryEntry { Created = ImageCommitter.Created, CreatedBy = $"build context {name}", Comment = "buildkit.dockerfile.v0" }],
+        };
+        return await ImageCommitter.StoreAsync(store, config, [layer.Blob], cancellationToken).ConfigureAwait(false);
     }
 }

@@ -19,6 +19,34 @@ public sealed record BuildRequest
     /// <summary>How many independent stages may build at once.</summary>
     public int MaxParallelStages { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// `--secret`: secret id → the file holding its value (absolute). RUN --mount=type=secret binds it read-only for
+    /// that step only; its bytes never reach a layer, the history or the cache key (the id and mount options do).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>`--ssh`: agent id ("default") → the agent's socket, bound into RUN --mount=type=ssh steps.</summary>
+    public IReadOnlyDictionary<string, string> SshAgents { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// `--build-context NAME=VALUE`: a folder (its own .dockerignore applies), `docker-image://REF`, or an
+    /// oci-layout:// / oci-archive:// / docker-archive:// location; usable as FROM NAME, COPY --from=NAME and
+    /// RUN --mount=from=NAME.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> NamedContexts { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// `--platform os/arch[/variant]`: the target platform (TARGETPLATFORM and the other automatic ARGs, the base
+    /// image chosen from an index, the config's os/architecture). Null: this machine's platform.
+    /// </summary>
+    public string? Platform { get; init; }
+
+    /// <summary>
+    /// `--output`s, each `oci-layout:DIR`, `oci-archive:FILE`, `docker-archive:FILE`, `registry` (pushes every tag),
+    /// `docker` or `podman` (loads); the image is always in the store as well.
+    /// </summary>
+    public IReadOnlyList<string> Outputs { get; init; } = [];
+
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }
 

@@ -22,20 +22,32 @@ public sealed class CopyStep : IStepExecutor
         var spec = Spec.Of(step.Instruction);
         RejectUrls(spec, step, context.DockerfilePath);
         var inputs = spec.Paths.SourceContents.Select(c => $"<<{c.Name} {Digest(Content(c))}").ToList();
+        var snapshot = context.Snapshot;
+        var what = "the build context";
         if (spec.From is not null)
         {
-            var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
-            inputs.Add("from " + image.Manifest?.Digest);
-            return inputs;
+            if (NamedFolder(spec.From, step, context))
+            {
+                // A local named context is keyed like the main context: by the digests of the files COPY reads.
+                snapshot = await context.NamedContexts.SnapshotAsync(spec.From, context.Sink, cancellationToken).ConfigureAwait(false);
+                what = $"build context '{spec.From}'";
+                inputs.Add("context " + spec.From);
+            }
+            else
+            {
+                var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
+                inputs.Add("from " + image.Manifest?.Digest);
+                return inputs;
+            }
         }
 
-        var tree = SourceTree.FromSnapshot(context.Snapshot);
+        var tree = SourceTree.FromSnapshot(snapshot);
         foreach (var source in spec.Paths.SourcePaths)
         {
-            foreach (var e in tree.Match(source, "the build context", context.DockerfilePath, step.Source.StartLine))
+            foreach (var e in tree.Match(source, what, context.DockerfilePath, step.Source.StartLine))
             {
                 var path = e.Path.Length == 0 ? "." : e.Path;
-                inputs.Add(path + " " + await context.Snapshot.TreeDigestAsync(path, cancellationToken).ConfigureAwait(false));
+                inputs.Add(path + " " + await snapshot.TreeDigestAsync(path, cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -51,7 +63,12 @@ public sealed class CopyStep : IStepExecutor
 
         SourceTree tree;
         string what;
-        if (spec.From is not null)
+        if (spec.From is not null && NamedFolder(spec.From, step, context))
+        {
+            tree = SourceTree.FromSnapshot(await context.NamedContexts.SnapshotAsync(spec.From, context.Sink, cancellationToken).ConfigureAwait(false));
+            what = $"build context '{spec.From}'";
+        }
+        else if (spec.From is not null)
         {
             var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
             tree = SourceTree.FromFolder(await context.Rootfs(image, cancellationToken).ConfigureAwait(false));
@@ -181,6 +198,10 @@ public sealed class CopyStep : IStepExecutor
     private static bool IsUrl(string source) =>
         source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
         || source.StartsWith("git@", StringComparison.Ordinal);
+
+    /// <summary>--from names a local `--build-context` folder (which, as in BuildKit, replaces a stage of that name).</summary>
+    private static bool NamedFolder(string from, ResolvedInstruction step, StepContext context) =>
+        context.NamedContexts.FolderOf(from) is not null;
 
     private static int? FromStage(ResolvedInstruction step, StepContext context) =>
         context.Plan.Stages.SelectMany(s => s.Dependencies)

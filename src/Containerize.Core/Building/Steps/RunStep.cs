@@ -29,9 +29,27 @@ public sealed class RunStep : IStepExecutor
         foreach (var m in run.Mounts.Where(m => m.Type == MountType.Bind))
         {
             // A bind mount's content is an input, as BuildKit keys it: the context's files or the source stage.
-            inputs.Add(m.From is null
-                ? $"bind {m.Source} {await context.Snapshot.TreeDigestAsync(string.IsNullOrEmpty(m.Source) ? "." : m.Source.Trim('/'), cancellationToken).ConfigureAwait(false)}"
-                : $"bind {m.From} {(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false)).Manifest?.Digest} {m.Source}");
+            var sub = string.IsNullOrEmpty(m.Source) ? "." : m.Source.Trim('/');
+            if (m.From is null)
+            {
+                inputs.Add($"bind {m.Source} {await context.Snapshot.TreeDigestAsync(sub, cancellationToken).ConfigureAwait(false)}");
+            }
+            else if (context.NamedContexts.FolderOf(m.From) is not null)
+            {
+                var named = await context.NamedContexts.SnapshotAsync(m.From, context.Sink, cancellationToken).ConfigureAwait(false);
+                inputs.Add($"bind context:{m.From} {m.Source} {await named.TreeDigestAsync(sub.Length == 0 ? "." : sub, cancellationToken).ConfigureAwait(false)}");
+            }
+            else
+            {
+                inputs.Add($"bind {m.From} {(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false)).Manifest?.Digest} {m.Source}");
+            }
+        }
+
+        foreach (var m in run.Mounts.Where(m => m.Type == MountType.Secret))
+        {
+            // As BuildKit: the secret's id and mount options are part of the step, its bytes are not (a rotated
+            // CA bundle or token must not invalidate the layers it helped build).
+            inputs.Add($"secret {SecretId(m)} given={context.Secrets.ContainsKey(SecretId(m))}");
         }
 
         return inputs;
@@ -41,39 +59,112 @@ public sealed class RunStep : IStepExecutor
         context.Plan.Stages.FirstOrDefault(s => s.Stage.Name is { } n && string.Equals(n, m.From, StringComparison.OrdinalIgnoreCase))?.Index
         ?? (int.TryParse(m.From, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : null);
 
-    /// <summary>The front end's --mount onto the runtime's: cache and tmpfs as they are, bind from the context or a stage.</summary>
-    private static async Task<Runtime.Mounts.RunMount> MountAsync(RunMount m, StepContext context, string file, int line, CancellationToken cancellationToken)
+    /// <summary>
+    /// The front end's --mount onto the runtime's: cache and tmpfs as they are, bind from the context, a named context
+    /// or a stage, secrets and ssh agents from the request. Null: an optional secret or agent that was not given.
+    /// </summary>
+    private static async Task<Runtime.Mounts.RunMount?> MountAsync(RunMount m, int sshIndex, StepContext context, string file, int line, CancellationToken cancellationToken)
     {
-        var target = m.Target ?? throw new ContainerizeException(EngineErrors.Unsupported, "RUN --mount needs a target", file, line, "write target=/path");
         switch (m.Type)
         {
             case MountType.Cache:
-                return new Runtime.Mounts.CacheMount(target, m.CacheId, m.Sharing switch
+                return new Runtime.Mounts.CacheMount(Target(m, file, line), m.CacheId, m.Sharing switch
                 {
                     Dockerfiles.Instructions.CacheSharing.Private => Runtime.Mounts.CacheSharing.Private,
                     Dockerfiles.Instructions.CacheSharing.Locked => Runtime.Mounts.CacheSharing.Locked,
                     _ => Runtime.Mounts.CacheSharing.Shared,
                 }, m.Uid ?? 0, m.Gid ?? 0, m.Mode ?? 0x1ED, m.ReadOnly);
             case MountType.Tmpfs:
-                return new Runtime.Mounts.TmpfsMount(target, m.SizeLimit > 0 ? m.SizeLimit : null);
+                return new Runtime.Mounts.TmpfsMount(Target(m, file, line), m.SizeLimit > 0 ? m.SizeLimit : null);
             case MountType.Bind:
-                var root = m.From is null
-                    ? context.Snapshot.Context.Root
-                    : await context.Rootfs(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                return new Runtime.Mounts.BindMount(target, root, string.IsNullOrEmpty(m.Source) ? null : m.Source, ReadWrite: !m.ReadOnly);
+                string root;
+                if (m.From is null)
+                {
+                    // The context as BuildKit sends it: without what .dockerignore excludes.
+                    root = context.NamedContexts.MountableFolder(context.Snapshot, cancellationToken);
+                }
+                else if (context.NamedContexts.FolderOf(m.From) is not null)
+                {
+                    root = await context.NamedContexts.MountableFolderAsync(m.From, context.Sink, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    root = await context.Rootfs(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                }
+
+                return new Runtime.Mounts.BindMount(Target(m, file, line), root, string.IsNullOrEmpty(m.Source) ? null : m.Source, ReadWrite: !m.ReadOnly);
+            case MountType.Secret:
+                var id = SecretId(m);
+                if (!context.Secrets.TryGetValue(id, out var secretFile))
+                {
+                    if (!m.Required) return null;
+                    throw new ContainerizeException(EngineErrors.SecretMissing, $"{context.StepLabel}: the required secret '{id}' was not given", file, line,
+                        $"pass it with `--secret id={id},src=FILE` (or `id={id},env=VARIABLE`), or drop required=true");
+                }
+
+                // env= alone exposes the secret as a variable only (BuildKit's dockerfile 1.10 rule); target= adds the file.
+                if (m.Env is not null && m.Target is null) return null;
+                return new Runtime.Mounts.SecretMount(id, secretFile, m.Target ?? "/run/secrets/" + id.Split('/')[^1], m.Uid ?? 0, m.Gid ?? 0, m.Mode ?? 0x100);
+            case MountType.Ssh:
+                var agentId = string.IsNullOrEmpty(m.CacheId) ? "default" : m.CacheId;
+                if (!context.SshAgents.TryGetValue(agentId, out var socket))
+                {
+                    if (!m.Required) return null;
+                    throw new ContainerizeException(EngineErrors.SshAgentMissing, $"{context.StepLabel}: the required ssh agent '{agentId}' was not given", file, line,
+                        $"pass it with `--ssh {agentId}` (SSH_AUTH_SOCK) or `--ssh {agentId}=/path/to/agent.sock`");
+                }
+
+                // The agent's socket itself, bound read-only (connect() needs no write access to the mount).
+                return new Runtime.Mounts.BindMount(SshTarget(m, sshIndex), Path.GetDirectoryName(socket)!, Path.GetFileName(socket));
             default:
-                throw new ContainerizeException(EngineErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} is not supported by this engine yet", file, line,
-                    "use cache, bind or tmpfs mounts, or build with `containerize handoff build`");
+                throw new ContainerizeException(EngineErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} is not supported by this engine", file, line,
+                    "build this Dockerfile with `containerize handoff build`");
         }
     }
+
+    private static string Target(RunMount m, string file, int line) =>
+        m.Target ?? throw new ContainerizeException(EngineErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} needs a target", file, line, "write target=/path");
+
+    /// <summary>BuildKit's dispatchSecret: source= (or id=), else the target's file name.</summary>
+    internal static string SecretId(RunMount m) =>
+        m.Source ?? (string.IsNullOrEmpty(m.CacheId) ? (m.Target ?? "").TrimEnd('/').Split('/')[^1] : m.CacheId);
+
+    /// <summary>BuildKit's default ssh target is /run/buildkit/ssh_agent.N, N counting the step's ssh mounts.</summary>
+    private static string SshTarget(RunMount m, int index) =>
+        string.IsNullOrEmpty(m.Target) ? "/run/buildkit/ssh_agent." + index.ToString(System.Globalization.CultureInfo.InvariantCulture) : m.Target;
 
     public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var run = (RunInstruction)step.Instruction;
         var file = context.DockerfilePath;
         var line = step.Source.StartLine;
+        if (!BuildPlatforms.CanRun(parent.Config))
+        {
+            throw new ContainerizeException(EngineErrors.ForeignPlatformRun,
+                $"{context.StepLabel}: RUN for {parent.Config.Platform} cannot run on this {BuildPlatforms.Host} machine (no binfmt/qemu emulation)", file, line,
+                "build for this machine's platform, run the step in a stage FROM --platform=$BUILDPLATFORM, or build with `containerize handoff build` on an engine with emulation");
+        }
+
         var mounts = new List<Runtime.Mounts.RunMount>();
-        foreach (var m in run.Mounts) mounts.Add(await MountAsync(m, context, file, line, cancellationToken).ConfigureAwait(false));
+        var secretEnv = new List<string>();
+        string? firstSshTarget = null;
+        var sshIndex = 0;
+        foreach (var m in run.Mounts)
+        {
+            var mount = await MountAsync(m, m.Type == MountType.Ssh ? sshIndex : 0, context, file, line, cancellationToken).ConfigureAwait(false);
+            if (m.Type == MountType.Ssh)
+            {
+                if (mount is not null) firstSshTarget ??= mount.Target;
+                sshIndex++;
+            }
+
+            if (m.Type == MountType.Secret && m.Env is { Length: > 0 } envName && context.Secrets.TryGetValue(SecretId(m), out var secretFile))
+            {
+                secretEnv.Add(envName + "=" + await File.ReadAllTextAsync(secretFile, cancellationToken).ConfigureAwait(false));
+            }
+
+            if (mount is not null) mounts.Add(mount);
+        }
 
         var config = parent.ContainerConfig;
         var shell = config.Shell ?? ["/bin/sh", "-c"];
@@ -97,6 +188,7 @@ public sealed class RunStep : IStepExecutor
         var env = (config.Env ?? []).ToList();
         var envNames = env.Select(e => e.Split('=', 2)[0]).ToHashSet(StringComparer.Ordinal);
         env.AddRange(context.Args.Where(a => !envNames.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value));
+        if (firstSshTarget is not null && !envNames.Contains("SSH_AUTH_SOCK")) env.Add("SSH_AUTH_SOCK=" + firstSshTarget);
 
         var store = context.Store;
         var layers = parent.Layers.Zip(parent.Config.RootFs.DiffIds, (blob, diffId) => (RootfsLayer)new TarLayer(diffId, async ct =>
@@ -110,6 +202,7 @@ public sealed class RunStep : IStepExecutor
             User = config.User ?? "",
             Network = run.Network == "none" ? NetworkMode.None : NetworkMode.Host,
             Mounts = mounts,
+            SecretEnv = secretEnv,
             Description = run.Command.Files.Count > 0 ? "<<" + run.Command.Files[0].Name : run.Command.ToString(),
         };
 

@@ -30,6 +30,15 @@ public sealed class StepContext
     /// <summary>Which paths of an image are folders (COPY's destination rule, WORKDIR).</summary>
     public required Cache.DirectoryIndex Directories { get; init; }
 
+    /// <summary>`--secret` id → file; see <see cref="BuildRequest.Secrets"/>.</summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>`--ssh` id → agent socket.</summary>
+    public IReadOnlyDictionary<string, string> SshAgents { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>`--build-context` names.</summary>
+    public NamedContextSet NamedContexts { get; init; } = NamedContextSet.Empty;
+
     /// <summary>The ARG values declared so far in the current stage (the build environment of RUN).</summary>
     public Dictionary<string, string> Args { get; } = new(StringComparer.Ordinal);
 

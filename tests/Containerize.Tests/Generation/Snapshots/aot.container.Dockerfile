@@ -20,6 +20,7 @@ RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
 
 # The rest of the sources; the .dockerignore keeps bin/, obj/ and secrets out.
 COPY . .
+# publish restores nothing (--no-restore): the packages are already in the cache mount.
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     dotnet publish src/App/App.csproj -c Release -o /app/publish --no-restore -p:ContainerBuild=false -r linux-x64 -p:SelfContained=true -p:PublishAot=true
 
