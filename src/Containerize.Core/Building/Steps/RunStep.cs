@@ -67,6 +67,42 @@ public sealed class RunStep : IStepExecutor
         }
     }
 
+    /// <summary>Where BuildKit mounts a RUN heredoc script that starts with #! (read-only, outside the layer).</summary>
+    private const string PipesFolder = "/dev/pipes";
+
+    /// <summary>
+    /// BuildKit's dispatchRun for heredocs: a command that is one heredoc runs its body with the shell, or, when the
+    /// body starts with #!, as an executable file mounted under /dev/pipes; any other command gets the bodies
+    /// appended ("\n" + body + terminator) and the shell runs the whole text.
+    /// </summary>
+    private static (IReadOnlyList<string> Args, string? ScriptFolder) HeredocArgv(CommandLine command, IReadOnlyList<string> shell, string runtimeRoot, string file, int line)
+    {
+        if (!command.PrependShell || command.Arguments.Count != 1)
+        {
+            throw new ContainerizeException(EngineErrors.Unsupported, $"parsing produced an invalid run command: [{string.Join(' ', command.Arguments)}]", file, line,
+                "write heredocs in the shell form of RUN");
+        }
+
+        var words = command.Arguments[0];
+        if (Dockerfiles.Parsing.HeredocWords.Parse(words, file, line) is null)
+        {
+            var full = words + string.Concat(command.Files.Select(f => "\n" + f.Data + f.Name));
+            return ([.. shell, full], null);
+        }
+
+        var doc = command.Files[0];
+        var data = doc.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(doc.Data) : doc.Data;
+        if (!doc.Data.StartsWith("#!", StringComparison.Ordinal)) return ([.. shell, data], null);
+
+        var folder = Path.Combine(runtimeRoot, "heredocs", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var script = Path.Combine(folder, doc.Name);
+        File.WriteAllText(script, data);
+        File.SetUnixFileMode(script, (UnixFileMode)0x1ED /* 0755 */);
+        File.SetUnixFileMode(folder, (UnixFileMode)0x1ED);
+        return ([.. shell, PipesFolder + "/" + doc.Name], folder);
+    }
+
     public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var run = (RunInstruction)step.Instruction;
@@ -78,22 +114,17 @@ public sealed class RunStep : IStepExecutor
         var config = parent.ContainerConfig;
         var shell = config.Shell ?? ["/bin/sh", "-c"];
         IReadOnlyList<string> args;
+        string? scriptFolder = null;
         if (run.Command.Files.Count == 0)
         {
             args = MetadataStep.Argv(run.Command, shell);
         }
-        else if (run.Command.Files.Count == 1 && run.Command.PrependShell && string.Join(' ', run.Command.Arguments).Trim().TrimStart('<', '-').Trim('"', '\'') == run.Command.Files[0].Name
-            && !run.Command.Files[0].Data.StartsWith("#!", StringComparison.Ordinal))
-        {
-            // BuildKit: a heredoc that is the whole command is the script the shell runs.
-            var f = run.Command.Files[0];
-            args = [.. shell, f.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(f.Data) : f.Data];
-        }
         else
         {
-            throw new ContainerizeException(EngineErrors.Unsupported, "RUN with heredocs other than one script without #! is not supported by this engine yet", file, line,
-                "write RUN <<EOF with the script alone, or build this Dockerfile with `containerize handoff build`");
+            (args, scriptFolder) = HeredocArgv(run.Command, shell, context.RuntimeRoot, file, line);
+            if (scriptFolder is not null) mounts.Add(new Runtime.Mounts.BindMount(PipesFolder, scriptFolder));
         }
+
         var env = (config.Env ?? []).ToList();
         var envNames = env.Select(e => e.Split('=', 2)[0]).ToHashSet(StringComparer.Ordinal);
         env.AddRange(context.Args.Where(a => !envNames.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value));
@@ -123,6 +154,10 @@ public sealed class RunStep : IStepExecutor
         {
             throw new ContainerizeException(EngineErrors.StepFailed, $"{context.StepLabel}: {e.Diagnostic.Message}", file, line,
                 (e.Diagnostic.Hint ?? "") + "; the image was not tagged, and the steps before this one are cached", e);
+        }
+        finally
+        {
+            if (scriptFolder is not null) Directory.Delete(scriptFolder, recursive: true);
         }
 
         await using (result.ConfigureAwait(false))
