@@ -29,6 +29,19 @@ public sealed class BuildEngineOptionTests
     }
 
     [TestMethod]
+    public async Task BuildEngineDocker_FailingRunIsACodedErrorNamingTheStep()
+    {
+        var client = DockerEngines.Docker26();
+        using var dir = new TempDir("ctz-build-engine");
+        await Building.Differential.DifferentialCorpus.EnsureBaseInDockerAsync(client, dir.Path);
+        var dockerfile = dir.Write("Dockerfile", $"FROM {Building.Differential.DifferentialCorpus.Base}\nRUN echo fine\nRUN echo about-to-fail; exit 4\n");
+        var r = await CliRunner.RunAsync(dir.Path, "build", "--engine", "docker", "--client", client, "--network", "host", "--no-cache", ".");
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        StringAssert.Contains(r.StdErr, $"{dockerfile}:3: CTZ7003 step 3/3 'RUN echo about-to-fail; exit 4' failed with exit code 4");
+        StringAssert.Contains(r.StdErr, "about-to-fail");
+    }
+
+    [TestMethod]
     public async Task BuildEnginePodman_GoesThroughTheHandoffLocator()
     {
         using var dir = new TempDir("ctz-build-engine");

@@ -51,6 +51,47 @@ public sealed class BuildKitDifferentialTests
         AssertSame(name, theirs, ours, "--engine docker", "--engine builtin");
     }
 
+    /// <summary>
+    /// #8.4 with SOURCE_DATE_EPOCH=0 and rewrite-timestamp=true. Docker 26's docker driver (the moby exporter) keeps
+    /// the files' mtimes in its layers (rewrite-timestamp needs the containerd image store or another driver), so
+    /// raw diff_ids differ. With every header's mtime set to the epoch, as rewrite-timestamp would, each COPY, ADD
+    /// and WORKDIR layer must be byte-identical to ours (entries, order, header format, owners, modes). RUN layers
+    /// differ by design (README: BuildKit's RUN layers list the /dev, /proc, /sys and /etc mount-point folders, and
+    /// write whiteouts as 0600 files or hard links to the first one); BuildKit's empty WORKDIR layers are skipped.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(DifferentialCorpus.Names), typeof(DifferentialCorpus))]
+    public async Task Differential_LayerDiffIdsWithSourceDateEpoch(string name)
+    {
+        var lab = await LabAsync();
+        var ours = await lab.OursAsync(name);
+        var tag = $"ctz-diff/{name}:epoch";
+        (await ProcessRunner.RunAsync(lab.Docker, ["buildx", "build", "--network=host", "--build-arg", "SOURCE_DATE_EPOCH=0",
+            "--output", $"type=image,name={tag},rewrite-timestamp=true", "-f", DifferentialCorpus.DockerfileOf(name), lab.Context],
+            timeout: TimeSpan.FromMinutes(5))).EnsureSuccess("docker buildx build " + name);
+        var theirs = await lab.SaveFromDockerAsync(tag);
+
+        var kept = Enumerable.Range(0, theirs.DiffIds.Count).Where(i => theirs.DiffIds[i] != EmptyTarDiffId).ToList();
+        Assert.AreEqual(ours.DiffIds.Count, kept.Count, $"{name}: layer counts (BuildKit's empty layers skipped)\nbuildkit {string.Join(" ", theirs.DiffIds)}\nbuiltin {string.Join(" ", ours.DiffIds)}");
+        var report = new List<string>();
+        var unexpected = new List<string>();
+        for (var i = 0; i < ours.DiffIds.Count; i++)
+        {
+            var j = kept[i];
+            var verdict = theirs.DiffIds[j] == ours.DiffIds[i] ? "equal"
+                : ImageArchive.ClampedDiffId(theirs.Layers[j], 0) == ours.DiffIds[i] ? "equal once mtimes are the epoch" : "different";
+            var line = $"layer {i} ({ours.LayerCommands.ElementAtOrDefault(i)}): {verdict}";
+            report.Add(line);
+            if (verdict == "different" && !ours.LayerCommands.ElementAtOrDefault(i)!.StartsWith("RUN ", StringComparison.Ordinal)) unexpected.Add(line);
+        }
+
+        Console.WriteLine($"{name}: " + string.Join("\n", report));
+        Assert.AreEqual(0, unexpected.Count, $"{name}: non-RUN layers that differ from BuildKit's beyond mtimes:\n" + string.Join("\n", report));
+    }
+
+    /// <summary>The diff_id of a tar with no entries (two zero blocks): what BuildKit's moby exporter writes for a WORKDIR that changed nothing.</summary>
+    private const string EmptyTarDiffId = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+
     private static void AssertSame(string name, ImageArchive expected, ImageArchive actual, string expectedName, string actualName)
     {
         var known = Known.GetValueOrDefault(name) ?? [];

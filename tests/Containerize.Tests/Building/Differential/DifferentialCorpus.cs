@@ -23,6 +23,23 @@ public static class DifferentialCorpus
 
     public static string DockerfileOf(string name) => Path.Combine(Folder, name + ".Dockerfile");
 
+    /// <summary>
+    /// Puts <see cref="Base"/> into a Docker engine (and a store): artifacts/base-images/busybox, loaded into a scratch store
+    /// and handed to `docker load` as the docker-archive our CLI writes, so the engine and our store share its image ID.
+    /// </summary>
+    public static async Task EnsureBaseInDockerAsync(string docker, string scratch, string? store = null)
+    {
+        var layout = Path.Combine(RepoPaths.Root, "artifacts", "base-images", "busybox");
+        if (!File.Exists(Path.Combine(layout, "index.json"))) Requirements.Missing($"the offline busybox base image is missing at {layout} (bash eng/setup builds it)");
+        store ??= Path.Combine(scratch, "base-store");
+        var load = await CliRunner.RunAsync(scratch, "load", $"oci-layout://{layout}:latest", "--store", store, "-t", Base);
+        Assert.AreEqual(0, load.ExitCode, load.StdErr);
+        var archive = Path.Combine(scratch, "base.tar");
+        var save = await CliRunner.RunAsync(scratch, "save", Base, "-o", "docker-archive:" + archive, "--store", store);
+        Assert.AreEqual(0, save.ExitCode, save.StdErr);
+        (await ProcessRunner.RunAsync(docker, ["load", "-i", archive])).EnsureSuccess("docker load of the base image");
+    }
+
     public static async Task WriteContextAsync(string dir)
     {
         Directory.CreateDirectory(dir);

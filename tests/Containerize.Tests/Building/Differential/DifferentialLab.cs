@@ -30,18 +30,10 @@ internal sealed class DifferentialLab : IDisposable
         Requirements.RequireRoot("RUN steps of the corpus chown files and run as other users");
         Requirements.Tool("runc");
         var docker = DockerEngines.Docker26();
-        var layout = Path.Combine(RepoPaths.Root, "artifacts", "base-images", "busybox");
-        if (!File.Exists(Path.Combine(layout, "index.json"))) Requirements.Missing($"the offline busybox base image is missing at {layout} (bash eng/setup builds it)");
-
         var lab = new DifferentialLab(docker);
         try
         {
-            var load = await CliRunner.RunAsync(lab.Temp, "load", $"oci-layout://{layout}:latest", "--store", lab.Store, "-t", DifferentialCorpus.Base);
-            Assert.AreEqual(0, load.ExitCode, load.StdErr);
-            var archive = lab._temp.Combine("base.tar");
-            var save = await CliRunner.RunAsync(lab.Temp, "save", DifferentialCorpus.Base, "-o", "docker-archive:" + archive, "--store", lab.Store);
-            Assert.AreEqual(0, save.ExitCode, save.StdErr);
-            (await ProcessRunner.RunAsync(docker, ["load", "-i", archive])).EnsureSuccess("docker load of the base image");
+            await DifferentialCorpus.EnsureBaseInDockerAsync(docker, lab.Temp, lab.Store);
             await DifferentialCorpus.WriteContextAsync(lab.Context);
             return lab;
         }

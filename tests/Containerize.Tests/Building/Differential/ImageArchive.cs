@@ -20,8 +20,9 @@ public sealed record TreeNode(string Type, int Mode, int Uid, int Gid, long Size
 /// </summary>
 public sealed class ImageArchive
 {
-    private ImageArchive(SortedDictionary<string, TreeNode> tree, JsonObject config, IReadOnlyList<string> diffIds, IReadOnlyList<byte[]> layers)
+    private ImageArchive(SortedDictionary<string, TreeNode> tree, JsonObject config, IReadOnlyList<string> diffIds, IReadOnlyList<byte[]> layers, IReadOnlyList<string> layerCommands)
     {
+        LayerCommands = layerCommands;
         Tree = tree;
         Config = config;
         DiffIds = diffIds;
@@ -35,6 +36,9 @@ public sealed class ImageArchive
     public JsonObject Config { get; }
 
     public IReadOnlyList<string> DiffIds { get; }
+
+    /// <summary>The history's created_by of each layer (entries without empty_layer), aligned with <see cref="DiffIds"/>.</summary>
+    public IReadOnlyList<string> LayerCommands { get; }
 
     /// <summary>Each layer's uncompressed tar.</summary>
     public IReadOnlyList<byte[]> Layers { get; }
@@ -60,7 +64,10 @@ public sealed class ImageArchive
         var tree = new SortedDictionary<string, TreeNode>(StringComparer.Ordinal);
         foreach (var layer in layers) await ApplyAsync(tree, layer);
         var diffIds = image["rootfs"]!["diff_ids"]!.AsArray().Select(d => d!.GetValue<string>()).ToList();
-        return new ImageArchive(tree, image["config"]?.AsObject() ?? [], diffIds, layers);
+        var commands = (image["history"]?.AsArray() ?? [])
+            .Where(h => h?["empty_layer"]?.GetValue<bool>() != true)
+            .Select(h => h?["created_by"]?.GetValue<string>() ?? "").ToList();
+        return new ImageArchive(tree, image["config"]?.AsObject() ?? [], diffIds, layers, commands);
     }
 
     /// <summary>The layer's sha256 after setting every header's mtime to <paramref name="epoch"/> (what BuildKit's rewrite-timestamp does for newer files).</summary>
