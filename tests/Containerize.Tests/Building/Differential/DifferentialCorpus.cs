@@ -23,21 +23,29 @@ public static class DifferentialCorpus
 
     public static string DockerfileOf(string name) => Path.Combine(Folder, name + ".Dockerfile");
 
+    /// <summary>The bases of the corpus: (folder under artifacts/base-images, its tag there, the name both engines use).</summary>
+    public static readonly (string Folder, string Tag, string Name)[] Bases = [("busybox", "latest", Base), ("debian", "bookworm", "ctz-diff/debian:1")];
+
     /// <summary>
-    /// Puts <see cref="Base"/> into a Docker engine (and a store): artifacts/base-images/busybox, loaded into a scratch store
-    /// and handed to `docker load` as the docker-archive our CLI writes, so the engine and our store share its image ID.
+    /// Puts the corpus bases (or only the first) into a Docker engine and a store: each loaded from
+    /// artifacts/base-images into the store and handed to `docker load` as the docker-archive our CLI writes, so
+    /// both sides start from the same image ID.
     /// </summary>
-    public static async Task EnsureBaseInDockerAsync(string docker, string scratch, string? store = null)
+    public static async Task EnsureBaseInDockerAsync(string docker, string scratch, string? store = null, bool all = false)
     {
-        var layout = Path.Combine(RepoPaths.Root, "artifacts", "base-images", "busybox");
-        if (!File.Exists(Path.Combine(layout, "index.json"))) Requirements.Missing($"the offline busybox base image is missing at {layout} (bash eng/setup builds it)");
         store ??= Path.Combine(scratch, "base-store");
-        var load = await CliRunner.RunAsync(scratch, "load", $"oci-layout://{layout}:latest", "--store", store, "-t", Base);
-        Assert.AreEqual(0, load.ExitCode, load.StdErr);
-        var archive = Path.Combine(scratch, "base.tar");
-        var save = await CliRunner.RunAsync(scratch, "save", Base, "-o", "docker-archive:" + archive, "--store", store);
-        Assert.AreEqual(0, save.ExitCode, save.StdErr);
-        (await ProcessRunner.RunAsync(docker, ["load", "-i", archive])).EnsureSuccess("docker load of the base image");
+        foreach (var (folder, tag, name) in all ? Bases : Bases[..1])
+        {
+            var layout = Path.Combine(RepoPaths.Root, "artifacts", "base-images", folder);
+            if (!File.Exists(Path.Combine(layout, "index.json"))) Requirements.Missing($"the offline {folder} base image is missing at {layout} (bash eng/setup builds it)");
+            var load = await CliRunner.RunAsync(scratch, "load", $"oci-layout://{layout}:{tag}", "--store", store, "-t", name);
+            Assert.AreEqual(0, load.ExitCode, load.StdErr);
+            var archive = Path.Combine(scratch, folder + ".tar");
+            var save = await CliRunner.RunAsync(scratch, "save", name, "-o", "docker-archive:" + archive, "--store", store);
+            Assert.AreEqual(0, save.ExitCode, save.StdErr);
+            (await ProcessRunner.RunAsync(docker, ["load", "-i", archive], timeout: TimeSpan.FromMinutes(5))).EnsureSuccess($"docker load of the {folder} base image");
+            File.Delete(archive);
+        }
     }
 
     public static async Task WriteContextAsync(string dir)

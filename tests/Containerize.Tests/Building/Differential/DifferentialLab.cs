@@ -4,8 +4,8 @@ using Containerize.Tests.Infrastructure;
 namespace Containerize.Tests.Building.Differential;
 
 /// <summary>
-/// Our store and Docker 26, both holding the same busybox base (artifacts/base-images/busybox, loaded into Docker 26
-/// from a docker-archive our CLI writes, so both start from the same image ID), and the corpus context.
+/// Our store and Docker 26, both holding the same busybox and debian bases (artifacts/base-images, loaded into Docker 26
+/// from docker-archives our CLI writes, so both start from the same image IDs), and the corpus context.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class DifferentialLab : IDisposable
@@ -33,7 +33,7 @@ internal sealed class DifferentialLab : IDisposable
         var lab = new DifferentialLab(docker);
         try
         {
-            await DifferentialCorpus.EnsureBaseInDockerAsync(docker, lab.Temp, lab.Store);
+            await DifferentialCorpus.EnsureBaseInDockerAsync(docker, lab.Temp, lab.Store, all: true);
             await DifferentialCorpus.WriteContextAsync(lab.Context);
             return lab;
         }
