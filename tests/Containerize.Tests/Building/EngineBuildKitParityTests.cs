@@ -68,6 +68,12 @@ public sealed class EngineBuildKitParityTests
         Assert.IsNull(new FileInfo(Path.Combine(rootfs, "ctx/link")).LinkTarget);
         Assert.AreEqual((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.Combine(rootfs, "made")), "the folder a contents copy makes is 0755, not the source's mode");
         Assert.AreEqual((UnixFileMode)0x3FF, File.GetUnixFileMode(Path.Combine(rootfs, "tmp")), "/tmp keeps 1777");
+
+        // The file a source symlink names is part of the step's cache key.
+        lab.Write("hello.txt", "changed\n");
+        var again = await lab.BuildAsync("-t", "from:2");
+        Assert.AreEqual(0, again.ExitCode, again.StdErr + again.StdOut);
+        Assert.AreEqual("changed\n", File.ReadAllText(Path.Combine(await lab.UnpackAsync("from:2"), "ctx/link")));
     }
 
     [TestMethod]

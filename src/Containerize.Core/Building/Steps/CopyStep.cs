@@ -36,6 +36,11 @@ public sealed class CopyStep : IStepExecutor
             {
                 var path = e.Path.Length == 0 ? "." : e.Path;
                 inputs.Add(path + " " + await context.Snapshot.TreeDigestAsync(path, cancellationToken).ConfigureAwait(false));
+                // A symlink source is copied as what it names, so that content is an input too.
+                if (tree.Resolve(e) is { } target)
+                {
+                    inputs.Add("-> " + target.Path + " " + await context.Snapshot.TreeDigestAsync(target.Path, cancellationToken).ConfigureAwait(false));
+                }
             }
         }
 
