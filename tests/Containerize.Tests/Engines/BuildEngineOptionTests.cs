@@ -42,6 +42,22 @@ public sealed class BuildEngineOptionTests
     }
 
     [TestMethod]
+    public async Task BuildEngineDocker_DaemonDownSaysHowToStartItOrUseBuiltin()
+    {
+        var client = DockerEngines.Docker20();
+        using var dir = new TempDir("ctz-build-engine");
+        dir.Write("Dockerfile", "FROM scratch\n");
+        // A client whose daemon is gone: the same docker, pointed at a socket nobody listens on.
+        var wrapper = dir.Write("docker", $"#!/bin/sh\nDOCKER_HOST=unix://{dir.Combine("dead.sock")} DOCKER_CONTEXT= exec {client} \"$@\"\n");
+        File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ED);
+        var r = await CliRunner.RunAsync(dir.Path, "build", "--engine", "docker", "--client", wrapper, ".");
+        Assert.AreEqual(1, r.ExitCode, r.StdErr);
+        StringAssert.StartsWith(r.StdErr, "CTZ7002 ");
+        StringAssert.Contains(r.StdErr, "start it");
+        StringAssert.Contains(r.StdErr, "containerize build");
+    }
+
+    [TestMethod]
     public async Task BuildEnginePodman_GoesThroughTheHandoffLocator()
     {
         using var dir = new TempDir("ctz-build-engine");
