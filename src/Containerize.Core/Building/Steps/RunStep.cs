@@ -103,6 +103,31 @@ public sealed class RunStep : IStepExecutor
         return ([.. shell, PipesFolder + "/" + doc.Name], folder);
     }
 
+    /// <summary>
+    /// The entries of a RUN layer as Docker 26's BuildKit writes them, so that the same change gives the same tar:
+    /// whiteouts are 0600 files, an opaque marker has its folder's mode, and a non-empty layer lists /etc (as the
+    /// parent has it), which BuildKit's layers always do because it mounts /etc/hosts and /etc/resolv.conf there.
+    /// </summary>
+    private static async Task<List<Images.Layers.LayerEntry>> BuildKitShapeAsync(
+        List<Images.Layers.LayerEntry> entries, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0) return entries;
+        var folders = entries.Where(e => e.Kind == Images.Layers.LayerEntryKind.Directory).GroupBy(e => e.Path.Trim('/'), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Mode, StringComparer.Ordinal);
+        var shaped = entries.Select(e => e.Kind switch
+        {
+            Images.Layers.LayerEntryKind.Whiteout => e with { Mode = (UnixFileMode)0x180 },
+            Images.Layers.LayerEntryKind.OpaqueWhiteout => e with { Mode = folders.GetValueOrDefault(e.Path.Trim('/')) ?? (UnixFileMode)0x1ED },
+            _ => e,
+        }).ToList();
+        if (!entries.Any(e => e.Path.Trim('/') == "etc") && await context.Directories.FolderAsync(parent, "etc", cancellationToken).ConfigureAwait(false) is { } etc)
+        {
+            shaped.Add(Images.Layers.LayerEntry.Directory("etc", etc.Mode) with { Uid = etc.Uid, Gid = etc.Gid });
+        }
+
+        return shaped;
+    }
+
     public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var run = (RunInstruction)step.Instruction;
@@ -162,7 +187,7 @@ public sealed class RunStep : IStepExecutor
 
         await using (result.ConfigureAwait(false))
         {
-            var entries = result.ToLayerEntries().ToList();
+            var entries = await BuildKitShapeAsync(result.ToLayerEntries().ToList(), parent, context, cancellationToken).ConfigureAwait(false);
             var createdBy = "RUN " + string.Join(' ', args) + " # buildkit";
             if (entries.Count == 0) return new StepOutcome(config, null, createdBy);
             var layer = await LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
