@@ -3,6 +3,7 @@ using Containerize.Core.Building;
 using Containerize.Core.Building.Plan;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Runtime.Containers;
+using Containerize.Core.Engines;
 
 namespace Containerize.Cli.Commands;
 
@@ -19,9 +20,10 @@ internal sealed class EngineBuildCommand : CliCommand
 {
     public override string Name => "build";
 
-    public override string Usage => "containerize build [-t NAME[:TAG]]... [-f Dockerfile] [--build-arg K=V]... [--target STAGE] [--no-cache] " +
+    public override string Usage => "containerize build [--engine builtin|docker|podman] [-t NAME[:TAG]]... [-f Dockerfile] [--build-arg K=V]... [--target STAGE] [--no-cache] " +
         "[--secret id=ID,src=FILE|env=VAR]... [--ssh ID[=SOCKET]]... [--build-context NAME=DIR|docker-image://REF]... [--platform OS/ARCH[/VARIANT]] " +
-        "[--output oci-layout:DIR|oci-archive:FILE|docker-archive:FILE|registry|docker|podman]... [--store DIR] CONTEXT";
+        "[--output oci-layout:DIR|oci-archive:FILE|docker-archive:FILE|registry|docker|podman]... [--store DIR] CONTEXT" +
+        " (docker|podman also: [--label K=V]... [--network N] [--push] [--client PATH] [--builder-kind K] [-v])";
 
     public override string Summary => "Build an image from a Dockerfile, layer by layer, into the store (no daemon; RUN in runc)";
 
@@ -39,10 +41,31 @@ internal sealed class EngineBuildCommand : CliCommand
         OptionSpec.Many("also export the image: oci-layout:DIR, oci-archive:FILE, docker-archive:FILE, registry (push every -t), docker, podman", "-o", "--output"),
         OptionSpec.Value("the runtime's state folder (default: under the temp folder)", "--runtime-root"),
         ImageCommands.StoreOption,
+        OptionSpec.Value("builtin (default: no daemon), docker or podman (the hand-off, as 'handoff build')", "--engine"),
+        .. HandoffBuildCommand.EngineOnlyOptions.Where(o => o.Key != "--platform"),
     ];
 
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
+        // One command for every engine: docker and podman get the same Dockerfile and context through the hand-off.
+        var engine = args.Get("--engine")?.Trim().ToLowerInvariant();
+        if (engine is not (null or "" or "builtin"))
+        {
+            var kind = EngineNames.Parse(engine);
+            if (new[] { "--store", "--runtime-root" }.FirstOrDefault(args.Has) is { } storeOnly)
+            {
+                throw CommandArgs.Bad($"{storeOnly} is for the builtin engine; --engine {engine} builds into the engine's own image store", Usage);
+            }
+
+            return await HandoffBuildCommand.HandOffAsync(kind, args, context, Usage, cancellationToken).ConfigureAwait(false);
+        }
+
+        // --platform is taken by both engines.
+        if (HandoffBuildCommand.EngineOnlyOptions.Select(o => o.Key).Where(k => k != "--platform").FirstOrDefault(args.Has) is { } engineOnly)
+        {
+            throw CommandArgs.Bad($"{engineOnly} needs --engine docker or --engine podman (the builtin engine does not take it)", Usage);
+        }
+
         if (args.Positionals.Count != 1) throw CommandArgs.Bad("expected one CONTEXT folder", Usage);
         var buildArgs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var a in args.GetAll("--build-arg"))

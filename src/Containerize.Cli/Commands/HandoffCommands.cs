@@ -26,9 +26,15 @@ internal sealed class HandoffBuildCommand : CliCommand
         OptionSpec.Many("a name for the image", "-t", "--tag"),
         OptionSpec.Value("the stage to build", "--target"),
         OptionSpec.Many("a build argument", "--build-arg"),
+        OptionSpec.Flag("do not use the engine's cache", "--no-cache"),
+        .. EngineOnlyOptions,
+    ];
+
+    /// <summary>The options only an external engine takes; `containerize build --engine docker|podman` accepts them too.</summary>
+    public static IReadOnlyList<OptionSpec> EngineOnlyOptions =>
+    [
         OptionSpec.Many("a label for the image", "--label"),
         OptionSpec.Value("the target platform, e.g. linux/amd64", "--platform"),
-        OptionSpec.Flag("do not use the engine's cache", "--no-cache"),
         OptionSpec.Value("network for RUN steps (none, host, default)", "--network"),
         OptionSpec.Flag("push every tag after the build", "--push"),
         OptionSpec.Flag("push without TLS (podman; a Docker daemon uses its own insecure-registries)", "--insecure-registry"),
@@ -37,9 +43,13 @@ internal sealed class HandoffBuildCommand : CliCommand
         OptionSpec.Flag("show the engine's probes and command line", "-v", "--verbose"),
     ];
 
-    public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
+    public override Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken) =>
+        HandOffAsync(EngineNames.Parse(args.Get("--engine")), args, context, Usage, cancellationToken);
+
+    /// <summary>Builds with an external engine; shared by `handoff build` and `build --engine docker|podman`.</summary>
+    public static async Task<int> HandOffAsync(EngineKind engine, CommandArgs args, CliContext context, string usage, CancellationToken cancellationToken)
     {
-        if (args.Positionals.Count != 1) throw CommandArgs.Bad("give exactly one CONTEXT folder", Usage);
+        if (args.Positionals.Count != 1) throw CommandArgs.Bad("give exactly one CONTEXT folder", usage);
         var contextDir = context.FullPath(args.Positionals[0]);
         var dockerfile = context.FullPath(args.Get("--file") ?? Path.Combine(contextDir, "Dockerfile"));
         if (!File.Exists(dockerfile)) throw new ContainerizeException(GeneralErrors.FileNotFound, $"Dockerfile '{dockerfile}' not found", hint: "give it with -f");
@@ -73,12 +83,12 @@ internal sealed class HandoffBuildCommand : CliCommand
                 null or "auto" => BuilderPreference.Auto,
                 "buildkit" => BuilderPreference.BuildKit,
                 "classic" => BuilderPreference.Classic,
-                var other => throw CommandArgs.Bad($"unknown builder kind '{other}'", Usage),
+                var other => throw CommandArgs.Bad($"unknown builder kind '{other}'", usage),
             },
         };
 
         var sink = new TextWriterSink(context.Error, context.Error, args.Has("--verbose"));
-        var result = await ExternalBuilder.BuildAsync(EngineNames.Parse(args.Get("--engine")), request, options, sink, cancellationToken);
+        var result = await ExternalBuilder.BuildAsync(engine, request, options, sink, cancellationToken);
         context.Out.WriteLine(result.ImageId);
         if (result.ManifestDigest is not null) context.Out.WriteLine(result.ManifestDigest);
         return 0;

@@ -126,8 +126,12 @@ internal sealed class LoadIntoCommand : CliCommand
         ImageCommands.NoMorePositionals(args, 2, Usage);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
         var image = await store.ResolveRequiredAsync(reference, cancellationToken).ConfigureAwait(false);
-        var exporter = new ImageExporter(store, store.IngestPath) { Platform = ImageCommands.PlatformOf(args) };
-        var output = await EngineLoader.LoadAsync(args.Get("--client") ?? engine, exporter, image, reference, cancellationToken).ConfigureAwait(false);
+        var client = args.Get("--client") ?? engine;
+        var requested = args.Get("--platform") is { } p ? Platform.Parse(p) : null;
+        var (platform, note) = await EngineLoader.ChoosePlatformAsync(store, image, client, engine, requested, cancellationToken).ConfigureAwait(false);
+        if (note is not null) context.Error.WriteLine(note);
+        var exporter = new ImageExporter(store, store.IngestPath) { Platform = platform };
+        var output = await EngineLoader.LoadAsync(client, exporter, image, reference, cancellationToken).ConfigureAwait(false);
         context.Out.WriteLine(output.Length > 0 ? output : $"loaded {reference.FamiliarString} into {engine}");
         return 0;
     }

@@ -40,7 +40,7 @@ public sealed class RuntimeSpecTests
         Assert.IsFalse(process.GetProperty("noNewPrivileges").GetBoolean());
         CollectionAssert.AreEqual(new[] { "PATH=" + RuntimeSpecBuilder.DefaultPath, "A=1" }, Strings(process.GetProperty("env")));
         Assert.AreEqual(1654, process.GetProperty("user").GetProperty("uid").GetInt32());
-        CollectionAssert.AreEqual(new[] { 50 }, process.GetProperty("user").GetProperty("additionalGids").EnumerateArray().Select(x => x.GetInt32()).ToArray());
+        CollectionAssert.AreEqual(new[] { 1654, 50 }, process.GetProperty("user").GetProperty("additionalGids").EnumerateArray().Select(x => x.GetInt32()).ToArray());
         Assert.HasCount(14, Strings(process.GetProperty("capabilities").GetProperty("bounding")));
         CollectionAssert.Contains(Strings(process.GetProperty("capabilities").GetProperty("effective")), "CAP_NET_BIND_SERVICE");
         CollectionAssert.DoesNotContain(Strings(process.GetProperty("capabilities").GetProperty("effective")), "CAP_SYS_ADMIN");

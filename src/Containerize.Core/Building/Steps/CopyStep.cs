@@ -48,6 +48,11 @@ public sealed class CopyStep : IStepExecutor
             {
                 var path = e.Path.Length == 0 ? "." : e.Path;
                 inputs.Add(path + " " + await snapshot.TreeDigestAsync(path, cancellationToken).ConfigureAwait(false));
+                // A symlink source is copied as what it names, so that content is an input too.
+                if (tree.Resolve(e) is { } target)
+                {
+                    inputs.Add("-> " + target.Path + " " + await snapshot.TreeDigestAsync(target.Path, cancellationToken).ConfigureAwait(false));
+                }
             }
         }
 
@@ -102,6 +107,8 @@ public sealed class CopyStep : IStepExecutor
         }
 
         var entries = new List<LayerEntry>();
+        // Entries whose owners are final: extracted archive contents and folders the image already has.
+        var fixedOwners = new List<LayerEntry>();
         var scratch = new List<string>();
         foreach (var c in spec.Paths.SourceContents)
         {
@@ -109,25 +116,38 @@ public sealed class CopyStep : IStepExecutor
             entries.Add(LayerEntry.FromBytes(destIsFolder || many ? Join(destPath, c.Name) : destPath, bytes, (UnixFileMode)0x1A4 /* 0644 */));
         }
 
-        foreach (var m in matches)
+        foreach (var source in matches)
         {
+            // BuildKit follows a symlink that is itself a source (named or matched by a wildcard), not those inside a folder.
+            var m = tree.Resolve(source) is { } resolved ? resolved with { Path = source.Path } : source;
+            var contentsOf = m.Kind == LayerEntryKind.Directory && !ReferenceEquals(m, source) ? tree.Resolve(source)!.Path : m.Path;
             if (spec.Unpack && m.Kind == LayerEntryKind.File && await ArchiveExtractor.IsArchiveAsync(m.SourcePath!, cancellationToken).ConfigureAwait(false))
             {
-                // ADD extracts a local tar (plain, gzip or zstd) into the destination folder.
+                // ADD extracts a local tar (plain, gzip, bzip2, xz or zstd) into the destination folder, owners and all.
                 var folder = Path.Combine(context.Store.IngestPath, "add-" + Guid.NewGuid().ToString("N")[..12]);
                 scratch.Add(folder);
-                await ArchiveExtractor.ExtractAsync(m.SourcePath!, folder, cancellationToken).ConfigureAwait(false);
                 if (destPath.Length > 0) entries.Add(LayerEntry.Directory(destPath));
-                entries.AddRange(LayerSource.FromDirectory(folder, destPath));
+                fixedOwners.AddRange(await ArchiveExtractor.EntriesAsync(m.SourcePath!, destPath, folder, cancellationToken).ConfigureAwait(false));
             }
             else if (m.Kind == LayerEntryKind.Directory)
             {
-                // A folder's contents go into the destination folder, which is made even when the source is empty;
-                // --parents keeps the source's path under the destination.
+                // A folder's contents go into the destination folder, which is made (0755, as mkdir -p) even when the
+                // source is empty, or kept as the image has it; --parents keeps the source's path under the destination.
                 var into = spec.Parents ? Join(destPath, m.Path) : destPath;
-                if (into.Length > 0) entries.Add(LayerEntry.Directory(into, m.Path.Length == 0 ? null : m.Mode));
-                var prefix = spec.Parents ? 0 : m.Path.Length == 0 ? 0 : m.Path.Length + 1;
-                foreach (var e in tree.Under(m.Path))
+                if (into.Length > 0)
+                {
+                    if (!spec.Parents && await context.Directories.FolderAsync(parent, into, cancellationToken).ConfigureAwait(false) is { } existing)
+                    {
+                        fixedOwners.Add(LayerEntry.Directory(into, existing.Mode) with { Uid = existing.Uid, Gid = existing.Gid });
+                    }
+                    else
+                    {
+                        entries.Add(LayerEntry.Directory(into, spec.Parents && m.Path.Length > 0 ? m.Mode : null));
+                    }
+                }
+
+                var prefix = spec.Parents ? 0 : contentsOf.Length == 0 ? 0 : contentsOf.Length + 1;
+                foreach (var e in tree.Under(contentsOf))
                 {
                     if (excluded is not null && excluded.MatchesOrParentMatches(e.Path)) continue;
                     entries.Add(e with { Path = Join(destPath, e.Path[prefix..]) });
@@ -149,8 +169,10 @@ public sealed class CopyStep : IStepExecutor
             ModeRule = spec.Chmod is null ? null : LayerModeRules.Fixed(ParseMode(spec.Chmod, file, line)),
         };
 
-        // The writer takes owners from the options; entries from a stage's rootfs carry none.
-        var owned = entries.Select(e => e with { Uid = uid, Gid = gid }).ToList();
+        // Context entries carry no owner (0:0, or --chown); another stage's files keep theirs unless --chown is given, as in BuildKit.
+        var owned = entries.Select(e => e.Uid is not null && spec.Chown is null ? e : e with { Uid = uid, Gid = gid }).ToList();
+        var keep = fixedOwners.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        owned.AddRange(fixedOwners);
 
         // Folders above the copied paths that the image already has go into the layer as the image has them, so
         // applying the layer does not reset, say, /tmp's 1777 to the writer's default.
@@ -168,7 +190,7 @@ public sealed class CopyStep : IStepExecutor
         }
 
         owned.InsertRange(0, ancestors.Values);
-        if (options.ModeRule is { } rule) options = options with { ModeRule = (e, m) => ancestors.ContainsKey(e.Path) ? m : rule(e, m) };
+        if (options.ModeRule is { } rule) options = options with { ModeRule = (e, m) => ancestors.ContainsKey(e.Path) || keep.Contains(e.Path) ? m : rule(e, m) };
         StepLayer layer;
         try
         {

@@ -44,12 +44,31 @@ public sealed class MetadataStep : IStepExecutor
         if (step.Instruction is WorkdirInstruction && c.WorkingDir is { } dir && dir != "/"
             && !await context.Directories.IsDirectoryAsync(parent, dir, cancellationToken).ConfigureAwait(false))
         {
-            // WORKDIR makes a missing folder (root-owned, 0755), as Docker does: one small layer.
-            layer = await LayerStore.WriteAsync(context.Store, [Images.Layers.LayerEntry.Directory(dir.TrimStart('/'), (UnixFileMode)0x1ED)],
-                new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+            // WORKDIR makes the missing folders (0755) as BuildKit does: owned by the USER in force (mkdir -p as that
+            // user), while folders the image has keep their mode and owner; one small layer.
+            var (uid, gid) = await WorkdirOwnerAsync(c.User, parent, context, cancellationToken).ConfigureAwait(false);
+            var entries = new List<Images.Layers.LayerEntry>();
+            var path = "";
+            foreach (var part in dir.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                path = path.Length == 0 ? part : path + "/" + part;
+                entries.Add(await context.Directories.FolderAsync(parent, path, cancellationToken).ConfigureAwait(false) is { } existing
+                    ? Images.Layers.LayerEntry.Directory(path, existing.Mode) with { Uid = existing.Uid, Gid = existing.Gid }
+                    : Images.Layers.LayerEntry.Directory(path, (UnixFileMode)0x1ED) with { Uid = uid, Gid = gid });
+            }
+
+            layer = await LayerStore.WriteAsync(context.Store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
         }
 
         return new StepOutcome(c, layer, InstructionText.Format(step.Instruction) + (layer is null ? "" : " # buildkit"));
+    }
+
+    private static async Task<(int Uid, int Gid)> WorkdirOwnerAsync(string? user, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(user) || user is "root" or "0" or "0:0" or "root:root") return (0, 0);
+        var rootfs = await context.Rootfs(parent, cancellationToken).ConfigureAwait(false);
+        var resolved = Runtime.Users.UserResolver.ResolveInRootfs(user, rootfs);
+        return ((int)resolved.Uid, (int)resolved.Gid);
     }
 
     public static string ResolveWorkdir(string? current, string path)

@@ -133,6 +133,67 @@ public sealed class RunStep : IStepExecutor
     private static string SshTarget(RunMount m, int index) =>
         string.IsNullOrEmpty(m.Target) ? "/run/buildkit/ssh_agent." + index.ToString(System.Globalization.CultureInfo.InvariantCulture) : m.Target;
 
+    /// <summary>Where BuildKit mounts a RUN heredoc script that starts with #! (read-only, outside the layer).</summary>
+    private const string PipesFolder = "/dev/pipes";
+
+    /// <summary>
+    /// BuildKit's dispatchRun for heredocs: a command that is one heredoc runs its body with the shell, or, when the
+    /// body starts with #!, as an executable file mounted under /dev/pipes; any other command gets the bodies
+    /// appended ("\n" + body + terminator) and the shell runs the whole text.
+    /// </summary>
+    private static (IReadOnlyList<string> Args, string? ScriptFolder) HeredocArgv(CommandLine command, IReadOnlyList<string> shell, string runtimeRoot, string file, int line)
+    {
+        if (!command.PrependShell || command.Arguments.Count != 1)
+        {
+            throw new ContainerizeException(EngineErrors.Unsupported, $"parsing produced an invalid run command: [{string.Join(' ', command.Arguments)}]", file, line,
+                "write heredocs in the shell form of RUN");
+        }
+
+        var words = command.Arguments[0];
+        if (Dockerfiles.Parsing.HeredocWords.Parse(words, file, line) is null)
+        {
+            var full = words + string.Concat(command.Files.Select(f => "\n" + f.Data + f.Name));
+            return ([.. shell, full], null);
+        }
+
+        var doc = command.Files[0];
+        var data = doc.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(doc.Data) : doc.Data;
+        if (!doc.Data.StartsWith("#!", StringComparison.Ordinal)) return ([.. shell, data], null);
+
+        var folder = Path.Combine(runtimeRoot, "heredocs", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var script = Path.Combine(folder, doc.Name);
+        File.WriteAllText(script, data);
+        File.SetUnixFileMode(script, (UnixFileMode)0x1ED /* 0755 */);
+        File.SetUnixFileMode(folder, (UnixFileMode)0x1ED);
+        return ([.. shell, PipesFolder + "/" + doc.Name], folder);
+    }
+
+    /// <summary>
+    /// The entries of a RUN layer as Docker 26's BuildKit writes them, so that the same change gives the same tar:
+    /// whiteouts are 0600 files, an opaque marker has its folder's mode, and a non-empty layer lists /etc (as the
+    /// parent has it), which BuildKit's layers always do because it mounts /etc/hosts and /etc/resolv.conf there.
+    /// </summary>
+    private static async Task<List<Images.Layers.LayerEntry>> BuildKitShapeAsync(
+        List<Images.Layers.LayerEntry> entries, ImageState parent, StepContext context, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0) return entries;
+        var folders = entries.Where(e => e.Kind == Images.Layers.LayerEntryKind.Directory).GroupBy(e => e.Path.Trim('/'), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Mode, StringComparer.Ordinal);
+        var shaped = entries.Select(e => e.Kind switch
+        {
+            Images.Layers.LayerEntryKind.Whiteout => e with { Mode = (UnixFileMode)0x180 },
+            Images.Layers.LayerEntryKind.OpaqueWhiteout => e with { Mode = folders.GetValueOrDefault(e.Path.Trim('/')) ?? (UnixFileMode)0x1ED },
+            _ => e,
+        }).ToList();
+        if (!entries.Any(e => e.Path.Trim('/') == "etc") && await context.Directories.FolderAsync(parent, "etc", cancellationToken).ConfigureAwait(false) is { } etc)
+        {
+            shaped.Add(Images.Layers.LayerEntry.Directory("etc", etc.Mode) with { Uid = etc.Uid, Gid = etc.Gid });
+        }
+
+        return shaped;
+    }
+
     public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var run = (RunInstruction)step.Instruction;
@@ -169,22 +230,17 @@ public sealed class RunStep : IStepExecutor
         var config = parent.ContainerConfig;
         var shell = config.Shell ?? ["/bin/sh", "-c"];
         IReadOnlyList<string> args;
+        string? scriptFolder = null;
         if (run.Command.Files.Count == 0)
         {
             args = MetadataStep.Argv(run.Command, shell);
         }
-        else if (run.Command.Files.Count == 1 && run.Command.PrependShell && string.Join(' ', run.Command.Arguments).Trim().TrimStart('<', '-').Trim('"', '\'') == run.Command.Files[0].Name
-            && !run.Command.Files[0].Data.StartsWith("#!", StringComparison.Ordinal))
-        {
-            // BuildKit: a heredoc that is the whole command is the script the shell runs.
-            var f = run.Command.Files[0];
-            args = [.. shell, f.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(f.Data) : f.Data];
-        }
         else
         {
-            throw new ContainerizeException(EngineErrors.Unsupported, "RUN with heredocs other than one script without #! is not supported by this engine yet", file, line,
-                "write RUN <<EOF with the script alone, or build this Dockerfile with `containerize handoff build`");
+            (args, scriptFolder) = HeredocArgv(run.Command, shell, context.RuntimeRoot, file, line);
+            if (scriptFolder is not null) mounts.Add(new Runtime.Mounts.BindMount(PipesFolder, scriptFolder));
         }
+
         var env = (config.Env ?? []).ToList();
         var envNames = env.Select(e => e.Split('=', 2)[0]).ToHashSet(StringComparer.Ordinal);
         env.AddRange(context.Args.Where(a => !envNames.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value));
@@ -217,10 +273,14 @@ public sealed class RunStep : IStepExecutor
             throw new ContainerizeException(EngineErrors.StepFailed, $"{context.StepLabel}: {e.Diagnostic.Message}", file, line,
                 (e.Diagnostic.Hint ?? "") + "; the image was not tagged, and the steps before this one are cached", e);
         }
+        finally
+        {
+            if (scriptFolder is not null) Directory.Delete(scriptFolder, recursive: true);
+        }
 
         await using (result.ConfigureAwait(false))
         {
-            var entries = result.ToLayerEntries().ToList();
+            var entries = await BuildKitShapeAsync(result.ToLayerEntries().ToList(), parent, context, cancellationToken).ConfigureAwait(false);
             var createdBy = "RUN " + string.Join(' ', args) + " # buildkit";
             if (entries.Count == 0) return new StepOutcome(config, null, createdBy);
             var layer = await LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);

@@ -41,7 +41,40 @@ internal sealed class SourceTree
         return new SourceTree(entries);
     }
 
-    public static SourceTree FromFolder(string folder) => new(LayerSource.FromDirectory(folder).ToList());
+    /// <summary>Another stage's or image's rootfs, with the owners lstat gives (COPY --from keeps them, as BuildKit).</summary>
+    public static SourceTree FromFolder(string folder)
+    {
+        var root = Path.GetFullPath(folder);
+        return new(LayerSource.FromDirectory(root).Select(e =>
+            Images.Layers.Posix.LStat(Path.Combine(root, e.Path.TrimStart('/'))) is { } st ? e with { Uid = (int)st.Uid, Gid = (int)st.Gid } : e).ToList());
+    }
+
+    /// <summary>
+    /// The entry a symlink leads to inside this tree (links followed up to 40 times; an absolute target or one
+    /// climbing above the root starts again at the root), or null when the entry is no symlink or leads nowhere.
+    /// </summary>
+    public LayerEntry? Resolve(LayerEntry entry)
+    {
+        var current = entry;
+        for (var hops = 0; hops < 40 && current.Kind == LayerEntryKind.Symlink; hops++)
+        {
+            var target = current.LinkTarget ?? "";
+            var slash = current.Path.LastIndexOf('/');
+            var start = target.StartsWith('/') || slash < 0 ? "" : current.Path[..slash];
+            var parts = start.Length == 0 ? new List<string>() : [.. start.Split('/')];
+            foreach (var p in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (p == ".") continue;
+                if (p == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
+                parts.Add(p);
+            }
+
+            if (!_byPath.TryGetValue(string.Join('/', parts), out var next)) return null;
+            current = next;
+        }
+
+        return current.Kind == LayerEntryKind.Symlink || ReferenceEquals(current, entry) ? null : current;
+    }
 
     /// <summary>The entries a source names: one path, or every path a wildcard matches (Go's filepath.Match, per component).</summary>
     public IReadOnlyList<LayerEntry> Match(string source, string what, string file, int line)

@@ -139,7 +139,8 @@ public static class LayerWriter
                     type = TarHeaderEncoder.TypeHardlink;
                     break;
                 case LayerEntryKind.Whiteout or LayerEntryKind.OpaqueWhiteout:
-                    mode = 0;
+                    // Readers ignore a whiteout's mode; a caller may set one to match another writer byte for byte.
+                    mode = entry?.Mode ?? 0;
                     type = TarHeaderEncoder.TypeRegular;
                     break;
                 case LayerEntryKind.CharDevice:

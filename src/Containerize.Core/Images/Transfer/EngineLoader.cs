@@ -11,6 +11,41 @@ namespace Containerize.Core.Images.Transfer;
 /// </summary>
 public static class EngineLoader
 {
+    /// <summary>
+    /// The platform to load: the one asked for; else, for a multi-platform image, the daemon's own (an engine's
+    /// image store holds one platform per name), with a note naming it and the others; else linux/amd64.
+    /// </summary>
+    public static async Task<(Platform Platform, string? Note)> ChoosePlatformAsync(
+        IContentStore store, Descriptor image, string client, string engine, Platform? requested, CancellationToken cancellationToken = default)
+    {
+        if (requested is not null) return (requested, null);
+        if (!MediaTypes.IsIndex(image.MediaType)) return (Platform.LinuxAmd64, null);
+        var platforms = (await ImageGraph.ChildrenAsync(store, image, cancellationToken).ConfigureAwait(false))
+            .Where(d => d.Platform is not null).Select(d => d.Platform!.ToString()).ToList();
+        var daemon = await DaemonPlatformAsync(client, engine, cancellationToken).ConfigureAwait(false) ?? Platform.LinuxAmd64;
+        return (daemon, $"multi-platform image ({string.Join(", ", platforms)}): loading {daemon}, the {engine} daemon's platform; --platform picks another");
+    }
+
+    /// <summary>The daemon's os/arch ('docker version' / 'podman info'), or null when it does not say.</summary>
+    private static async Task<Platform?> DaemonPlatformAsync(string client, string engine, CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo(client) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in engine == "podman" ? ["info", "--format", "{{.Host.OS}}/{{.Host.Arch}}"] : new[] { "version", "--format", "{{.Server.Os}}/{{.Server.Arch}}" }) psi.ArgumentList.Add(a);
+        try
+        {
+            using var process = Process.Start(psi);
+            if (process is null) return null;
+            var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            var text = output.Trim();
+            return process.ExitCode == 0 && text.Split('/') is [{ Length: > 0 }, { Length: > 0 }] ? Platform.Parse(text) : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // the load itself reports the missing client with its coded error
+        }
+    }
+
     public static async Task<string> LoadAsync(string client, ImageExporter exporter, Descriptor image, ImageReference name, CancellationToken cancellationToken = default)
     {
         var psi = new ProcessStartInfo(client)

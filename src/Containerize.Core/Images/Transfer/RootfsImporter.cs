@@ -99,8 +99,6 @@ public sealed class RootfsImporter(OciLayoutStore store)
     /// <summary>A tar's entries; file contents go to scratch files, so the writer can sort and stream them.</summary>
     private static async Task<IReadOnlyList<LayerEntry>> FromTarAsync(string tarPath, string scratch, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(scratch);
-        var entries = new List<LayerEntry>();
         await using var file = File.OpenRead(tarPath);
         var head = new byte[4];
         var n = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
@@ -111,9 +109,20 @@ public sealed class RootfsImporter(OciLayoutStore store)
             LayerCompression.Zstd => new ZstdSharp.DecompressionStream(file),
             _ => file,
         };
+        return await ReadTarAsync(tarStream, scratch, tarPath, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The entries of an uncompressed tar stream with their owners, modes and links; file contents are spooled to
+    /// files in <paramref name="scratch"/>. Also what ADD extracts from a local archive.
+    /// </summary>
+    internal static async Task<IReadOnlyList<LayerEntry>> ReadTarAsync(Stream tarStream, string scratch, string tarPath, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(scratch);
+        var entries = new List<LayerEntry>();
         try
         {
-            await using var reader = new TarReader(tarStream);
+            await using var reader = new TarReader(tarStream, leaveOpen: true);
             var index = 0;
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
             {

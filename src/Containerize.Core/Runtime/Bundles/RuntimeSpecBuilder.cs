@@ -118,10 +118,13 @@ public static class RuntimeSpecBuilder
             w.WriteNumber("uid", config.User.Uid);
             w.WriteNumber("gid", config.User.Gid);
             w.WriteNumber("umask", 0x12 /* 0022 */);
-            if (config.User.AdditionalGids.Count > 0)
+            // BuildKit (containerd's spec) lists the primary gid among the supplementary groups, so `id` in a RUN
+            // prints groups=GID as under docker build; a rootless user namespace maps no other group to set.
+            List<uint> groups = config.RootlessHostIds is null ? [config.User.Gid, .. config.User.AdditionalGids.Where(g => g != config.User.Gid)] : config.User.AdditionalGids.ToList();
+            if (groups.Count > 0)
             {
                 w.WriteStartArray("additionalGids");
-                foreach (var g in config.User.AdditionalGids) w.WriteNumberValue(g);
+                foreach (var g in groups) w.WriteNumberValue(g);
                 w.WriteEndArray();
             }
 

@@ -1,0 +1,133 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using System.Runtime.Versioning;
+using Containerize.Tests.Infrastructure;
+
+namespace Containerize.Tests.Building.Differential;
+
+/// <summary>
+/// The Dockerfiles under Building/Differential/Corpus and the one context they all build from. Modes, owners and
+/// symlinks cannot all live in git, so the context is written here.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public static class DifferentialCorpus
+{
+    /// <summary>The base image both engines build on: artifacts/base-images/busybox under this name.</summary>
+    public const string Base = "ctz-diff/busybox:1";
+
+    public static string Folder => Path.Combine(RepoPaths.Root, "tests", "Containerize.Tests", "Building", "Differential", "Corpus");
+
+    public static IEnumerable<object[]> Names =>
+        Directory.GetFiles(Folder, "*.Dockerfile").Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal).Select(n => new object[] { n });
+
+    public static string DockerfileOf(string name) => Path.Combine(Folder, name + ".Dockerfile");
+
+    /// <summary>The bases of the corpus: (folder under artifacts/base-images, its tag there, the name both engines use).</summary>
+    public static readonly (string Folder, string Tag, string Name)[] Bases = [("busybox", "latest", Base), ("debian", "bookworm", "ctz-diff/debian:1")];
+
+    /// <summary>
+    /// Puts the corpus bases (or only the first) into a Docker engine and a store: each loaded from
+    /// artifacts/base-images into the store and handed to `docker load` as the docker-archive our CLI writes, so
+    /// both sides start from the same image ID.
+    /// </summary>
+    public static async Task EnsureBaseInDockerAsync(string docker, string scratch, string? store = null, bool all = false)
+    {
+        store ??= Path.Combine(scratch, "base-store");
+        foreach (var (folder, tag, name) in all ? Bases : Bases[..1])
+        {
+            var layout = Path.Combine(RepoPaths.Root, "artifacts", "base-images", folder);
+            if (!File.Exists(Path.Combine(layout, "index.json"))) Requirements.Missing($"the offline {folder} base image is missing at {layout} (bash eng/setup builds it)");
+            var load = await CliRunner.RunAsync(scratch, "load", $"oci-layout://{layout}:{tag}", "--store", store, "-t", name);
+            Assert.AreEqual(0, load.ExitCode, load.StdErr);
+            var archive = Path.Combine(scratch, folder + ".tar");
+            var save = await CliRunner.RunAsync(scratch, "save", name, "-o", "docker-archive:" + archive, "--store", store);
+            Assert.AreEqual(0, save.ExitCode, save.StdErr);
+            (await ProcessRunner.RunAsync(docker, ["load", "-i", archive], timeout: TimeSpan.FromMinutes(5))).EnsureSuccess($"docker load of the {folder} base image");
+            File.Delete(archive);
+        }
+    }
+
+    public static async Task WriteContextAsync(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        void Write(string path, string content, int mode = 0x1A4)
+        {
+            var full = Path.Combine(dir, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content);
+            File.SetUnixFileMode(full, (UnixFileMode)mode);
+        }
+
+        Write("hello.txt", "hello\n");
+        foreach (var n in new[] { "a", "b", "c", "d" }) Write(n + ".txt", n + "\n");
+        Write("script.sh", "#!/bin/sh\necho script\n", 0x1ED);
+        Write("src/one.txt", "1\n");
+        Write("src/two.txt", "2\n");
+        Write("src/skip.md", "md\n");
+        Write("src/sub/three.txt", "3\n", 0x180);
+        Write("src/sub/deep/four.txt", "4\n", 0x1B4);
+        File.SetUnixFileMode(Path.Combine(dir, "src/sub"), (UnixFileMode)0x1E8);
+        File.CreateSymbolicLink(Path.Combine(dir, "link-to-hello"), "hello.txt");
+        Write("dir-with-link/file", "f\n");
+        File.CreateSymbolicLink(Path.Combine(dir, "dir-with-link/ln"), "file");
+        Directory.CreateDirectory(Path.Combine(dir, "empty-dir"));
+        File.SetUnixFileMode(Path.Combine(dir, "empty-dir"), (UnixFileMode)0x1C0);
+
+        var tar = Archive();
+        await File.WriteAllBytesAsync(Path.Combine(dir, "arch.tar"), tar);
+        await File.WriteAllBytesAsync(Path.Combine(dir, "arch.tar.gz"), Gzip(tar));
+        await File.WriteAllBytesAsync(Path.Combine(dir, "arch.tar.bz2"), await CompressAsync("bzip2", tar));
+        await File.WriteAllBytesAsync(Path.Combine(dir, "arch.tar.xz"), await CompressAsync("xz", tar));
+        await File.WriteAllBytesAsync(Path.Combine(dir, "notatar.gz"), Gzip(Encoding.UTF8.GetBytes("just text\n")));
+    }
+
+    /// <summary>A tar with owners, private modes, a symlink and a hard link: what ADD must keep when it extracts.</summary>
+    private static byte[] Archive()
+    {
+        using var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            void Add(TarEntryType type, string name, int mode, int uid = 0, int gid = 0, string? data = null, string? link = null)
+            {
+                var e = new PaxTarEntry(type, name) { Mode = (UnixFileMode)mode, Uid = uid, Gid = gid, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1600000000) };
+                if (link is not null) e.LinkName = link;
+                if (data is not null) e.DataStream = new MemoryStream(Encoding.UTF8.GetBytes(data));
+                writer.WriteEntry(e);
+            }
+
+            Add(TarEntryType.Directory, "payload", 0x1ED);
+            Add(TarEntryType.RegularFile, "payload/owned.txt", 0x180, 1234, 5678, "owned\n");
+            Add(TarEntryType.RegularFile, "payload/exec", 0x1ED, data: "#!/bin/sh\n");
+            Add(TarEntryType.Directory, "payload/private", 0x1C0, 42, 43);
+            Add(TarEntryType.RegularFile, "payload/private/inner.txt", 0x1A0, 42, 43, "inner\n");
+            Add(TarEntryType.SymbolicLink, "payload/sym", 0x1FF, link: "owned.txt");
+            Add(TarEntryType.HardLink, "payload/hard", 0x180, 1234, 5678, link: "payload/owned.txt");
+            Add(TarEntryType.RegularFile, "top.txt", 0x1A4, data: "top\n");
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(data);
+        return output.ToArray();
+    }
+
+    private static async Task<byte[]> CompressAsync(string tool, byte[] data)
+    {
+        var path = Requirements.Tool(tool);
+        var psi = new System.Diagnostics.ProcessStartInfo(path, "-c") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        using var output = new MemoryStream();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
+        await process.StandardInput.BaseStream.WriteAsync(data);
+        process.StandardInput.Close();
+        await copy;
+        await process.WaitForExitAsync();
+        Assert.AreEqual(0, process.ExitCode, tool + " failed");
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,148 @@
+using System.Formats.Tar;
+using System.Runtime.Versioning;
+using System.Text;
+using Containerize.Tests.Infrastructure;
+
+namespace Containerize.Tests.Building;
+
+/// <summary>
+/// The behaviours the differential corpus found where our engine differed from Docker 26's BuildKit, checked
+/// without Docker (umoci unpacks the result): each is also compared against BuildKit by Differential_BuildKit.
+/// </summary>
+[TestClass]
+[SupportedOSPlatform("linux")]
+public sealed class EngineBuildKitParityTests
+{
+    [TestMethod]
+    public async Task Parity_AddKeepsTheArchiveOwnersForEveryCompression()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        var tar = OwnedTar();
+        await File.WriteAllBytesAsync(Path.Combine(lab.Context, "a.tar"), tar);
+        await File.WriteAllBytesAsync(Path.Combine(lab.Context, "a.tar.bz2"), await CompressAsync("bzip2", tar));
+        await File.WriteAllBytesAsync(Path.Combine(lab.Context, "a.tar.xz"), await CompressAsync("xz", tar));
+        lab.Write("Dockerfile", "FROM busybox:test\nADD a.tar /plain/\nADD a.tar.bz2 /bz2/\nADD --chown=5:6 a.tar.xz /xz\n");
+        var result = await lab.BuildAsync("-t", "add:1");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("add:1");
+        foreach (var dest in new[] { "plain", "bz2", "xz" })
+        {
+            Assert.AreEqual("owned\n", File.ReadAllText(Path.Combine(rootfs, dest, "owned.txt")), dest);
+            Assert.AreEqual((1234u, 5678u), Owner(Path.Combine(rootfs, dest, "owned.txt")), dest + ": the tar's owner, even under --chown");
+            Assert.AreEqual((UnixFileMode)0x180, File.GetUnixFileMode(Path.Combine(rootfs, dest, "owned.txt")));
+            Assert.AreEqual("owned.txt", new FileInfo(Path.Combine(rootfs, dest, "sym")).LinkTarget);
+        }
+
+        Assert.AreEqual((5u, 6u), Owner(Path.Combine(rootfs, "xz")), "--chown owns the destination folder ADD makes");
+    }
+
+    [TestMethod]
+    public async Task Parity_CopyFromKeepsOwnersAndFollowsSourceSymlinks()
+    {
+        Requirements.Tool("runc");
+        Requirements.RequireRoot("runc");
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("hello.txt", "hello\n");
+        File.CreateSymbolicLink(Path.Combine(lab.Context, "link"), "hello.txt");
+        Directory.CreateDirectory(Path.Combine(lab.Context, "private"));
+        File.SetUnixFileMode(Path.Combine(lab.Context, "private"), (UnixFileMode)0x1C0);
+        lab.Write("Dockerfile", """
+            FROM busybox:test AS build
+            RUN mkdir -p /out && echo built > /out/app && chown 1000:1001 /out/app && ln -s app /out/app-link
+            FROM busybox:test
+            COPY --from=build /out/app /kept/app
+            COPY --from=build --chown=7:8 /out/app /chowned/app
+            COPY --from=build /out/app-link /followed/
+            COPY link /ctx/
+            COPY private /made/
+            COPY hello.txt /tmp/
+            """);
+        var result = await lab.BuildAsync("-t", "from:1");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("from:1");
+        Assert.AreEqual((1000u, 1001u), Owner(Path.Combine(rootfs, "kept/app")));
+        Assert.AreEqual((7u, 8u), Owner(Path.Combine(rootfs, "chowned/app")));
+        Assert.IsNull(new FileInfo(Path.Combine(rootfs, "followed/app-link")).LinkTarget, "a source symlink is copied as what it names");
+        Assert.AreEqual("built\n", File.ReadAllText(Path.Combine(rootfs, "followed/app-link")));
+        Assert.AreEqual("hello\n", File.ReadAllText(Path.Combine(rootfs, "ctx/link")));
+        Assert.IsNull(new FileInfo(Path.Combine(rootfs, "ctx/link")).LinkTarget);
+        Assert.AreEqual((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.Combine(rootfs, "made")), "the folder a contents copy makes is 0755, not the source's mode");
+        Assert.AreEqual((UnixFileMode)0x3FF, File.GetUnixFileMode(Path.Combine(rootfs, "tmp")), "/tmp keeps 1777");
+
+        // The file a source symlink names is part of the step's cache key.
+        lab.Write("hello.txt", "changed\n");
+        var again = await lab.BuildAsync("-t", "from:2");
+        Assert.AreEqual(0, again.ExitCode, again.StdErr + again.StdOut);
+        Assert.AreEqual("changed\n", File.ReadAllText(Path.Combine(await lab.UnpackAsync("from:2"), "ctx/link")));
+    }
+
+    [TestMethod]
+    public async Task Parity_WorkdirOwnerHeredocScriptsAndGroups()
+    {
+        Requirements.Tool("runc");
+        Requirements.RequireRoot("runc");
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("Dockerfile", """
+            FROM busybox:test
+            USER nobody
+            WORKDIR /home/nobody/work
+            USER root
+            RUN <<EOF
+            #!/bin/sh -e
+            echo "script $(id -u)" > /script.txt
+            EOF
+            RUN cat <<EOF > /catted.txt
+            inline
+            EOF
+            USER nobody
+            RUN id -G > /tmp/groups.txt
+            """);
+        var result = await lab.BuildAsync("-t", "wd:1");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("wd:1");
+        foreach (var p in new[] { "home", "home/nobody", "home/nobody/work" })
+        {
+            Assert.AreEqual((65534u, 65534u), Owner(Path.Combine(rootfs, p)), p + " is made by the USER in force");
+        }
+
+        Assert.AreEqual("script 0\n", File.ReadAllText(Path.Combine(rootfs, "script.txt")));
+        Assert.AreEqual("inline\n", File.ReadAllText(Path.Combine(rootfs, "catted.txt")));
+        Assert.AreEqual("65534\n", File.ReadAllText(Path.Combine(rootfs, "tmp/groups.txt")), "the primary gid is among the groups, as under BuildKit");
+        Assert.IsFalse(Directory.Exists(Path.Combine(rootfs, "dev/pipes")), "the script mount leaves nothing in the image");
+    }
+
+    private static byte[] OwnedTar()
+    {
+        using var output = new MemoryStream();
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "owned.txt")
+            {
+                Mode = (UnixFileMode)0x180, Uid = 1234, Gid = 5678, DataStream = new MemoryStream(Encoding.UTF8.GetBytes("owned\n")),
+            });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "sym") { LinkName = "owned.txt", Mode = (UnixFileMode)0x1FF });
+        }
+
+        return output.ToArray();
+    }
+
+    private static async Task<byte[]> CompressAsync(string tool, byte[] data)
+    {
+        var path = Requirements.Tool(tool);
+        var psi = new System.Diagnostics.ProcessStartInfo(path, "-c") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        using var output = new MemoryStream();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
+        await process.StandardInput.BaseStream.WriteAsync(data);
+        process.StandardInput.Close();
+        await copy;
+        await process.WaitForExitAsync();
+        return output.ToArray();
+    }
+
+    private static (uint Uid, uint Gid) Owner(string path)
+    {
+        var st = Core.Images.Layers.Posix.LStat(path) ?? throw new AssertFailedException("missing " + path);
+        return (st.Uid, st.Gid);
+    }
+}
