@@ -8,6 +8,9 @@ public sealed record ContainerPublishRequest
     /// <summary>The ResolvedFileToPublish items (Host mode stages them; unused with ContainerDockerfile or Container mode).</summary>
     public IReadOnlyList<PublishedFile> Files { get; init; } = [];
 
+    /// <summary>PublishDir: when set, the image gets every file in it, with <see cref="Files"/> as their metadata.</summary>
+    public string? PublishDirectory { get; init; }
+
     /// <summary>The project's <c>obj/container/</c>: the staged context, the Dockerfile, image.json.</summary>
     public required string ContainerDirectory { get; init; }
 

@@ -81,7 +81,10 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             return (path, project.ContextRoot);
         }
 
-        var layers = LayerPlanner.Plan(request.Files, c.ContainerLayering, c.ContainerIncludeSymbols, project.ProjectPath);
+        var files = request.PublishDirectory is { Length: > 0 } publishDir && Directory.Exists(publishDir)
+            ? PublishDirectory.Collect(publishDir, request.Files)
+            : request.Files;
+        var layers = LayerPlanner.Plan(files, c.ContainerLayering, c.ContainerIncludeSymbols, project.ProjectPath);
         var prepared = await HostModeContext.PrepareAsync(plan, layers, request.ContainerDirectory, cancellationToken).ConfigureAwait(false);
         return (prepared.DockerfilePath, prepared.ContextDirectory);
     }
@@ -109,6 +112,8 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         }
 
         var (added, baseLayers) = LayerAccounting.Layers(image, build.Steps);
+        await CopyBlobAsync(store, image.Manifest!.Digest, Path.Combine(request.ContainerDirectory, "manifest.json"), cancellationToken).ConfigureAwait(false);
+        await CopyBlobAsync(store, image.ConfigDigest!.Value, Path.Combine(request.ContainerDirectory, "config.json"), cancellationToken).ConfigureAwait(false);
         var outcome = await new ImageDestinations(store, sink).SendAsync(plan, image.Manifest!, image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false);
         var configSize = await store.GetBlobSizeAsync(image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false) ?? 0;
         return new ContainerImageResult
@@ -159,6 +164,14 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             Pushed = request.Push ? plan.ImageNames : [],
             LoadedInto = kind.ToString().ToLowerInvariant(),
         };
+    }
+
+    // The SDK's GeneratedContainer carries the manifest and config JSON: kept beside image.json for skipped builds.
+    private static async Task CopyBlobAsync(OciLayoutStore store, Digest digest, string path, CancellationToken cancellationToken)
+    {
+        await using var blob = await store.OpenBlobAsync(digest, cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(blob);
+        await AtomicFile.WriteTextIfChangedAsync(path, await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>ContainerBuildEngine: null for the builtin engine.</summary>

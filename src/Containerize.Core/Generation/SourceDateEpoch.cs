@@ -5,16 +5,20 @@ namespace Containerize.Core.Generation;
 
 /// <summary>
 /// The time ContainerSourceDateEpoch stands for when the project does not set it: SOURCE_DATE_EPOCH from the environment,
-/// else the time of the last git commit of the project's repository, else nothing (the fixed epoch, 1970). It dates
+/// else the time of the last git commit of the project's repository, else the fixed epoch (1970), so that the same
+/// inputs give the same digest. It dates
 /// the config, the history and the created label; layer file times stay at the fixed epoch whatever it is.
 /// </summary>
 public static class SourceDateEpoch
 {
-    public static async Task<string?> ResolveAsync(string? property, string projectDirectory, Func<string, string?> environment, CancellationToken cancellationToken)
+    /// <summary>The fixed epoch when nothing else dates the image: 1970, as the layer times.</summary>
+    public const string FixedEpoch = "0";
+
+    public static async Task<string> ResolveAsync(string? property, string projectDirectory, Func<string, string?> environment, CancellationToken cancellationToken)
     {
         if (!string.IsNullOrWhiteSpace(property)) return property.Trim();
         if (environment("SOURCE_DATE_EPOCH") is { Length: > 0 } fromEnv) return fromEnv.Trim();
-        return await LastCommitTimeAsync(projectDirectory, cancellationToken).ConfigureAwait(false);
+        return await LastCommitTimeAsync(projectDirectory, cancellationToken).ConfigureAwait(false) ?? FixedEpoch;
     }
 
     /// <summary><c>git log -1 --format=%ct</c> in the folder; null outside a repository or without git.</summary>
