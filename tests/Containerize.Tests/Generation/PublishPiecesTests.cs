@@ -10,6 +10,7 @@ namespace Containerize.Tests.Generation;
 
 /// <summary>The parts of a container publish that need no MSBuild: settings, archive names, metadata, layer accounting.</summary>
 [TestClass]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PublishPiecesTests
 {
     [TestMethod]
