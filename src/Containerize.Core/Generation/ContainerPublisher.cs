@@ -84,6 +84,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         var files = request.PublishDirectory is { Length: > 0 } publishDir && Directory.Exists(publishDir)
             ? PublishDirectory.Collect(publishDir, request.Files)
             : request.Files;
+        files = await StaticWebAssetsEndpoints.NormalizeAsync(files, plan.SourceDateEpoch ?? 0, Path.Combine(request.ContainerDirectory, "normalized"), cancellationToken).ConfigureAwait(false);
         var layers = LayerPlanner.Plan(files, c.ContainerLayering, c.ContainerIncludeSymbols, project.ProjectPath);
         var prepared = await HostModeContext.PrepareAsync(plan, layers, request.ContainerDirectory, cancellationToken).ConfigureAwait(false);
         return (prepared.DockerfilePath, prepared.ContextDirectory);

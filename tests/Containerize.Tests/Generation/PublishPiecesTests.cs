@@ -149,4 +149,19 @@ public sealed class PublishPiecesTests
         Assert.AreEqual(GenerationErrors.InvalidPropertyValue, Assert.ThrowsExactly<ContainerizeException>(() => ContainerPublisher.ParseEngine("kaniko", "/p/a.csproj")).Code);
         Assert.AreEqual(GenerationErrors.InvalidPropertyValue, Assert.ThrowsExactly<ContainerizeException>(() => ImageDestinations.ParseLocalRegistry("containerd", null)).Code);
     }
+
+    [TestMethod]
+    public async Task StaticWebAssetEndpointsGetTheSourceDateAsLastModified()
+    {
+        using var dir = new TempDir();
+        const string json = """{"Endpoints":[{"Route":"index.html","ResponseHeaders":[{"Name":"ETag","Value":"\"x\""},{"Name":"Last-Modified","Value":"Fri, 27 Nov 2026 22:59:51 GMT"}]}]}""";
+        dir.Write("publish/App.staticwebassets.endpoints.json", json);
+        dir.Write("publish/App.dll", "x");
+        var files = PublishDirectory.Collect(dir.Combine("publish"), []);
+        var normalized = await StaticWebAssetsEndpoints.NormalizeAsync(files, 1700000000, dir.Combine("normalized"), CancellationToken.None);
+        var endpoints = normalized.Single(f => f.RelativePath.EndsWith(StaticWebAssetsEndpoints.Suffix, StringComparison.Ordinal));
+        Assert.AreEqual(dir.Combine("normalized", "App.staticwebassets.endpoints.json"), endpoints.SourcePath);
+        Assert.AreEqual(json.Replace("Fri, 27 Nov 2026 22:59:51 GMT", "Tue, 14 Nov 2023 22:13:20 GMT"), File.ReadAllText(endpoints.SourcePath), "only Last-Modified changes; the ETag stays");
+        Assert.AreEqual(dir.Combine("publish", "App.dll"), normalized.Single(f => f.RelativePath == "App.dll").SourcePath);
+    }
 }
