@@ -63,6 +63,14 @@ public sealed class ContainerPublishTests
         Assert.IsTrue(File.Exists(Path.Combine(app, "wwwroot", "index.html")), "the static web assets are in the image");
         Assert.IsFalse(File.Exists(Path.Combine(app, "HelloWeb.pdb")), "symbols are left out by default");
 
+        // Another clone folder, another store, an archive instead of the registry: the same image, static web assets included.
+        using (var clone = await PublishLab.CopySampleAsync("HelloWeb", "HelloWeb-other-clone"))
+        {
+            (await clone.PublishAsync("HelloWeb-other-clone", "-p:ContainerArchiveOutputPath=out/", "-p:ContainerEnv=\"A=1;B=2\"")).EnsureSuccess("publish the other clone");
+            Assert.AreEqual(digest, PublishLab.ImageJson(Path.Combine(clone.Root, "HelloWeb-other-clone")).GetProperty("manifestDigest").GetString(),
+                "the same web app from another folder gives the same digest");
+        }
+
         // runc: the image answers HTTP 200 on loopback.
         await AssertAnswersHttpAsync(lab.Store, $"{PublishLab.Registry}/{repo}:latest");
 
