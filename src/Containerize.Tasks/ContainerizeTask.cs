@@ -12,6 +12,8 @@ public abstract class ContainerizeTask : Microsoft.Build.Utilities.Task, ICancel
 {
     private readonly CancellationTokenSource _cancellation = new();
 
+    static ContainerizeTask() => RuntimeAssets.Register();
+
     public void Cancel() => _cancellation.Cancel();
 
     public sealed override bool Execute()

@@ -100,6 +100,35 @@ public sealed record ContainerProperties
     /// <see cref="ContainerModeBuild.LocalPackagesContext"/> and adds it as a restore source.
     /// </summary>
     public string? ContainerRestoreLocalSource { get; init; }
+
+    // --- Destinations (the SDK's names and meaning)
+
+    /// <summary>A file, or a folder (existing, or ending in a separator) that gets <c>&lt;repository&gt;.tar.gz</c>.</summary>
+    public string? ContainerArchiveOutputPath { get; init; }
+
+    /// <summary><c>Docker</c> or <c>OCI</c>: the archive's format (docker-archive unless OCI).</summary>
+    public string? ContainerImageFormat { get; init; }
+
+    /// <summary><c>Docker</c> or <c>Podman</c>: the daemon to load into; empty loads into a daemon only when one answers.</summary>
+    public string? LocalRegistry { get; init; }
+
+    // --- Containerize's own build options
+
+    /// <summary>The user's Dockerfile, built instead of a generated one (context: <see cref="ProjectModel.ContextRoot"/>).</summary>
+    public string? ContainerDockerfile { get; init; }
+
+    public string? ContainerTarget { get; init; }
+
+    public bool ContainerNoCache { get; init; }
+
+    /// <summary><c>Builtin</c> (the default), <c>Docker</c> or <c>Podman</c>.</summary>
+    public string? ContainerBuildEngine { get; init; }
+
+    /// <summary>Also write the Container-mode Dockerfile next to the project ("eject").</summary>
+    public bool ContainerWriteDockerfile { get; init; }
+
+    /// <summary>Never touch the network: base images must be in the store; no push.</summary>
+    public bool ContainerOffline { get; init; }
 }
 
 /// <summary>A ContainerPort item: Include is the port number, Type is <c>tcp</c> (default) or <c>udp</c>.</summary>

@@ -29,4 +29,7 @@ public static class GenerationErrors
     public const string StagingFailed = "CTZ6024";
     public const string InvalidMirror = "CTZ6025";
     public const string OutsideContext = "CTZ6026";
+    public const string DockerfileNotFound = "CTZ6027";
+    public const string InvalidCommandLineItem = "CTZ6028";
+    public const string MetadataMissing = "CTZ6029";
 }

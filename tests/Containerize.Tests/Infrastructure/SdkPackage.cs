@@ -51,7 +51,7 @@ public static class SdkPackage
         Directory.CreateDirectory(feed);
         var r = await ProcessRunner.RunAsync("dotnet",
             ["pack", Path.Combine(RepoPaths.Root, "sdk", "Containerize.Sdk", "Containerize.Sdk.csproj"), "-c", "Release", $"-p:Version={version}", "-o", feed, "-nologo"],
-            RepoPaths.Root, new Dictionary<string, string?> { ["MSBUILDDISABLENODEREUSE"] = "1" }, timeout: TimeSpan.FromMinutes(5));
+            RepoPaths.Root, new Dictionary<string, string?> { ["MSBUILDDISABLENODEREUSE"] = "1" }, timeout: TimeSpan.FromMinutes(12));
         r.EnsureSuccess("dotnet pack Containerize.Sdk");
         return (feed, version);
     }

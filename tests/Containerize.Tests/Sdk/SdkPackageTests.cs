@@ -33,7 +33,8 @@ public sealed class SdkPackageTests
         await SdkPackage.DotnetAsync(dir.Path, "new", "sln", "--format", "sln", "-n", "all").ContinueWith(t => t.Result.EnsureSuccess("dotnet new sln"));
         (await SdkPackage.DotnetAsync(dir.Path, "sln", "all.sln", "add", "app/app.csproj", "lib/lib.csproj")).EnsureSuccess("dotnet sln add");
 
-        var r = (await SdkPackage.DotnetAsync(dir.Path, "publish", "all.sln", "-p:ContainerBuild=true", "-v:n", "-nologo")).EnsureSuccess("dotnet publish");
+        var r = (await SdkPackage.DotnetAsync(dir.Path, "publish", "all.sln", "-p:ContainerBuild=true", "-p:ContainerBaseImageMirror=localhost:5000",
+            $"-p:ContainerArchiveOutputPath={dir.Path}/images/", "-v:n", "-nologo")).EnsureSuccess("dotnet publish");
 
         var expectedTasks = Path.Combine(SdkPackage.PackagesFolder, "containerize.sdk", version, "tasks", "net10.0", "Containerize.Tasks.dll");
         var lines = r.StdOut.Split('\n').Where(l => l.Contains($"Containerize.Sdk {version} (tasks:", StringComparison.Ordinal)).ToList();
@@ -59,7 +60,7 @@ public sealed class SdkPackageTests
         dir.Write("app/Program.cs", "System.Console.WriteLine(1);\n");
         await SdkPackage.WriteNuGetConfigAsync(dir.Path);
 
-        var r = (await SdkPackage.DotnetAsync(Path.Combine(dir.Path, "app"), "publish", "-v:n", "-nologo")).EnsureSuccess("dotnet publish");
+        var r = (await SdkPackage.DotnetAsync(Path.Combine(dir.Path, "app"), "publish", "-p:ContainerBaseImageMirror=localhost:5000", "-p:ContainerArchiveOutputPath=out/", "-v:n", "-nologo")).EnsureSuccess("dotnet publish");
 
         StringAssert.Contains(r.StdOut, $"Containerize.Sdk {version} (tasks: {Path.Combine(SdkPackage.PackagesFolder, "containerize.sdk", version)}");
     }

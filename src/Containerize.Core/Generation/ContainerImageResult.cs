@@ -1,0 +1,64 @@
+namespace Containerize.Core.Generation;
+
+/// <summary>
+/// What a container publish produced, as MSBuild and CI read it (obj/container/image.json): the names, the digests,
+/// each layer the build added with its size and whether the cache gave it, and where the image went.
+/// </summary>
+public sealed record ContainerImageResult
+{
+    /// <summary>The first name: <c>[registry/]repository:tag</c>.</summary>
+    public required string Reference { get; init; }
+
+    public required IReadOnlyList<string> Names { get; init; }
+
+    /// <summary>The manifest digest; null when an external engine built the image and did not push it.</summary>
+    public string? ManifestDigest { get; init; }
+
+    public string? ManifestMediaType { get; init; }
+
+    /// <summary>The config digest, which Docker calls the image ID.</summary>
+    public required string ImageId { get; init; }
+
+    /// <summary>Compressed bytes of the config and every layer: what a registry holds for this image.</summary>
+    public long Size { get; init; }
+
+    /// <summary>The layers the build added on top of the base image, in order.</summary>
+    public IReadOnlyList<ImageLayerResult> Layers { get; init; } = [];
+
+    public int BaseLayerCount { get; init; }
+
+    public required string DockerfilePath { get; init; }
+
+    public string? ArchivePath { get; init; }
+
+    /// <summary>The registry references pushed, or empty.</summary>
+    public IReadOnlyList<string> Pushed { get; init; } = [];
+
+    public long BytesUploaded { get; init; }
+
+    /// <summary>The daemon the image was loaded into (<c>docker</c>, <c>podman</c>), or null.</summary>
+    public string? LoadedInto { get; init; }
+
+    public int LayersReused => Layers.Count(l => l.Reused);
+
+    public int LayersRebuilt => Layers.Count(l => !l.Reused);
+
+    /// <summary>The log's one-line summary.</summary>
+    public string Summary()
+    {
+        var digest = ManifestDigest ?? ImageId;
+        var layers = Layers.Count == 0 ? "" : $", layers: {LayersReused} reused, {LayersRebuilt} rebuilt";
+        return $"{Reference} {digest} ({FormatSize(Size)}{layers})";
+    }
+
+    internal static string FormatSize(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.0} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
+        >= 1L << 10 => $"{bytes / (double)(1L << 10):0.0} KiB",
+        _ => $"{bytes} B",
+    };
+}
+
+/// <summary>One layer the build added: the instruction that made it, its blob digest and size, and whether the cache had it.</summary>
+public sealed record ImageLayerResult(string Instruction, string Digest, long Size, bool Reused);

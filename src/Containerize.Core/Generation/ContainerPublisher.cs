@@ -1,0 +1,187 @@
+using System.Runtime.Versioning;
+using Containerize.Core.Building;
+using Containerize.Core.Building.Plan;
+using Containerize.Core.Context;
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Engines;
+using Containerize.Core.Images.Oci;
+using Containerize.Core.Images.Store;
+
+namespace Containerize.Core.Generation;
+
+/// <summary>
+/// `dotnet publish -p:ContainerBuild=true` after the publish: plan, write the Dockerfile (generated Host mode over the
+/// staged publish output, Container mode, or the user's ContainerDockerfile), build it (the builtin engine, or Docker /
+/// Podman), date it with ContainerSourceDateEpoch, send it to its destinations and write obj/container/image.json.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class ContainerPublisher(IDiagnosticSink sink)
+{
+    public async Task<ContainerImageResult> PublishAsync(ContainerPublishRequest request, CancellationToken cancellationToken)
+    {
+        var project = request.Project;
+        var c = project.Container;
+        var epoch = await SourceDateEpoch.ResolveAsync(c.ContainerSourceDateEpoch, project.ProjectDirectory, request.Environment, cancellationToken).ConfigureAwait(false);
+        project = project with { Container = c with { ContainerSourceDateEpoch = epoch } };
+        c = project.Container;
+
+        var (plan, errors) = ContainerPlanner.TryPlan(project, request.Now);
+        if (plan is null)
+        {
+            // Every validation error at once; the first one fails the task.
+            foreach (var e in errors.Skip(1)) sink.Report(e);
+            throw new ContainerizeException(errors[0]);
+        }
+
+        var engine = ParseEngine(c.ContainerBuildEngine, project.ProjectPath);
+        // Bad destination settings fail before any build work.
+        ImageDestinations.ParseLocalRegistry(c.LocalRegistry, project.ProjectPath);
+        if (!string.IsNullOrEmpty(c.ContainerArchiveOutputPath)) ArchiveOutput.Format(c.ContainerImageFormat, project.ProjectPath);
+
+        if (c.ContainerWriteDockerfile)
+        {
+            var ejected = EjectedDockerfile.Create(plan);
+            await ejected.WriteAsync(cancellationToken).ConfigureAwait(false);
+            sink.Info($"Dockerfile (Container mode, ContainerWriteDockerfile): {ejected.Dockerfile.Path}");
+        }
+
+        var (dockerfile, context) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
+        sink.Info($"Dockerfile: {dockerfile} (context {context})");
+
+        var result = engine is { } external
+            ? await BuildExternallyAsync(external, plan, dockerfile, context, cancellationToken).ConfigureAwait(false)
+            : await BuildBuiltinAsync(plan, request, dockerfile, context, cancellationToken).ConfigureAwait(false);
+
+        await ImageMetadataFile.WriteAsync(Path.Combine(request.ContainerDirectory, ImageMetadataFile.FileName), result, cancellationToken).ConfigureAwait(false);
+        sink.Info("Container image: " + result.Summary());
+        return result;
+    }
+
+    private static async Task<(string Dockerfile, string Context)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
+    {
+        var project = plan.Project;
+        var c = project.Container;
+        if (!string.IsNullOrWhiteSpace(c.ContainerDockerfile))
+        {
+            var path = Path.GetFullPath(c.ContainerDockerfile.Trim(), project.ProjectDirectory);
+            if (!File.Exists(path))
+            {
+                throw new ContainerizeException(GenerationErrors.DockerfileNotFound, $"ContainerDockerfile '{c.ContainerDockerfile}' does not exist ({path})", project.ProjectPath,
+                    hint: "give a path relative to the project folder, or remove ContainerDockerfile to use the generated one");
+            }
+
+            return (path, project.ContextRoot);
+        }
+
+        if (plan.BuildMode == ContainerBuildMode.Container)
+        {
+            var path = Path.Combine(request.ContainerDirectory, "Dockerfile");
+            var relative = Path.GetRelativePath(Path.GetFullPath(project.ContextRoot), path).Replace('\\', '/');
+            await AtomicFile.WriteTextIfChangedAsync(path, DockerfileWriter.WriteContainerMode(plan, relative), cancellationToken).ConfigureAwait(false);
+            return (path, project.ContextRoot);
+        }
+
+        var files = request.PublishDirectory is { Length: > 0 } publishDir && Directory.Exists(publishDir)
+            ? PublishDirectory.Collect(publishDir, request.Files)
+            : request.Files;
+        files = await StaticWebAssetsEndpoints.NormalizeAsync(files, plan.SourceDateEpoch ?? 0, Path.Combine(request.ContainerDirectory, "normalized"), cancellationToken).ConfigureAwait(false);
+        var layers = LayerPlanner.Plan(files, c.ContainerLayering, c.ContainerIncludeSymbols, project.ProjectPath);
+        var prepared = await HostModeContext.PrepareAsync(plan, layers, request.ContainerDirectory, cancellationToken).ConfigureAwait(false);
+        return (prepared.DockerfilePath, prepared.ContextDirectory);
+    }
+
+    private async Task<ContainerImageResult> BuildBuiltinAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context, CancellationToken cancellationToken)
+    {
+        var c = plan.Project.Container;
+        var storePath = StoreLocation.Resolve(request.StorePath, request.Environment);
+        var build = await new ImageBuilder(new QuietSink(sink)).BuildAsync(new BuildRequest
+        {
+            ContextDirectory = context,
+            DockerfilePath = dockerfile,
+            Tags = plan.ImageNames,
+            BuildArgs = plan.BuildArgs.GroupBy(a => a.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
+            Target = string.IsNullOrWhiteSpace(c.ContainerTarget) ? null : c.ContainerTarget.Trim(),
+            NoCache = c.ContainerNoCache,
+            StorePath = storePath,
+        }, cancellationToken).ConfigureAwait(false);
+
+        var store = await OciLayoutStore.OpenOrCreateAsync(storePath, cancellationToken).ConfigureAwait(false);
+        var image = await CreatedStamp.ApplyAsync(store, build, plan.SourceDateEpoch, cancellationToken).ConfigureAwait(false);
+        if (!ReferenceEquals(image, build.Image))
+        {
+            foreach (var tag in build.Tags) await store.TagAsync(tag, image.Manifest!, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (added, baseLayers) = LayerAccounting.Layers(image, build.Steps);
+        await CopyBlobAsync(store, image.Manifest!.Digest, Path.Combine(request.ContainerDirectory, "manifest.json"), cancellationToken).ConfigureAwait(false);
+        await CopyBlobAsync(store, image.ConfigDigest!.Value, Path.Combine(request.ContainerDirectory, "config.json"), cancellationToken).ConfigureAwait(false);
+        var outcome = await new ImageDestinations(store, sink).SendAsync(plan, image.Manifest!, image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false);
+        var configSize = await store.GetBlobSizeAsync(image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false) ?? 0;
+        return new ContainerImageResult
+        {
+            Reference = build.Tags[0].FamiliarString,
+            Names = build.Tags.Select(t => t.FamiliarString).ToList(),
+            ManifestDigest = image.Manifest!.Digest.ToString(),
+            ManifestMediaType = image.Manifest.MediaType,
+            ImageId = image.ConfigDigest.Value.ToString(),
+            Size = configSize + image.Layers.Sum(l => l.Size),
+            Layers = added,
+            BaseLayerCount = baseLayers,
+            DockerfilePath = dockerfile,
+            ArchivePath = outcome.ArchivePath,
+            Pushed = outcome.Pushed,
+            BytesUploaded = outcome.BytesUploaded,
+            LoadedInto = outcome.LoadedInto,
+        };
+    }
+
+    private async Task<ContainerImageResult> BuildExternallyAsync(EngineKind kind, ContainerPlan plan, string dockerfile, string context, CancellationToken cancellationToken)
+    {
+        var c = plan.Project.Container;
+        var buildContext = await BuildContext.OpenAsync(context, dockerfile, cancellationToken).ConfigureAwait(false);
+        var relative = Path.GetRelativePath(context, dockerfile);
+        var inside = !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative);
+        var request = new ExternalBuildRequest
+        {
+            WriteContext = (stream, ct) => ContextTar.WriteAsync(buildContext, stream, ContextTarOptions.FromEnvironment(), null, ct),
+            DockerfileInContext = inside ? relative.Replace('\\', '/') : null,
+            DockerfileContent = inside ? null : await File.ReadAllBytesAsync(dockerfile, cancellationToken).ConfigureAwait(false),
+            DockerfileDisplayPath = dockerfile,
+            Tags = plan.ImageNames,
+            Target = string.IsNullOrWhiteSpace(c.ContainerTarget) ? null : c.ContainerTarget.Trim(),
+            BuildArgs = plan.BuildArgs.Select(a => new KeyValuePair<string, string?>(a.Name, a.Value)).ToList(),
+            NoCache = c.ContainerNoCache,
+            Push = !string.IsNullOrEmpty(plan.Registry),
+        };
+        var built = await ExternalBuilder.BuildAsync(kind, request, null, new QuietSink(sink), cancellationToken).ConfigureAwait(false);
+        sink.Info($"{kind.ToString().ToLowerInvariant()} built image ID {built.ImageId}");
+        return new ContainerImageResult
+        {
+            Reference = plan.ImageNames[0],
+            Names = plan.ImageNames,
+            ManifestDigest = built.ManifestDigest,
+            ImageId = built.ImageId,
+            DockerfilePath = dockerfile,
+            Pushed = request.Push ? plan.ImageNames : [],
+            LoadedInto = kind.ToString().ToLowerInvariant(),
+        };
+    }
+
+    // The SDK's GeneratedContainer carries the manifest and config JSON: kept beside image.json for skipped builds.
+    private static async Task CopyBlobAsync(OciLayoutStore store, Digest digest, string path, CancellationToken cancellationToken)
+    {
+        await using var blob = await store.OpenBlobAsync(digest, cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(blob);
+        await AtomicFile.WriteTextIfChangedAsync(path, await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>ContainerBuildEngine: null for the builtin engine.</summary>
+    public static EngineKind? ParseEngine(string? value, string? projectPath) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "builtin" => null,
+        "docker" => EngineKind.Docker,
+        "podman" => EngineKind.Podman,
+        _ => throw new ContainerizeException(GenerationErrors.InvalidPropertyValue, $"ContainerBuildEngine has the invalid value '{value}'", projectPath,
+            hint: "use Builtin (the default, no daemon), Docker or Podman"),
+    };
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Containerize.Tests.Infrastructure;
+
+namespace Containerize.Tests.Sdk;
+
+/// <summary>
+/// A copy of a sample in a temporary folder, published with the packed Containerize.Sdk: its own image store, the run's
+/// NuGet folder and feed, the offline .NET bases from the local registry (ContainerBaseImageMirror=localhost:5000).
+/// </summary>
+internal sealed class PublishLab : IDisposable
+{
+    public const string Registry = "localhost:5000";
+
+    private readonly TempDir _dir = new("ctz-publish");
+
+    private PublishLab()
+    {
+    }
+
+    public string Root => _dir.Path;
+
+    public string Store => _dir.Combine("store");
+
+    public static async Task<PublishLab> CopySampleAsync(string sample, string? folderName = null)
+    {
+        var lab = new PublishLab();
+        var target = lab._dir.Combine(folderName ?? sample);
+        CopyTree(Path.Combine(RepoPaths.Root, "samples", sample), target);
+        foreach (var f in new[] { "Directory.Build.props", "Directory.Packages.props" })
+        {
+            File.Copy(Path.Combine(RepoPaths.Root, "samples", f), lab._dir.Combine(f));
+        }
+
+        await SdkPackage.WriteNuGetConfigAsync(lab.Root);
+        return lab;
+    }
+
+    public static async Task<bool> RegistryAnswersAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        try
+        {
+            return (await http.GetAsync($"http://{Registry}/v2/")).IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary><c>dotnet publish</c> with ContainerBuild=true; extra arguments are passed as they are (one argv entry each).</summary>
+    public async Task<ProcessResult> PublishAsync(string project, params string[] args)
+    {
+        var (_, version) = await SdkPackage.GetAsync();
+        var env = SdkPackage.DotnetEnvironment();
+        env["CONTAINERIZE_STORE"] = Store;
+        env["SOURCE_DATE_EPOCH"] = null;
+        return await ProcessRunner.RunAsync("dotnet",
+            ["publish", _dir.Combine(project), "-c", "Release", "-nologo", "-p:ContainerBuild=true", $"-p:ContainerizeSdkVersion={version}",
+             $"-p:ContainerBaseImageMirror={Registry}", .. args],
+            Root, env, timeout: TimeSpan.FromMinutes(8));
+    }
+
+    public static JsonElement ImageJson(string projectFolder)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(System.IO.Path.Combine(projectFolder, "obj", "container", "image.json")));
+        return doc.RootElement.Clone();
+    }
+
+    public static async Task<JsonElement> SkopeoAsync(params string[] args)
+    {
+        var r = (await ProcessRunner.RunAsync(Requirements.Tool("skopeo"), args)).EnsureSuccess("skopeo " + string.Join(' ', args));
+        using var doc = JsonDocument.Parse(r.StdOut);
+        return doc.RootElement.Clone();
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            var rel = System.IO.Path.GetRelativePath(from, dir);
+            if (rel.Split('/').Any(p => p is "bin" or "obj")) continue;
+            Directory.CreateDirectory(System.IO.Path.Combine(to, rel));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var rel = System.IO.Path.GetRelativePath(from, file);
+            if (rel.Split('/').Any(p => p is "bin" or "obj")) continue;
+            File.Copy(file, System.IO.Path.Combine(to, rel));
+        }
+    }
+}
