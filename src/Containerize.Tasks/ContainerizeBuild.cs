@@ -99,6 +99,8 @@ public sealed class ContainerizeBuild : ContainerizeTask
     public ITaskItem[] ContainerBuildArg { get; set; } = [];
     public string? ContainerSourceDateEpoch { get; set; }
     public bool ContainerRestoreCaBundleSecret { get; set; }
+
+    public string? ContainerRestoreLocalSource { get; set; }
     public string? ContainerDockerfile { get; set; }
     public string? ContainerBuildContext { get; set; }
     public string? ContainerTarget { get; set; }
@@ -227,6 +229,7 @@ public sealed class ContainerizeBuild : ContainerizeTask
                 ContainerBuildArg = Pairs(ContainerBuildArg),
                 ContainerSourceDateEpoch = Empty(ContainerSourceDateEpoch),
                 ContainerRestoreCaBundleSecret = ContainerRestoreCaBundleSecret,
+                ContainerRestoreLocalSource = string.IsNullOrWhiteSpace(ContainerRestoreLocalSource) ? null : ContainerRestoreLocalSource.Trim(),
                 ContainerArchiveOutputPath = Empty(ContainerArchiveOutputPath),
                 ContainerImageFormat = Empty(ContainerImageFormat),
                 LocalRegistry = Empty(LocalRegistry),

@@ -102,6 +102,9 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             BuildArgs = plan.BuildArgs.GroupBy(a => a.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
             Target = string.IsNullOrWhiteSpace(c.ContainerTarget) ? null : c.ContainerTarget.Trim(),
             NoCache = c.ContainerNoCache,
+            // Container mode's restore step mounts the CA bundle secret and the local package folder, when asked.
+            Secrets = plan.BuildMode == ContainerBuildMode.Container ? ContainerModeBuild.Secrets(plan.Project) : new Dictionary<string, string>(StringComparer.Ordinal),
+            NamedContexts = plan.BuildMode == ContainerBuildMode.Container ? ContainerModeBuild.NamedContexts(plan.Project) : new Dictionary<string, string>(StringComparer.Ordinal),
             StorePath = storePath,
         }, cancellationToken).ConfigureAwait(false);
 
