@@ -69,10 +69,12 @@ internal static class ContextCommands
                 }
             }
 
+            PhaseTimer.Mark("walk and listing");
             hygiene.Finish(sink);
             // A COPY/ADD source the ignore file excludes makes the build fail or silently miss it: say so before any build.
             var sourceProblems = await DockerfileSources.CheckAsync(ctx, args.Has("--strict"), cancellationToken).ConfigureAwait(false);
             foreach (var d in sourceProblems) sink.Report(d);
+            PhaseTimer.Mark("COPY sources checked");
             return sourceProblems.Any(d => d.Severity == Severity.Error) ? 1 : 0;
         }
     }

@@ -44,10 +44,12 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             Target = request.Target,
         };
         var plan = planner.Plan(model, options);
+        PhaseTimer.Mark("dockerfile parsed and planned");
 
         var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath), cancellationToken).ConfigureAwait(false);
         var built = new Dictionary<int, ImageState>();
         var resolver = new BaseImageResolver(store, contextDir, sink, built);
+        PhaseTimer.Mark("store opened");
 
         // Instructions expand with their base image's environment, as in BuildKit: resolve the bases, then plan again.
         var bases = new Dictionary<string, ImageState>(StringComparer.Ordinal);
@@ -72,11 +74,13 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             });
         }
 
+        PhaseTimer.Mark("base images resolved, plan expanded");
         foreach (var w in plan.Warnings) sink.Report(w);
         var context = await BuildContext.OpenAsync(contextDir, dockerfile, cancellationToken).ConfigureAwait(false);
         var snapshot = await ContextSnapshot.CreateAsync(context, null, sink, cancellationToken).ConfigureAwait(false);
         var contextSources = DockerfileSources.FromInstructions(plan.Stages.SelectMany(s => s.Instructions).Select(i => i.Instruction));
         foreach (var d in ContextHygiene.CheckSources(context, contextSources, dockerfile)) sink.Report(d);
+        PhaseTimer.Mark("context snapshot");
 
         var cache = new BuildCache(store);
         var explainer = new MissExplainer(cache.Folder);
@@ -190,6 +194,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                     await explainer.RememberAsync(location, inputs, cancellationToken).ConfigureAwait(false);
                     sink.Info($" ---> {state.ShortId}");
                     records.Add(new StepRecord(number, text, hit is not null, why, clock.Elapsed, state.ShortId));
+                    PhaseTimer.Mark(hit is null ? $"step {number} (ran)" : $"step {number} (cached)");
                 }
 
                 built[stage.Index] = state;
@@ -201,6 +206,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
         }
 
+        PhaseTimer.Mark("digest cache saved");
         var image = state!;
         if (image.Manifest is null)
         {
@@ -215,6 +221,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             sink.Info($"Successfully tagged {tag.FamiliarString}");
         }
 
+        PhaseTimer.Mark("tagged");
         BuildSummary.Write(records, sink);
         return new BuildResult(image, records, tags);
     }
