@@ -60,6 +60,7 @@ internal static class ContextCommands
                             else if (e.Type == EntryType.Symlink) writer.WriteLine($"symlink {e.Path} -> {e.LinkTarget}");
                         }
 
+                        PhaseTimer.Mark("digests listed");
                         await snapshot.SaveCacheAsync(cancellationToken).ConfigureAwait(false);
                     }
                     else
