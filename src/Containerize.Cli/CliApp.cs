@@ -56,6 +56,7 @@ public static class CliApp
         try
         {
             var parsed = CommandArgs.Parse(rest, command.Options, command.Usage, command.OptionsEndAtFirstOperand);
+            PhaseTimer.Mark("command line parsed");
             return await command.RunAsync(parsed, context, cancellationToken).ConfigureAwait(false);
         }
         catch (ContainerizeException e)

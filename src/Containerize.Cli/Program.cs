@@ -1,5 +1,8 @@
 using System.Runtime.InteropServices;
 using Containerize.Cli;
+using Containerize.Core.Diagnostics;
+
+PhaseTimer.Mark("main");
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -16,4 +19,7 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     cancellation.Cancel();
 });
 
-return await CliApp.RunAsync(args, Console.Out, Console.Error, cancellation.Token);
+var exit = await CliApp.RunAsync(args, Console.Out, Console.Error, cancellation.Token);
+PhaseTimer.Mark("command done");
+PhaseTimer.Report(Console.Error);
+return exit;

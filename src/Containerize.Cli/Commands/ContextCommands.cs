@@ -60,6 +60,7 @@ internal static class ContextCommands
                             else if (e.Type == EntryType.Symlink) writer.WriteLine($"symlink {e.Path} -> {e.LinkTarget}");
                         }
 
+                        PhaseTimer.Mark("digests listed");
                         await snapshot.SaveCacheAsync(cancellationToken).ConfigureAwait(false);
                     }
                     else
@@ -69,10 +70,12 @@ internal static class ContextCommands
                 }
             }
 
+            PhaseTimer.Mark("walk and listing");
             hygiene.Finish(sink);
             // A COPY/ADD source the ignore file excludes makes the build fail or silently miss it: say so before any build.
             var sourceProblems = await DockerfileSources.CheckAsync(ctx, args.Has("--strict"), cancellationToken).ConfigureAwait(false);
             foreach (var d in sourceProblems) sink.Report(d);
+            PhaseTimer.Mark("COPY sources checked");
             return sourceProblems.Any(d => d.Severity == Severity.Error) ? 1 : 0;
         }
     }

@@ -51,6 +51,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             BuildPlatform = BuildPlatforms.ArgValue(hostPlatform),
         };
         var plan = planner.Plan(model, options);
+        PhaseTimer.Mark("dockerfile parsed and planned");
 
         CheckSecretSources(request);
         var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath), cancellationToken).ConfigureAwait(false);
@@ -62,6 +63,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         BaseImageResolver ResolverFor(ResolvedStage s) => s.Platform is { Length: > 0 } p && BuildPlatforms.Parse(p) is var pp && pp != targetPlatform
             ? new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = pp }
             : resolver;
+        PhaseTimer.Mark("store opened");
 
         // Instructions expand with their base image's environment, as in BuildKit: resolve the bases, then plan again.
         var bases = new Dictionary<string, ImageState>(StringComparer.Ordinal);
@@ -88,11 +90,13 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             });
         }
 
+        PhaseTimer.Mark("base images resolved, plan expanded");
         foreach (var w in plan.Warnings) sink.Report(w);
         var context = await BuildContext.OpenAsync(contextDir, dockerfile, cancellationToken).ConfigureAwait(false);
         var snapshot = await ContextSnapshot.CreateAsync(context, null, sink, cancellationToken).ConfigureAwait(false);
         var contextSources = DockerfileSources.FromInstructions(plan.Stages.SelectMany(s => s.Instructions).Select(i => i.Instruction));
         foreach (var d in ContextHygiene.CheckSources(context, contextSources, dockerfile)) sink.Report(d);
+        PhaseTimer.Mark("context snapshot");
 
         var cache = new BuildCache(store);
         var explainer = new MissExplainer(cache.Folder);
@@ -242,6 +246,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 await explainer.RememberAsync(location, inputs, ct).ConfigureAwait(false);
                 log.Info($" ---> {state.ShortId}");
                 records.Add(new StepRecord(number, text, hit is not null, why, clock.Elapsed, state.ShortId) { Stage = stage.Stage.DisplayName, Started = started });
+                PhaseTimer.Mark(hit is null ? $"step {number} (ran)" : $"step {number} (cached)");
             }
 
             built[stage.Index] = state;
@@ -260,6 +265,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
         }
 
+        PhaseTimer.Mark("digest cache saved");
         var records = results.Values.SelectMany(r => r.Records).OrderBy(r => r.Number).ToList();
         var state = results[plan.Target.Index].State;
         var image = state;
@@ -281,6 +287,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             await BuildOutputWriter.WriteAsync(store, image, tags, outputs, image.Config.Platform, sink, cancellationToken).ConfigureAwait(false);
         }
 
+        PhaseTimer.Mark("tagged");
         BuildSummary.Write(records, sink);
         return new BuildResult(image, records, tags);
     }

@@ -46,6 +46,7 @@ public sealed class ContextSnapshot
         BuildContext context, DigestCache? cache, IDiagnosticSink? sink, ContextHygiene? hygiene, CancellationToken cancellationToken)
     {
         var walked = context.List(sink, cancellationToken);
+        PhaseTimer.Mark("snapshot: walk");
 
         // lstat on every core: for a warm build this, not hashing, is the bulk of the work.
         var stated = new ContextEntry?[walked.Count];
@@ -59,6 +60,7 @@ public sealed class ContextSnapshot
             throw new ContainerizeException(coded.Diagnostic, e);
         }
 
+        PhaseTimer.Mark("snapshot: lstat");
         var entries = new List<ContextEntry>(walked.Count);
         for (var i = 0; i < walked.Count; i++)
         {
@@ -173,6 +175,7 @@ public sealed class ContextSnapshot
             else files.Add(e);
         }
 
+        PhaseTimer.Mark("snapshot: digest cache lookups");
         if (files.Count == 0) return;
 
         // Blocking reads on a few threads: for many small files this costs far less than async I/O per file.

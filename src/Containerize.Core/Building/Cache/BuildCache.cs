@@ -40,7 +40,8 @@ public sealed class BuildCache(OciLayoutStore store) : IPruneRootSource
 
         var config = await store.ReadConfigAsync(manifest.Config, cancellationToken).ConfigureAwait(false);
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // least recently used goes first when pruning
-        return new ImageState(descriptor, manifest.Config.Digest, manifest.Layers, config);
+        // The same descriptor a fresh build commits (platform included), so a cached build tags exactly as a fresh one.
+        return new ImageState(descriptor with { Platform = config.Platform }, manifest.Config.Digest, manifest.Layers, config);
     }
 
     public async Task StoreAsync(string key, Descriptor manifest, CancellationToken cancellationToken)

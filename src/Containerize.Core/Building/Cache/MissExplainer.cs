@@ -40,8 +40,10 @@ public sealed class MissExplainer(string cacheFolder)
 
     public async Task RememberAsync(string location, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Folder);
         var path = PathOf(location);
+        // A fully cached build usually finds what it would write: reading a few lines beats a write and a rename per step.
+        if (File.Exists(path) && (await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false)).SequenceEqual(inputs)) return;
+        Directory.CreateDirectory(Folder);
         var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         await File.WriteAllLinesAsync(temp, inputs, cancellationToken).ConfigureAwait(false);
         File.Move(temp, path, overwrite: true);

@@ -275,11 +275,18 @@ public sealed class OciLayoutStore : IContentStore
         };
         await UpdateIndexAsync(entries =>
         {
+            // Re-tagging with the same image (a fully cached build) leaves index.json untouched: no write, no fsync.
+            if (entries.Where(d => d.Annotation(AnnotationKeys.RefName) == refName).ToList() is [var old] && SameEntry(old, entry)) return false;
             entries.RemoveAll(d => d.Annotation(AnnotationKeys.RefName) == refName);
             entries.Add(entry);
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    private static bool SameEntry(Descriptor a, Descriptor b) =>
+        a.Digest == b.Digest && a.MediaType == b.MediaType && a.Size == b.Size && a.ArtifactType == b.ArtifactType && Equals(a.Platform, b.Platform) &&
+        (a.Annotations?.Count ?? 0) == (b.Annotations?.Count ?? 0) &&
+        (b.Annotations ?? new Dictionary<string, string>()).All(kv => a.Annotation(kv.Key) == kv.Value);
 
     /// <summary>Removes a name; the blobs stay until prune. Returns false when there was no such name.</summary>
     public async Task<bool> UntagAsync(ImageReference reference, CancellationToken cancellationToken = default)
