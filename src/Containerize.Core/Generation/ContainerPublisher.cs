@@ -105,6 +105,9 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             // Container mode's restore step mounts the CA bundle secret and the local package folder, when asked.
             Secrets = plan.BuildMode == ContainerBuildMode.Container ? ContainerModeBuild.Secrets(plan.Project) : new Dictionary<string, string>(StringComparer.Ordinal),
             NamedContexts = plan.BuildMode == ContainerBuildMode.Container ? ContainerModeBuild.NamedContexts(plan.Project) : new Dictionary<string, string>(StringComparer.Ordinal),
+            // The RID's platform: the base comes from the index entry for it, the config says it, and a RUN for another
+            // architecture than this machine's is a coded error (CTZ5044) instead of an exec format error.
+            Platform = Building.Plan.BuildPlatforms.ArgValue(plan.Platform),
             StorePath = storePath,
         }, cancellationToken).ConfigureAwait(false);
 
