@@ -31,7 +31,10 @@ for line in open(min_file, encoding="utf-8"):
     line = line.strip()
     if not line or line.startswith("#"):
         continue
-    label, pattern, minimum = [p.strip() for p in line.split("|")]
+    # The label has no '|' and the minimum is last: the pattern in between may use '|' for alternatives.
+    label, rest = line.split("|", 1)
+    pattern, minimum = rest.rsplit("|", 1)
+    label, pattern, minimum = label.strip(), pattern.strip(), minimum.strip()
     n = sum(1 for name, o in outcomes if o == "Passed" and re.search(pattern, name))
     ok = n >= int(minimum)
     print(f"conformance {label}: {n} passed (at least {minimum} required){'' if ok else '  <-- TOO FEW'}")
