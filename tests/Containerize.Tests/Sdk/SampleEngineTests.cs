@@ -96,7 +96,8 @@ public sealed class SampleEngineTests
             RUN echo about to fail && exit 1
             """);
         var image = UniqueRepository("failing-run");
-        string[] args = ["-p:ContainerBuildEngine=Docker", "-p:ContainerDockerfile=Failing.Dockerfile", $"-p:ContainerRepository={image}"];
+        // dockerd here has no bridge: RUN steps need the host's network (without it every RUN fails before it starts).
+        string[] args = ["-p:ContainerBuildEngine=Docker", "-p:ContainerBuildNetwork=host", "-p:ContainerDockerfile=Failing.Dockerfile", $"-p:ContainerRepository={image}"];
         try
         {
             var failed = await lab.PublishAsync("HelloConsole", args);
@@ -104,7 +105,12 @@ public sealed class SampleEngineTests
             StringAssert.Contains(failed.StdOut, "error CTZ7003:", failed.StdOut);
             StringAssert.Contains(failed.StdOut, "RUN echo about to fail && exit 1", "the error names the step");
             StringAssert.Contains(failed.StdOut, "Failing.Dockerfile(2", "at the RUN's line of the Dockerfile");
+            StringAssert.Contains(failed.StdOut, "exit code 1");
             AssertNoStackTrace(failed.StdOut);
+
+            var bad = await lab.PublishAsync("HelloConsole", [.. args[..^1], "-p:ContainerBuildNetwork=bridge"]);
+            StringAssert.Contains(bad.StdOut, "error CTZ6019:", bad.StdOut);
+            StringAssert.Contains(bad.StdOut, "ContainerBuildNetwork");
         }
         finally
         {
