@@ -47,7 +47,7 @@ public sealed class SampleEngineTests
 
     [TestMethod]
     [Timeout(1_200_000, CooperativeCancellation = true)]
-    public async Task HelloWebAndHelloConsoleWithTheDockerEngineRunInDocker()
+    public async Task EverySampleWithTheDockerEngineRunsInDocker()
     {
         if (!await PublishLab.RegistryAnswersAsync()) Requirements.Missing("the registry on localhost:5000 does not answer (bash eng/setup starts it)");
         var docker = DockerEngines.Docker20();
@@ -76,6 +76,31 @@ public sealed class SampleEngineTests
             StringAssert.Contains(run.StdOut, "Hello from a container!");
             StringAssert.Contains(run.StdOut, "Running as uid 1654");
             StringAssert.Contains(run.StdOut, "arg: an-argument");
+
+            // The daemon lost the image: the next publish builds it again instead of skipping as up to date.
+            (await RunAsync(docker, ["image", "rm", "-f", consoleImage])).EnsureSuccess("docker image rm");
+            var again = (await console.PublishAsync("HelloConsole", "-p:ContainerBuildEngine=Docker", $"-p:ContainerRepository={consoleImage[..^7]}"))
+                .EnsureSuccess("publish HelloConsole again");
+            Assert.DoesNotContain("image build skipped", again.StdOut);
+            await InspectIdAsync(docker, consoleImage);
+
+            using var worker = await PublishLab.CopySampleAsync("Worker");
+            var workerImage = UniqueRepository("worker-docker") + ":latest";
+            images.Add(workerImage);
+            (await worker.PublishAsync("Worker", "-p:ContainerBuildEngine=Docker", $"-p:ContainerRepository={workerImage[..^7]}"))
+                .EnsureSuccess("dotnet publish Worker -p:ContainerBuildEngine=Docker");
+            // TICKS=1: the sample ends itself after its first tick.
+            var ticks = (await RunAsync(docker, ["run", "--rm", "--network=host", "-e", "TICKS=1", "-e", "TICK_MS=10", workerImage])).EnsureSuccess("docker run Worker");
+            StringAssert.Contains(ticks.StdOut, "tick 1");
+
+            // The sample with its own Dockerfile has a RUN: on a daemon without a bridge it needs the host's network.
+            using var custom = await PublishLab.CopySampleAsync("CustomDockerfile");
+            var customImage = UniqueRepository("custom-docker") + ":latest";
+            images.Add(customImage);
+            (await custom.PublishAsync("CustomDockerfile", "-p:ContainerBuildEngine=Docker", "-p:ContainerBuildNetwork=host", $"-p:ContainerRepository={customImage[..^7]}"))
+                .EnsureSuccess("dotnet publish CustomDockerfile -p:ContainerBuildEngine=Docker");
+            var prepared = (await RunAsync(docker, ["run", "--rm", "--network=host", customImage])).EnsureSuccess("docker run CustomDockerfile");
+            StringAssert.Contains(prepared.StdOut, "prepared at build time by sh in Linux");
         }
         finally
         {
