@@ -106,6 +106,7 @@ public sealed class ContainerizeBuild : ContainerizeTask
     public string? ContainerTarget { get; set; }
     public bool ContainerNoCache { get; set; }
     public string? ContainerBuildEngine { get; set; }
+    public string? ContainerBuildNetwork { get; set; }
     public bool ContainerWriteDockerfile { get; set; }
     public bool ContainerOffline { get; set; }
     public string? ContainerEnv { get; set; }
@@ -237,6 +238,7 @@ public sealed class ContainerizeBuild : ContainerizeTask
                 ContainerTarget = Empty(ContainerTarget),
                 ContainerNoCache = ContainerNoCache,
                 ContainerBuildEngine = Empty(ContainerBuildEngine),
+                ContainerBuildNetwork = Empty(ContainerBuildNetwork),
                 ContainerWriteDockerfile = ContainerWriteDockerfile,
                 ContainerOffline = ContainerOffline,
             },

@@ -124,6 +124,12 @@ public sealed record ContainerProperties
     /// <summary><c>Builtin</c> (the default), <c>Docker</c> or <c>Podman</c>.</summary>
     public string? ContainerBuildEngine { get; init; }
 
+    /// <summary>
+    /// The network of RUN steps handed to Docker or Podman (<c>host</c>, <c>none</c>, <c>default</c>); the engine's
+    /// default when empty. A daemon started without a bridge fails every RUN on its default network.
+    /// </summary>
+    public string? ContainerBuildNetwork { get; init; }
+
     /// <summary>Also write the Container-mode Dockerfile next to the project ("eject").</summary>
     public bool ContainerWriteDockerfile { get; init; }
 

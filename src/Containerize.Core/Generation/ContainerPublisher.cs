@@ -34,6 +34,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         }
 
         var engine = ParseEngine(c.ContainerBuildEngine, project.ProjectPath);
+        var network = ParseNetwork(c.ContainerBuildNetwork, project.ProjectPath);
         // Bad destination settings fail before any build work.
         ImageDestinations.ParseLocalRegistry(c.LocalRegistry, project.ProjectPath);
         if (!string.IsNullOrEmpty(c.ContainerArchiveOutputPath)) ArchiveOutput.Format(c.ContainerImageFormat, project.ProjectPath);
@@ -49,7 +50,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         sink.Info($"Dockerfile: {dockerfile} (context {context})");
 
         var result = engine is { } external
-            ? await BuildExternallyAsync(external, plan, dockerfile, context, cancellationToken).ConfigureAwait(false)
+            ? await BuildExternallyAsync(external, plan, dockerfile, context, network, cancellationToken).ConfigureAwait(false)
             : await BuildBuiltinAsync(plan, request, dockerfile, context, cancellationToken).ConfigureAwait(false);
 
         await ImageMetadataFile.WriteAsync(Path.Combine(request.ContainerDirectory, ImageMetadataFile.FileName), result, cancellationToken).ConfigureAwait(false);
@@ -141,7 +142,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         };
     }
 
-    private async Task<ContainerImageResult> BuildExternallyAsync(EngineKind kind, ContainerPlan plan, string dockerfile, string context, CancellationToken cancellationToken)
+    private async Task<ContainerImageResult> BuildExternallyAsync(EngineKind kind, ContainerPlan plan, string dockerfile, string context, string? network, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
         var buildContext = await BuildContext.OpenAsync(context, dockerfile, cancellationToken).ConfigureAwait(false);
@@ -157,6 +158,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             Target = string.IsNullOrWhiteSpace(c.ContainerTarget) ? null : c.ContainerTarget.Trim(),
             BuildArgs = plan.BuildArgs.Select(a => new KeyValuePair<string, string?>(a.Name, a.Value)).ToList(),
             NoCache = c.ContainerNoCache,
+            Network = network,
             Push = !string.IsNullOrEmpty(plan.Registry),
         };
         var built = await ExternalBuilder.BuildAsync(kind, request, null, new QuietSink(sink), cancellationToken).ConfigureAwait(false);
@@ -180,6 +182,15 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         using var reader = new StreamReader(blob);
         await AtomicFile.WriteTextIfChangedAsync(path, await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>ContainerBuildNetwork: null leaves the engine's default.</summary>
+    public static string? ParseNetwork(string? value, string? projectPath) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "host" or "none" or "default" => value.Trim().ToLowerInvariant(),
+        _ => throw new ContainerizeException(GenerationErrors.InvalidPropertyValue, $"ContainerBuildNetwork has the invalid value '{value}'", projectPath,
+            hint: "use host, none or default (the network of RUN steps in Docker or Podman)"),
+    };
 
     /// <summary>ContainerBuildEngine: null for the builtin engine.</summary>
     public static EngineKind? ParseEngine(string? value, string? projectPath) => value?.Trim().ToLowerInvariant() switch

@@ -148,6 +148,10 @@ public sealed class PublishPiecesTests
         Assert.AreEqual(Containerize.Core.Engines.EngineKind.Podman, ContainerPublisher.ParseEngine("podman", null));
         Assert.AreEqual(GenerationErrors.InvalidPropertyValue, Assert.ThrowsExactly<ContainerizeException>(() => ContainerPublisher.ParseEngine("kaniko", "/p/a.csproj")).Code);
         Assert.AreEqual(GenerationErrors.InvalidPropertyValue, Assert.ThrowsExactly<ContainerizeException>(() => ImageDestinations.ParseLocalRegistry("containerd", null)).Code);
+        Assert.IsNull(ContainerPublisher.ParseNetwork(" ", null), "empty: the engine's default network");
+        Assert.AreEqual("host", ContainerPublisher.ParseNetwork(" Host ", null));
+        Assert.AreEqual("none", ContainerPublisher.ParseNetwork("none", null));
+        Assert.AreEqual(GenerationErrors.InvalidPropertyValue, Assert.ThrowsExactly<ContainerizeException>(() => ContainerPublisher.ParseNetwork("bridge", "/p/a.csproj")).Code);
     }
 
     [TestMethod]

@@ -21,6 +21,9 @@ internal sealed class PublishLab : IDisposable
 
     public string Store => _dir.Combine("store");
 
+    /// <summary>Variables set (or, with null, removed) for the publishes of this lab, e.g. DOCKER_HOST.</summary>
+    public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
+
     public static async Task<PublishLab> CopySampleAsync(string sample, string? folderName = null)
     {
         var lab = new PublishLab();
@@ -55,6 +58,7 @@ internal sealed class PublishLab : IDisposable
         var env = SdkPackage.DotnetEnvironment();
         env["CONTAINERIZE_STORE"] = Store;
         env["SOURCE_DATE_EPOCH"] = null;
+        foreach (var (k, v) in Environment) env[k] = v;
         return await ProcessRunner.RunAsync("dotnet",
             ["publish", _dir.Combine(project), "-c", "Release", "-nologo", "-p:ContainerBuild=true", $"-p:ContainerizeSdkVersion={version}",
              $"-p:ContainerBaseImageMirror={Registry}", .. args],
