@@ -56,7 +56,13 @@ internal static class ContextCommands
                         await snapshot.ComputeDigestsAsync(cancellationToken).ConfigureAwait(false);
                         foreach (var e in snapshot.Entries)
                         {
-                            if (e.Type == EntryType.File) writer.WriteLine($"{e.Digest} {e.Path}");
+                            if (e.Type == EntryType.File)
+                            {
+                                // Three writes rather than an interpolated line: no string per file.
+                                writer.Write(e.Digest);
+                                writer.Write(' ');
+                                writer.WriteLine(e.Path);
+                            }
                             else if (e.Type == EntryType.Symlink) writer.WriteLine($"symlink {e.Path} -> {e.LinkTarget}");
                         }
 

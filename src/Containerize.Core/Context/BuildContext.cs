@@ -88,13 +88,20 @@ public sealed class BuildContext
 
     public ContextWalker CreateWalker() => new(Root, new ContextFilter(Excludes));
 
+    /// <summary>A walker that keeps each folder open during its visits and then hands it to <paramref name="folderDone"/>.</summary>
+    internal ContextWalker CreateWalker(Action<nint> folderDone) =>
+        new(Root, new ContextFilter(Excludes)) { KeepDirectoriesOpen = true, FolderDone = folderDone };
+
     /// <summary>
     /// Walks the kept entries. Sockets, FIFOs and devices are skipped with a CTZ2108 warning: they cannot be
     /// copied into an image.
     /// </summary>
-    public void Walk(Func<WalkEntry, WalkAction> visit, IDiagnosticSink? sink, CancellationToken cancellationToken)
+    public void Walk(Func<WalkEntry, WalkAction> visit, IDiagnosticSink? sink, CancellationToken cancellationToken) =>
+        Walk(CreateWalker(), visit, sink, cancellationToken);
+
+    /// <summary><see cref="Walk(Func{WalkEntry, WalkAction}, IDiagnosticSink?, CancellationToken)"/> with a walker of the caller's (from <see cref="CreateWalker"/>).</summary>
+    internal void Walk(ContextWalker walker, Func<WalkEntry, WalkAction> visit, IDiagnosticSink? sink, CancellationToken cancellationToken)
     {
-        var walker = CreateWalker();
         walker.Walk([System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (e) =>
         {
             if (e.Type is EntryType.File or EntryType.Directory or EntryType.Symlink) return visit(e);

@@ -42,25 +42,27 @@ public sealed class ContextSnapshot
     public static Task<ContextSnapshot> CreateAsync(BuildContext context, DigestCache? cache, IDiagnosticSink? sink, CancellationToken cancellationToken) =>
         CreateAsync(context, cache, sink, null, cancellationToken);
 
-    public static Task<ContextSnapshot> CreateAsync(
+    public static async Task<ContextSnapshot> CreateAsync(
         BuildContext context, DigestCache? cache, IDiagnosticSink? sink, ContextHygiene? hygiene, CancellationToken cancellationToken)
     {
-        var walked = context.List(sink, cancellationToken);
-        PhaseTimer.Mark("snapshot: walk");
-
-        // lstat on every core: for a warm build this, not hashing, is the bulk of the work.
-        var stated = new ContextEntry?[walked.Count];
-        try
+        // lstat of every kept entry is the bulk of a warm snapshot. It runs on a second thread while the walk goes on,
+        // folder by folder, relative to the folder's open fd (see FolderStatQueue).
+        var walked = new List<WalkEntry>();
+        ContextEntry?[] stated;
+        using (var stats = new FolderStatQueue(cancellationToken))
         {
-            Parallel.For(0, walked.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
-                i => stated[i] = Stat(walked[i]));
-        }
-        catch (AggregateException e) when (e.InnerExceptions.OfType<ContainerizeException>().FirstOrDefault() is { } coded)
-        {
-            throw new ContainerizeException(coded.Diagnostic, e);
+            var walker = context.CreateWalker(stats.FolderDone);
+            context.Walk(walker, e =>
+            {
+                stats.Add(e, walker.VisitDirectoryFd, walker.VisitName);
+                walked.Add(e);
+                return WalkAction.Continue;
+            }, sink, cancellationToken);
+            PhaseTimer.Mark("snapshot: walk");
+            stated = await stats.CompleteAsync().ConfigureAwait(false);
         }
 
-        PhaseTimer.Mark("snapshot: lstat");
+        PhaseTimer.Mark("snapshot: lstat (rest)");
         var entries = new List<ContextEntry>(walked.Count);
         for (var i = 0; i < walked.Count; i++)
         {
@@ -69,14 +71,14 @@ public sealed class ContextSnapshot
             entries.Add(entry);
         }
 
-        return Task.FromResult(new ContextSnapshot(context, entries, cache ?? DigestCache.InMemory()));
+        return new ContextSnapshot(context, entries, cache ?? DigestCache.InMemory());
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static ContextEntry? Stat(WalkEntry e)
+    internal static ContextEntry? Stat(WalkEntry e, int dirFd, string name)
     {
         var full = e.FullPath;
-        var errno = Posix.LStat(full, out var st);
+        var errno = dirFd >= 0 ? Posix.StatAt(dirFd, name, out var st) : Posix.LStat(full, out st);
         if (errno == Posix.ENOENT) return null;
         if (errno != 0)
         {

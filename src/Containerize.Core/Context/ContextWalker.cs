@@ -43,6 +43,24 @@ public sealed class ContextWalker(string root, ContextFilter filter)
     /// <summary>Names that are not valid UTF-8, left out of the walk.</summary>
     public List<string> UnsupportedNames { get; } = [];
 
+    /// <summary>
+    /// Keeps each folder open while its entries are visited, so that a visitor can stat an entry relative to
+    /// <see cref="VisitDirectoryFd"/> by <see cref="VisitName"/> rather than by its full path.
+    /// </summary>
+    internal bool KeepDirectoriesOpen { get; init; }
+
+    /// <summary>
+    /// With <see cref="KeepDirectoriesOpen"/>: receives each folder (a <c>DIR*</c>) once its entries are visited,
+    /// and owns it from then on (must close it); null: the walker closes it.
+    /// </summary>
+    internal Action<nint>? FolderDone { get; init; }
+
+    /// <summary>During a visit with <see cref="KeepDirectoriesOpen"/>: the fd of the folder holding the entry; otherwise -1.</summary>
+    internal int VisitDirectoryFd { get; private set; } = -1;
+
+    /// <summary>During a visit: the entry's name inside its folder.</summary>
+    internal string VisitName { get; private set; } = "";
+
     public void Walk(Func<WalkEntry, WalkAction> visit, CancellationToken cancellationToken = default)
     {
         _skipToDepth = -1;
@@ -77,7 +95,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
         cancellationToken.ThrowIfCancellationRequested();
         _scratch.Clear();
         DirectoriesRead++;
-        var errno = Posix.ReadDirectory(fullDir, _scratch, UnsupportedNames);
+        var errno = Posix.ReadDirectory(fullDir, _scratch, UnsupportedNames, KeepDirectoriesOpen, out var open);
         if (errno != 0)
         {
             if (!dirKept && errno is Posix.EACCES or Posix.EPERM) return;
@@ -85,6 +103,22 @@ public sealed class ContextWalker(string root, ContextFilter filter)
                 relDir.Length == 0 ? fullDir : relDir, null, "make the folder readable, or exclude it in .dockerignore");
         }
 
+        try
+        {
+            WalkEntries(relDir, fullDir, depth, parentStates, pending, visit, open == 0 ? -1 : Posix.DirectoryFd(open), cancellationToken);
+        }
+        finally
+        {
+            if (open != 0 && FolderDone is { } done) done(open);
+            else Posix.CloseDirectory(open);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void WalkEntries(
+        string relDir, string fullDir, int depth, LayerState[] parentStates, List<Pending> pending,
+        Func<WalkEntry, WalkAction> visit, int dirFd, CancellationToken cancellationToken)
+    {
         var entries = _scratch.ToArray();
         Array.Sort(entries, static (a, b) => GoPath.CompareOrdinalUtf8(a.Name, b.Name));
         var layers = filter.Layers;
@@ -143,6 +177,8 @@ public sealed class ContextWalker(string root, ContextFilter filter)
                 {
                     if (pending[i].Reported) continue;
                     pending[i] = pending[i] with { Reported = true };
+                    VisitDirectoryFd = pending[i].DirFd;
+                    VisitName = pending[i].Name;
                     if (visit(pending[i].Entry) == WalkAction.SkipDir)
                     {
                         _skipToDepth = pending[i].Depth;
@@ -150,6 +186,8 @@ public sealed class ContextWalker(string root, ContextFilter filter)
                     }
                 }
 
+                VisitDirectoryFd = dirFd;
+                VisitName = name;
                 var action = visit(entry);
                 if (action == WalkAction.SkipDir)
                 {
@@ -160,7 +198,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
 
             if (isDir)
             {
-                pending.Add(new Pending(entry, depth + 1, Reported: !skip));
+                pending.Add(new Pending(entry, depth + 1, Reported: !skip, dirFd, name));
                 WalkDirectory(rel, fullDir + "/" + name, depth + 1, childStates!, !skip, pending, visit, cancellationToken);
                 pending.RemoveAt(pending.Count - 1);
                 if (_skipToDepth >= 0)
@@ -181,5 +219,6 @@ public sealed class ContextWalker(string root, ContextFilter filter)
 
     private readonly record struct LayerState(bool[]? Include, bool[]? Exclude);
 
-    private readonly record struct Pending(WalkEntry Entry, int Depth, bool Reported);
+    // DirFd and Name: where the folder sits, for a visitor that stats it when it is reported late.
+    private readonly record struct Pending(WalkEntry Entry, int Depth, bool Reported, int DirFd, string Name);
 }

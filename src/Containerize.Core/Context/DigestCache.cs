@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -6,16 +5,16 @@ namespace Containerize.Core.Context;
 
 /// <summary>
 /// File digests remembered between builds, keyed by (path, size, mtime, inode): a second build hashes only what
-/// changed. One small text file per context folder under the user cache; written whole to a temporary file and
-/// renamed, so a crash never leaves a half-written cache (a damaged one is ignored and rebuilt).
+/// changed. One small binary file per context folder under the user cache (<see cref="DigestCacheFormat"/>);
+/// written whole to a temporary file and renamed, so a crash never leaves a half-written cache, and checked by a
+/// SHA-256 trailer on load, so a damaged one is ignored and rebuilt, never trusted.
 /// </summary>
 public sealed class DigestCache
 {
-    private const string Header = "containerize-context-digests v1";
     private readonly Task<Dictionary<string, Record>> _loading;
     private Dictionary<string, Record>? _loaded;
-    private readonly Dictionary<string, Record> _seen = new(StringComparer.Ordinal);
     private readonly object _lock = new();
+    private int _seen;
     private bool _dirty;
 
     private DigestCache(string? file, Task<Dictionary<string, Record>> loading)
@@ -40,7 +39,7 @@ public sealed class DigestCache
     public static DigestCache ForContext(string contextRoot, string? cacheRoot = null)
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(contextRoot)))[..32];
-        var file = Path.Combine(cacheRoot ?? UserCache.Root, "context-digests", key + ".tsv");
+        var file = Path.Combine(cacheRoot ?? UserCache.Root, "context-digests", key + ".bin");
         return new DigestCache(file, Task.Run(() => Load(file)));
     }
 
@@ -50,7 +49,12 @@ public sealed class DigestCache
         {
             if (Known.TryGetValue(entry.Path, out var r) && r.Size == entry.Size && r.MTime == entry.MTimeNanoseconds && r.Inode == entry.Inode)
             {
-                _seen[entry.Path] = r;
+                if (!r.Seen)
+                {
+                    r.Seen = true;
+                    _seen++;
+                }
+
                 Hits++;
                 digest = r.Digest;
                 return true;
@@ -66,9 +70,10 @@ public sealed class DigestCache
     {
         lock (_lock)
         {
-            var r = new Record(digest, entry.Size, entry.MTimeNanoseconds, entry.Inode);
-            Known[entry.Path] = r;
-            _seen[entry.Path] = r;
+            var known = Known;
+            if (known.TryGetValue(entry.Path, out var old) && old.Seen) _seen--;
+            known[entry.Path] = new Record(digest, entry.Size, entry.MTimeNanoseconds, entry.Inode) { Seen = true };
+            _seen++;
             _dirty = true;
         }
     }
@@ -77,28 +82,24 @@ public sealed class DigestCache
     public async Task SaveAsync(CancellationToken cancellationToken)
     {
         if (File is null) return;
-        Dictionary<string, Record> snapshot;
+        byte[] bytes;
         lock (_lock)
         {
-            if (!_dirty && _seen.Count == Known.Count) return;
-            snapshot = new Dictionary<string, Record>(_seen, StringComparer.Ordinal);
+            if (!_dirty && _seen == Known.Count) return;
+            // Sorted, so that the same files give the same cache file whatever order the parallel hashing took.
+            bytes = DigestCacheFormat.Write(Known.Where(kv => kv.Value.Seen).OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => (kv.Key, kv.Value.Digest, kv.Value.Size, kv.Value.MTime, kv.Value.Inode)));
             _dirty = false;
-        }
-
-        var builder = new StringBuilder(Header).Append('\n');
-        foreach (var (path, r) in snapshot)
-        {
-            builder.Append(r.Digest).Append('\t').Append(r.Size.ToString(CultureInfo.InvariantCulture)).Append('\t')
-                .Append(r.MTime.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(r.Inode.ToString(CultureInfo.InvariantCulture))
-                .Append('\t').Append(path).Append('\n');
         }
 
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(File)!);
             var temp = File + "." + Environment.ProcessId + ".tmp";
-            await System.IO.File.WriteAllTextAsync(temp, builder.ToString(), cancellationToken).ConfigureAwait(false);
+            await System.IO.File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
             System.IO.File.Move(temp, File, overwrite: true);
+            // The text cache of earlier versions would otherwise stay behind for ever.
+            System.IO.File.Delete(Path.ChangeExtension(File, ".tsv"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -106,45 +107,31 @@ public sealed class DigestCache
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static Dictionary<string, Record> Load(string file)
     {
         var result = new Dictionary<string, Record>(StringComparer.Ordinal);
-        string text;
+        byte[] bytes;
         try
         {
-            text = System.IO.File.ReadAllText(file);
+            bytes = System.IO.File.ReadAllBytes(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return result;
         }
 
-        var rest = text.AsSpan();
-        var first = rest.IndexOf('\n');
-        if (first < 0 || !rest[..first].SequenceEqual(Header)) return result;
-        rest = rest[(first + 1)..];
-        Span<Range> parts = stackalloc Range[6];
-        while (rest.Length > 0)
-        {
-            var end = rest.IndexOf('\n');
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? default : rest[(end + 1)..];
-            if (line.Split(parts, '\t') < 5) continue;
-            var path = line[parts[4].Start..];
-            if (!long.TryParse(line[parts[1]], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-                || !long.TryParse(line[parts[2]], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var mtime)
-                || !ulong.TryParse(line[parts[3]], NumberStyles.None, CultureInfo.InvariantCulture, out var inode)
-                || !line[parts[0]].StartsWith("sha256:", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            result[path.ToString()] = new Record(line[parts[0]].ToString(), size, mtime, inode);
-        }
-
-        return result;
+        return DigestCacheFormat.Read(bytes, result, static (path, digest, size, mtime, inode) => new Record(digest, size, mtime, inode))
+            ? result
+            : new Dictionary<string, Record>(StringComparer.Ordinal);
     }
 
-    private readonly record struct Record(string Digest, long Size, long MTime, ulong Inode);
+    // A class, so that a lookup marks the record seen in place rather than copying it into a second table.
+    private sealed class Record(string digest, long size, long mTime, ulong inode)
+    {
+        public string Digest { get; } = digest;
+        public long Size { get; } = size;
+        public long MTime { get; } = mTime;
+        public ulong Inode { get; } = inode;
+        public bool Seen { get; set; }
+    }
 }

@@ -240,6 +240,63 @@ public sealed class BuildContextTests
     }
 
     [TestMethod]
+    public async Task DamagedOrTruncatedDigestCacheIsIgnoredNeverTrusted()
+    {
+        using var dir = new TempDir();
+        using var cacheDir = new TempDir("ctz-cache");
+        ContextTreeBuilder.Create(dir.Path, "a=1", "b=2", "sub/c=3");
+        var old = DateTime.UtcNow.AddHours(-1);
+        foreach (var f in Directory.EnumerateFiles(dir.Path, "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(f, old);
+
+        async Task<ContextSnapshot> Snap()
+        {
+            var ctx = await BuildContext.OpenAsync(dir.Path, null, None);
+            var s = await ContextSnapshot.CreateAsync(ctx, DigestCache.ForContext(ctx.Root, cacheDir.Path), null, None);
+            await s.ComputeDigestsAsync(None);
+            await s.SaveCacheAsync(None);
+            return s;
+        }
+
+        var first = await Snap();
+        var file = first.Cache.File!;
+        var good = await File.ReadAllBytesAsync(file);
+        Assert.AreEqual(0, (await Snap()).FilesHashed);
+
+        // One flipped bit in a stored digest: the trailer no longer matches, so nothing from the file is used.
+        var flipped = (byte[])good.Clone();
+        flipped[40] ^= 1;
+        await File.WriteAllBytesAsync(file, flipped);
+        var afterFlip = await Snap();
+        Assert.AreEqual(3, afterFlip.FilesHashed);
+        Assert.AreEqual(first.Find("sub/c")!.Digest, afterFlip.Find("sub/c")!.Digest);
+
+        await File.WriteAllBytesAsync(file, good[..(good.Length / 2)]);
+        Assert.AreEqual(3, (await Snap()).FilesHashed);
+        await File.WriteAllBytesAsync(file, []);
+        Assert.AreEqual(3, (await Snap()).FilesHashed);
+        CollectionAssert.AreEqual(good, await File.ReadAllBytesAsync(file), "the rebuilt cache is the same file");
+    }
+
+    [TestMethod]
+    public async Task SnapshotStatsFoldersReportedLateAndDeepFiles()
+    {
+        // "keep" is excluded itself but re-included below: the walk reports it only once it meets "keep/deep/x",
+        // from a deeper folder than the one it sits in.
+        using var dir = new TempDir();
+        ContextTreeBuilder.Create(dir.Path, "keep/deep/x=abc", "keep/other=1", "top=22", ".dockerignore=keep\n!keep/deep/x\n");
+        File.SetUnixFileMode(dir.Combine("keep"), (UnixFileMode)Convert.ToInt32("750", 8));
+        var ctx = await BuildContext.OpenAsync(dir.Path, null, None);
+        var snapshot = await ContextSnapshot.CreateAsync(ctx, null, null, None);
+        CollectionAssert.AreEqual(new[] { ".dockerignore", "keep", "keep/deep", "keep/deep/x", "top" }, snapshot.Entries.Select(e => e.Path).ToArray());
+        var keep = snapshot.Find("keep")!;
+        Assert.AreEqual(EntryType.Directory, keep.Type);
+        Assert.AreEqual(Convert.ToUInt32("750", 8), keep.Permissions);
+        Assert.AreEqual(new DirectoryInfo(dir.Combine("keep")).LastWriteTimeUtc, keep.ModificationTime.UtcDateTime);
+        Assert.AreEqual(3, snapshot.Find("keep/deep/x")!.Size);
+        Assert.AreEqual(2, snapshot.Find("top")!.Size);
+    }
+
+    [TestMethod]
     public async Task SnapshotRecordsModeOwnerSizeAndTimes()
     {
         using var dir = new TempDir();

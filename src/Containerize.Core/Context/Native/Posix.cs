@@ -38,6 +38,14 @@ internal static unsafe partial class Posix
     [LibraryImport(Libc, EntryPoint = "closedir")]
     private static partial int CloseDir(nint dir);
 
+    [LibraryImport(Libc, EntryPoint = "dirfd")]
+    private static partial int DirFd(nint dir);
+
+    [LibraryImport(Libc, EntryPoint = "fstatat64", SetLastError = true)]
+    private static partial int FStatAt(int dirFd, byte* name, stat* result, int flags);
+
+    private const int AtSymlinkNoFollow = 0x100;
+
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     /// <summary>
@@ -45,8 +53,18 @@ internal static unsafe partial class Posix
     /// exactly in .NET; they are returned in <paramref name="badNames"/> and left out.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static int ReadDirectory(string path, List<(string Name, EntryType Type)> entries, List<string>? badNames)
+    public static int ReadDirectory(string path, List<(string Name, EntryType Type)> entries, List<string>? badNames) =>
+        ReadDirectory(path, entries, badNames, keepOpen: false, out _);
+
+    /// <summary>
+    /// <see cref="ReadDirectory(string, List{ValueTuple{string, EntryType}}, List{string}?)"/>; with
+    /// <paramref name="keepOpen"/> the directory stays open on success (<paramref name="open"/>, for
+    /// <see cref="DirectoryFd"/> and <see cref="StatAt"/>) until <see cref="CloseDirectory"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static int ReadDirectory(string path, List<(string Name, EntryType Type)> entries, List<string>? badNames, bool keepOpen, out nint open)
     {
+        open = 0;
         nint dir;
         fixed (byte* p = NullTerminated(path))
         {
@@ -61,7 +79,14 @@ internal static unsafe partial class Posix
                 var ent = ReadDir(dir);
                 if (ent == 0)
                 {
-                    return Marshal.GetLastPInvokeError();
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (keepOpen && errno == 0)
+                    {
+                        open = dir;
+                        dir = 0;
+                    }
+
+                    return errno;
                 }
 
                 // struct dirent64 (glibc, LP64): d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name[].
@@ -97,8 +122,43 @@ internal static unsafe partial class Posix
         }
         finally
         {
-            CloseDir(dir);
+            if (dir != 0) CloseDir(dir);
         }
+    }
+
+    public static void CloseDirectory(nint dir)
+    {
+        if (dir != 0) CloseDir(dir);
+    }
+
+    public static int DirectoryFd(nint dir) => DirFd(dir);
+
+    /// <summary>
+    /// lstat of a name inside an open directory (fstatat, no symlink following): the kernel resolves one component
+    /// instead of the whole path. 0 and the result, or the errno.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static int StatAt(int dirFd, string name, out PosixStat result)
+    {
+        stat st;
+        int rc;
+        var max = Encoding.UTF8.GetMaxByteCount(name.Length) + 1;
+        Span<byte> buffer = max <= 1024 ? stackalloc byte[max] : new byte[max];
+        var n = Encoding.UTF8.GetBytes(name, buffer);
+        buffer[n] = 0;
+        fixed (byte* p = buffer)
+        {
+            rc = FStatAt(dirFd, p, &st, AtSymlinkNoFollow);
+        }
+
+        if (rc != 0)
+        {
+            result = default;
+            return Marshal.GetLastPInvokeError();
+        }
+
+        result = Convert(st);
+        return 0;
     }
 
     /// <summary>lstat: 0 and the result, or the errno.</summary>
@@ -122,6 +182,12 @@ internal static unsafe partial class Posix
             return LibC.errno;
         }
 
+        result = Convert(st);
+        return 0;
+    }
+
+    private static PosixStat Convert(in stat st)
+    {
         var mode = (uint)st.st_mode;
         var fmt = mode & 0xF000;
         var type = fmt switch
@@ -135,10 +201,9 @@ internal static unsafe partial class Posix
             0x6000 => EntryType.BlockDevice,
             _ => EntryType.Unknown,
         };
-        result = new PosixStat(type, mode, (uint)st.st_uid, (uint)st.st_gid, (long)st.st_size,
+        return new PosixStat(type, mode, (uint)st.st_uid, (uint)st.st_gid, (long)st.st_size,
             (long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec, (ulong)st.st_ino, (ulong)st.st_dev,
             (long)st.st_ctim.tv_sec * 1_000_000_000 + (long)st.st_ctim.tv_nsec);
-        return 0;
     }
 
     public const int EACCES = 13;
