@@ -118,6 +118,21 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 return folder;
             })).Value;
 
+        var scopedCache = new ConcurrentDictionary<(Digest, string), Lazy<Task<string>>>();
+        Task<string> SourceRootfs(ImageState image, SourceScope? scope, CancellationToken ct)
+        {
+            var digest = image.Manifest?.Digest ?? default;
+            // A full extraction already made (for RUN --mount, USER, --chown) serves every scope.
+            if (scope is null || rootfsCache.ContainsKey(digest)) return Rootfs(image, ct);
+            return scopedCache.GetOrAdd((digest, scope.Key), _ => new Lazy<Task<string>>(async () =>
+            {
+                var folder = Path.Combine(scratch, Interlocked.Increment(ref rootfsCount).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (await ScopedExtraction.TryExtractAsync(store, image, scope, folder, ct).ConfigureAwait(false)) return folder;
+                Directory.Delete(folder, recursive: true);
+                return await Rootfs(image, ct).ConfigureAwait(false);
+            })).Value;
+        }
+
         // Step numbers follow the plan's order whatever order concurrent stages finish in.
         var total = plan.Stages.Sum(s => 1 + s.Instructions.Count);
         var firstNumber = new Dictionary<int, int>();
@@ -184,6 +199,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 Plan = plan,
                 ResolveImage = resolver.ResolveAsync,
                 Rootfs = Rootfs,
+                SourceRootfs = SourceRootfs,
                 RuntimeRoot = request.RuntimeRoot ?? BuildRequest.DefaultRuntimeRoot,
                 Directories = directories,
                 Secrets = request.Secrets,

@@ -76,8 +76,16 @@ public sealed class CopyStep : IStepExecutor
         else if (spec.From is not null)
         {
             var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
-            tree = SourceTree.FromFolder(await context.Rootfs(image, cancellationToken).ConfigureAwait(false));
             what = $"'{spec.From}'";
+            SourceTree? scoped = null;
+            if (context.SourceRootfs is { } partial && SourceScope.For(spec.Paths.SourcePaths, file, line) is { } scope)
+            {
+                scoped = SourceTree.FromFolder(await partial(image, scope, cancellationToken).ConfigureAwait(false));
+                // A symlink source is copied as what it names, which may lie outside the scope: read the whole image then.
+                if (spec.Paths.SourcePaths.SelectMany(s => scoped.Match(s, what, file, line)).Any(m => m.Kind == LayerEntryKind.Symlink)) scoped = null;
+            }
+
+            tree = scoped ?? SourceTree.FromFolder(await context.Rootfs(image, cancellationToken).ConfigureAwait(false));
         }
         else
         {

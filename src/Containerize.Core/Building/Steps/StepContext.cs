@@ -25,6 +25,12 @@ public sealed class StepContext
     /// <summary>Extracts an image into a scratch folder (shared for the build's duration) and returns it.</summary>
     public required Func<ImageState, CancellationToken, Task<string>> Rootfs { get; init; }
 
+    /// <summary>
+    /// Extracts only what a scope names (COPY --from's sources), or the whole image when the scope is null or a
+    /// partial tree could differ; null: always <see cref="Rootfs"/>.
+    /// </summary>
+    internal Func<ImageState, SourceScope?, CancellationToken, Task<string>>? SourceRootfs { get; init; }
+
     public required string RuntimeRoot { get; init; }
 
     /// <summary>Which paths of an image are folders (COPY's destination rule, WORKDIR).</summary>

@@ -11,6 +11,9 @@ public sealed record LayerApplyOptions
 
     /// <summary>Set each entry's uid/gid (lchown). Null: only when running as root, which is the only case it can work.</summary>
     public bool? PreserveOwners { get; init; }
+
+    /// <summary>Entries for which this returns false are skipped (whiteouts included): a partial extraction. Null: all.</summary>
+    public Func<LayerEntryInfo, bool>? Include { get; init; }
 }
 
 /// <summary>
@@ -30,7 +33,8 @@ public static class LayerApplier
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("layers are applied on Linux");
         Directory.CreateDirectory(root);
-        var application = new Application(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)), (options ?? LayerApplyOptions.Default).PreserveOwners ?? Posix.IsRoot);
+        options ??= LayerApplyOptions.Default;
+        var application = new Application(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)), options.PreserveOwners ?? Posix.IsRoot, options.Include);
         var result = await LayerReader.ReadAsync(layer, application.ApplyAsync, expectedDiffId, expectedDigest, cancellationToken).ConfigureAwait(false);
         application.Finish();
         return result;
@@ -50,7 +54,7 @@ public static class LayerApplier
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private sealed class Application(string root, bool owners)
+    private sealed class Application(string root, bool owners, Func<LayerEntryInfo, bool>? include)
     {
         private const int MaxSymlinkHops = 40;
         private readonly HashSet<string> _written = new(StringComparer.Ordinal);
@@ -59,6 +63,7 @@ public static class LayerApplier
 
         public async ValueTask ApplyAsync(LayerEntryInfo info, TarEntry entry, CancellationToken cancellationToken)
         {
+            if (include is not null && !include(info)) return;
             var mtime = entry.ModificationTime.ToUnixTimeSeconds();
             switch (info.Kind)
             {
