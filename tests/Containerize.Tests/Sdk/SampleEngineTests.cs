@@ -101,6 +101,16 @@ public sealed class SampleEngineTests
                 .EnsureSuccess("dotnet publish CustomDockerfile -p:ContainerBuildEngine=Docker");
             var prepared = (await RunAsync(docker, ["run", "--rm", "--network=host", customImage])).EnsureSuccess("docker run CustomDockerfile");
             StringAssert.Contains(prepared.StdOut, "prepared at build time by sh in Linux");
+
+            // The solution: only its web app becomes an image, and it answers with the library's greeting.
+            using var solution = await PublishLab.CopySampleAsync("Solution");
+            var solutionImage = UniqueRepository("solution-web-docker") + ":latest";
+            images.Add(solutionImage);
+            (await solution.PublishAsync("Solution/Solution.sln", "-p:ContainerBuildEngine=Docker", $"-p:ContainerRepository={solutionImage[..^7]}"))
+                .EnsureSuccess("dotnet publish Solution.sln -p:ContainerBuildEngine=Docker");
+            await InspectIdAsync(docker, solutionImage);
+            Assert.IsFalse(Directory.Exists(Path.Combine(solution.Root, "Solution", "src", "Greetings", "obj", "container")), "the library is no image");
+            await AssertDockerAnswersHttpAsync(docker, solutionImage);
         }
         finally
         {
