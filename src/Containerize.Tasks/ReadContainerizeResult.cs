@@ -23,6 +23,6 @@ public sealed class ReadContainerizeResult : ContainerizeTask
         var result = await ImageMetadataFile.ReadAsync(path, cancellationToken);
         (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) = ContainerOutputs.From(result, path);
         if (Built) return;
-        sink.Info("Container image up to date, image build skipped (nothing changed): " + result.Summary());
+        sink.Info("Container image up to date, image build skipped (nothing changed): " + result.Summary(skipped: true));
     }
 }

@@ -44,10 +44,11 @@ public sealed record ContainerImageResult
     public int LayersRebuilt => Layers.Count(l => !l.Reused);
 
     /// <summary>The log's one-line summary.</summary>
-    public string Summary()
+    /// <param name="skipped">An up-to-date publish did no layer work: its layer counts are the last build's, so say "all reused".</param>
+    public string Summary(bool skipped = false)
     {
         var digest = ManifestDigest ?? ImageId;
-        var layers = Layers.Count == 0 ? "" : $", layers: {LayersReused} reused, {LayersRebuilt} rebuilt";
+        var layers = Layers.Count == 0 ? "" : skipped ? $", layers: {Layers.Count} reused, 0 rebuilt" : $", layers: {LayersReused} reused, {LayersRebuilt} rebuilt";
         return $"{Reference} {digest} ({FormatSize(Size)}{layers})";
     }
 

@@ -101,6 +101,7 @@ public sealed class PublishPiecesTests
         CollectionAssert.AreEqual(result.Names.ToArray(), read.Names.ToArray());
         CollectionAssert.AreEqual(result.Layers.ToArray(), read.Layers.ToArray());
         Assert.AreEqual("localhost:5000/app:1 sha256:" + new string('a', 64) + " (3.0 MiB, layers: 1 reused, 1 rebuilt)", read.Summary());
+        Assert.AreEqual("localhost:5000/app:1 sha256:" + new string('a', 64) + " (3.0 MiB, layers: 2 reused, 0 rebuilt)", read.Summary(skipped: true), "a skipped publish did no layer work");
 
         var missing = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => ImageMetadataFile.ReadAsync(dir.Combine("none.json"), CancellationToken.None));
         Assert.AreEqual(GenerationErrors.MetadataMissing, missing.Code);
