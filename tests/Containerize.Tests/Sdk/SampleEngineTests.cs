@@ -163,6 +163,38 @@ public sealed class SampleEngineTests
         AssertNoStackTrace(down.StdOut);
     }
 
+    [TestMethod]
+    public async Task PodmanEngineBuildsAnImageThatPodmanRuns()
+    {
+        if (!await PublishLab.RegistryAnswersAsync()) Requirements.Missing("the registry on localhost:5000 does not answer (bash eng/setup starts it)");
+        var podman = Engines.EngineLab.Podman();
+        using var console = await PublishLab.CopySampleAsync("HelloConsole");
+        foreach (var (k, v) in podman.Environment) console.Environment[k] = v;
+        // The lab registry speaks plain HTTP: podman must be told, as a user's registries.conf would.
+        var registries = Path.Combine(console.Root, "registries.conf");
+        await File.WriteAllTextAsync(registries, "[[registry]]\nlocation = \"localhost:5000\"\ninsecure = true\n");
+        console.Environment["CONTAINERS_REGISTRIES_CONF"] = registries;
+        var image = UniqueRepository("hello-console-podman") + ":latest";
+        try
+        {
+            // Podman runs here only without a network (../shared/env): none for RUN steps and for the container.
+            var r = (await console.PublishAsync("HelloConsole", "-p:ContainerBuildEngine=Podman", "-p:ContainerBuildNetwork=none", $"-p:ContainerRepository={image[..^7]}"))
+                .EnsureSuccess("dotnet publish HelloConsole -p:ContainerBuildEngine=Podman");
+            StringAssert.Contains(r.StdOut, "podman built image ID sha256:");
+            var id = (await podman.RunAsync("image", "inspect", "--format", "{{.Id}}", image)).EnsureSuccess("podman image inspect").StdOut.Trim();
+            Assert.AreEqual("sha256:" + id.Replace("sha256:", ""), PublishLab.ImageJson(Path.Combine(console.Root, "HelloConsole")).GetProperty("imageId").GetString(),
+                "image.json has the ID podman reports");
+            var run = (await podman.RunAsync("run", "--rm", "--network=none", image, "an-argument")).EnsureSuccess("podman run HelloConsole");
+            StringAssert.Contains(run.StdOut, "Hello from a container!");
+            StringAssert.Contains(run.StdOut, "Running as uid 1654");
+            StringAssert.Contains(run.StdOut, "arg: an-argument");
+        }
+        finally
+        {
+            await podman.RunAsync("image", "rm", "-f", image);
+        }
+    }
+
     private static string UniqueRepository(string name) => $"ctz-test/{name}-{Guid.NewGuid():N}"[..(name.Length + 21)];
 
     private static void AssertNoStackTrace(string output)
