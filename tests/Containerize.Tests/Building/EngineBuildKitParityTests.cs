@@ -19,8 +19,8 @@ public sealed class EngineBuildKitParityTests
         using var lab = await EngineLab.CreateAsync();
         var tar = OwnedTar();
         await File.WriteAllBytesAsync(Path.Combine(lab.Context, "a.tar"), tar);
-        await File.WriteAllBytesAsync(Path.Combine(lab.Context, "a.tar.bz2"), await CompressAsync("bzip2", tar));
-        await File.WriteAllBytesAsync(Path.Combine(lab.Context, "a.tar.xz"), await CompressAsync("xz", tar));
+        await File.WriteAllBytesAsync(Path.Combine(lab.Context, "a.tar.bz2"), await Differential.DifferentialCorpus.CompressAsync("bzip2", tar));
+        await File.WriteAllBytesAsync(Path.Combine(lab.Context, "a.tar.xz"), await Differential.DifferentialCorpus.CompressAsync("xz", tar));
         lab.Write("Dockerfile", "FROM busybox:test\nADD a.tar /plain/\nADD a.tar.bz2 /bz2/\nADD --chown=5:6 a.tar.xz /xz\n");
         var result = await lab.BuildAsync("-t", "add:1");
         Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
@@ -123,20 +123,6 @@ public sealed class EngineBuildKitParityTests
             writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "sym") { LinkName = "owned.txt", Mode = (UnixFileMode)0x1FF });
         }
 
-        return output.ToArray();
-    }
-
-    private static async Task<byte[]> CompressAsync(string tool, byte[] data)
-    {
-        var path = Requirements.Tool(tool);
-        var psi = new System.Diagnostics.ProcessStartInfo(path, "-c") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        using var output = new MemoryStream();
-        var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
-        await process.StandardInput.BaseStream.WriteAsync(data);
-        process.StandardInput.Close();
-        await copy;
-        await process.WaitForExitAsync();
         return output.ToArray();
     }
 

@@ -116,7 +116,8 @@ public static class DifferentialCorpus
         return output.ToArray();
     }
 
-    private static async Task<byte[]> CompressAsync(string tool, byte[] data)
+    /// <summary>Compresses with the real tool (bzip2, xz), as a user's archive would be made.</summary>
+    internal static async Task<byte[]> CompressAsync(string tool, byte[] data)
     {
         var path = Requirements.Tool(tool);
         var psi = new System.Diagnostics.ProcessStartInfo(path, "-c") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
