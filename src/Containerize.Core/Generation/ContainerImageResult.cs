@@ -49,7 +49,9 @@ public sealed record ContainerImageResult
     {
         var digest = ManifestDigest ?? ImageId;
         var layers = Layers.Count == 0 ? "" : skipped ? $", layers: {Layers.Count} reused, 0 rebuilt" : $", layers: {LayersReused} reused, {LayersRebuilt} rebuilt";
-        return $"{Reference} {digest} ({FormatSize(Size)}{layers})";
+        // A Docker/Podman hand-off knows no size of ours: name the engine that holds the image instead of "0 B".
+        var size = Size == 0 && LoadedInto is { } engine && Layers.Count == 0 ? $"built by {engine}" : FormatSize(Size);
+        return $"{Reference} {digest} ({size}{layers})";
     }
 
     internal static string FormatSize(long bytes) => bytes switch

@@ -102,6 +102,8 @@ public sealed class PublishPiecesTests
         CollectionAssert.AreEqual(result.Layers.ToArray(), read.Layers.ToArray());
         Assert.AreEqual("localhost:5000/app:1 sha256:" + new string('a', 64) + " (3.0 MiB, layers: 1 reused, 1 rebuilt)", read.Summary());
         Assert.AreEqual("localhost:5000/app:1 sha256:" + new string('a', 64) + " (3.0 MiB, layers: 2 reused, 0 rebuilt)", read.Summary(skipped: true), "a skipped publish did no layer work");
+        var handedOff = new ContainerImageResult { Reference = "app:1", Names = ["app:1"], ImageId = "sha256:" + new string('b', 64), DockerfilePath = "/p/Dockerfile", LoadedInto = "docker" };
+        Assert.AreEqual("app:1 sha256:" + new string('b', 64) + " (built by docker)", handedOff.Summary(), "a hand-off has no size of ours to print");
 
         var missing = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => ImageMetadataFile.ReadAsync(dir.Combine("none.json"), CancellationToken.None));
         Assert.AreEqual(GenerationErrors.MetadataMissing, missing.Code);
