@@ -1,8 +1,8 @@
 """Which base an image was built on, and its layers above that base (issues #7, #9).
 
 Never the registry's current tag: eng/setup re-pushes the offline bases and debootstrap is not reproducible, so the
-tag may name another base than the one an image was built on. Ours records its base layer count in
-obj/container/image.json; the SDK labels its image with the base's manifest digest.
+tag may name another base than the one an image was built on. Ours: the FROM of the Dockerfile it generated, looked
+up in the store it built with; the SDK labels its image with the base's manifest digest.
 """
 from __future__ import annotations
 
@@ -47,22 +47,36 @@ def app_layers(layers: list, base_digests) -> list | None:
     return layers[len(base_digests):]
 
 
-def ours_base_layers(container_dir: Path, manifest: dict) -> list | None:
-    """Ours records how many of its image's layers are the base's (obj/container/image.json, `baseLayers`), and the
-    manifest it built (obj/container/manifest.json): the base is what the build resolved, whatever the tag says now."""
+def ours_base_layers(container_dir: Path, manifest: dict, store: Path) -> list | None:
+    """The layers of the base ours built on: the final FROM of the Dockerfile it generated (obj/container/Dockerfile),
+    looked up in the image store the build used, an OCI layout (the bench gives ours a store of its own, so the name
+    there is the base this build resolved). Not image.json's `baseLayers`: that count also holds the WORKDIR's layer,
+    which is the app's. The image read back must start with those layers, or the answer is unknown."""
     try:
-        meta = json.loads((container_dir / "image.json").read_text())
-        built = json.loads((container_dir / "manifest.json").read_text())
+        ref = final_from((container_dir / "Dockerfile").read_text())
+        index = json.loads((Path(store) / "index.json").read_text())
     except (OSError, ValueError):
         return None
-    count = meta.get("baseLayers")
-    if not isinstance(count, int) or count > len(built.get("layers", [])):
+    entry = next((m for m in index.get("manifests", [])
+                  if ref in ((m.get("annotations") or {}).get("org.opencontainers.image.ref.name"),
+                             (m.get("annotations") or {}).get("io.containerd.image.name"))), None) if ref else None
+    if entry is None:
         return None
-    base = [l["digest"] for l in built["layers"][:count]]
-    # The image read back must be the one this build recorded, or the count would describe another image.
-    if [l["digest"] for l in manifest["layers"][:count]] != base:
+    layers = layers_at(entry["digest"], None, [], None, layouts=[Path(store)])
+    if layers is None or [l["digest"] for l in manifest["layers"][:len(layers)]] != layers:
         return None
-    return base
+    return layers
+
+
+def final_from(dockerfile: str) -> str | None:
+    """The image reference of the last FROM (its flags and `AS name` left out); None when there is none."""
+    ref = None
+    for line in dockerfile.splitlines():
+        words = line.split()
+        if words and words[0].upper() == "FROM":
+            args = [w for w in words[1:] if not w.startswith("--")]
+            ref = args[0] if args else None
+    return ref
 
 
 def resolve_base_layers(config: dict | None, layout_roots, registry_url: str = "http://127.0.0.1:5000") -> list | None:
@@ -73,31 +87,32 @@ def resolve_base_layers(config: dict | None, layout_roots, registry_url: str = "
     return layers_at(digest, labels.get(BASE_NAME_LABEL), layout_roots, registry_url) if digest else None
 
 
-def layers_at(digest: str, name: str | None, layout_roots, registry_url: str = "http://127.0.0.1:5000") -> list | None:
+def layers_at(digest: str, name: str | None, layout_roots, registry_url: str | None = "http://127.0.0.1:5000",
+              layouts=None) -> list | None:
     """The layer digests of the image a manifest or index digest names (an index: its linux/amd64 image, as both tools
-    build here)."""
-    manifest = read_manifest(digest, name, layout_roots, registry_url)
+    build here). `layouts` are OCI layouts to read first; `layout_roots` folders of layouts; then the registry."""
+    manifest = read_manifest(digest, name, layout_roots, registry_url, layouts)
     if manifest and "manifests" in manifest:
         child = next((m for m in manifest["manifests"]
                       if m.get("platform", {}).get("architecture") == "amd64"), None)
-        manifest = read_manifest(child["digest"], name, layout_roots, registry_url) if child else None
+        manifest = read_manifest(child["digest"], name, layout_roots, registry_url, layouts) if child else None
     if not manifest or "layers" not in manifest:
         return None
     return [l["digest"] for l in manifest["layers"]]
 
 
-def read_manifest(digest: str, name: str | None, layout_roots, registry_url: str) -> dict | None:
+def read_manifest(digest: str, name: str | None, layout_roots, registry_url: str | None, layouts=None) -> dict | None:
     algo, _, hexd = digest.partition(":")
-    for root in layout_roots:
-        root = Path(root)
-        if not root.is_dir():
-            continue
-        for layout in sorted(p for p in root.iterdir() if (p / "oci-layout").exists()):
-            blob = layout / "blobs" / algo / hexd
-            if blob.is_file():
-                return json.loads(blob.read_bytes())
+    candidates = [Path(p) for p in layouts or []]
+    for root in map(Path, layout_roots):
+        if root.is_dir():
+            candidates += sorted(p for p in root.iterdir() if (p / "oci-layout").exists())
+    for layout in candidates:
+        blob = layout / "blobs" / algo / hexd
+        if blob.is_file():
+            return json.loads(blob.read_bytes())
     repo = registry_repo(name)
-    if repo is None:
+    if repo is None or registry_url is None:
         return None
     req = urllib.request.Request(f"{registry_url}/v2/{repo}/manifests/{digest}", headers={"Accept": b.MANIFEST_ACCEPT})
     try:

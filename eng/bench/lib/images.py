@@ -4,8 +4,8 @@ SDK's (`dotnet publish -t:PublishContainer`): size compressed and uncompressed, 
 Each tool publishes each sample clean from two clone folders at different paths (as two CI agents would), to a
 private registry; the manifests are read back from the registry exactly as served. Reproducible means the same layer
 digests and the same manifest digest from both clones. Sizes count every layer, the base image's included (MB =
-10^6 bytes); the app's own layers are counted apart, above the base each image was built on (ours: the base layer
-count in obj/container/image.json; the SDK's: its org.opencontainers.image.base.digest label, resolved from the
+10^6 bytes); the app's own layers are counted apart, above the base each image was built on (ours: the FROM of its
+generated Dockerfile in the store it built with; the SDK's: its org.opencontainers.image.base.digest label, from the
 offline OCI layouts or localhost:5000 by digest), never the registry's current tag: eng/setup re-pushes the bases
 and debootstrap is not reproducible, so the tag may name another base than the one an image was built on.
 """
@@ -69,7 +69,8 @@ def main() -> int:
 class ImagesBench:
     def __init__(self, work: Path, registry: b.BenchRegistry, log_file: Path):
         self.work, self.registry, self.log_file = work, registry, log_file
-        self.env = b.dotnet_env(b.nuget_folder(), work / "store")
+        self.store = work / "store"
+        self.env = b.dotnet_env(b.nuget_folder(), self.store)
         self.feed = self.version = None
         self.ours_available = True
         self.ours_reason = None
@@ -116,7 +117,8 @@ class ImagesBench:
                          manifest["manifests"][0])
             _, manifest = self.registry.manifest(repo, child["digest"])
         if ours:
-            base = bases.ours_base_layers(copy / Path(b.SAMPLES[sample][1]).parent / "obj/container", manifest)
+            base = bases.ours_base_layers(copy / Path(b.SAMPLES[sample][1]).parent / "obj/container", manifest,
+                                          self.store)
         else:
             base = bases.resolve_base_layers(self.registry.blob_json(manifest["config"]["digest"]), bases.LAYOUT_ROOTS)
         return digest, manifest, base

@@ -95,7 +95,8 @@ class PublishBench:
         self.work, self.samples, self.dests, self.registry, self.log_file = work, samples, dests, registry, log_file
         self.states = states
         self.sample_runs = sample_runs or {}
-        self.env = b.dotnet_env(b.nuget_folder(), work / "store")
+        self.store = work / "store"
+        self.env = b.dotnet_env(b.nuget_folder(), self.store)
         self.ours_available = True
         self.ours_reason = None
         # times[(tool, sample, state)] = [seconds per run]; uploads[(tool, sample, state)] = [layer blobs per run]
@@ -189,7 +190,7 @@ class PublishBench:
                 built = json.loads((container / "manifest.json").read_text())
             except (OSError, ValueError):
                 built = None
-            ours_layers = bases.ours_base_layers(container, built) if built else None
+            ours_layers = bases.ours_base_layers(container, built, self.store) if built else None
             if sdk_layers is None or ours_layers is None:
                 note = f"not checked that ours and the SDK built {sample} on the same base (one is unknown)"
             elif ours_layers != sdk_layers:

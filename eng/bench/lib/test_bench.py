@@ -168,16 +168,40 @@ class BaseTests(unittest.TestCase):
         self.assertIsNone(bases.app_layers(self.layers("a", "b", "c"), ["x", "b"]))
         self.assertIsNone(bases.app_layers(self.layers("a"), None))
 
-    def test_ours_base_is_the_count_obj_container_records(self):
+    @staticmethod
+    def layout(folder: Path, refs: dict) -> dict:
+        """An OCI layout at folder with one manifest per ref name -> layer digests; returns ref -> manifest digest."""
+        import hashlib
+        (folder / "blobs/sha256").mkdir(parents=True)
+        (folder / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+        out, entries = {}, []
+        for ref, layers in refs.items():
+            data = json.dumps({"schemaVersion": 2, "layers": [{"digest": d, "size": 1} for d in layers]}).encode()
+            hexd = hashlib.sha256(data).hexdigest()
+            (folder / "blobs/sha256" / hexd).write_bytes(data)
+            out[ref] = f"sha256:{hexd}"
+            entries.append({"digest": out[ref], "annotations": {"org.opencontainers.image.ref.name": ref}})
+        (folder / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": entries}))
+        return out
+
+    def test_ours_base_is_its_final_from_in_the_store_it_built_with(self):
         with tempfile.TemporaryDirectory() as d:
-            c = Path(d)
-            built = {"layers": self.layers("a", "b", "c", "d")}
-            (c / "manifest.json").write_text(json.dumps(built))
-            (c / "image.json").write_text(json.dumps({"baseLayers": 3, "layers": [{"digest": "d"}]}))
-            self.assertEqual(bases.ours_base_layers(c, built), ["a", "b", "c"])
-            # The image read back is another build: its count does not apply.
-            self.assertIsNone(bases.ours_base_layers(c, {"layers": self.layers("z", "b", "c", "d")}))
-            self.assertIsNone(bases.ours_base_layers(c / "missing", built))
+            store, c = Path(d) / "store", Path(d) / "container"
+            c.mkdir()
+            self.layout(store, {"localhost:5000/dotnet/aspnet:10.0": ["a", "b"], "localhost:5000/sdk:10.0": ["s"]})
+            (c / "Dockerfile").write_text("# generated\nFROM --platform=linux/amd64 localhost:5000/sdk:10.0 AS build\n"
+                                          "RUN x\nFROM localhost:5000/dotnet/aspnet:10.0\nWORKDIR /app/\nCOPY app/ /app/\n")
+            # The WORKDIR's layer (w) is above the base: the app's, though image.json counts it among the base's.
+            image = {"layers": self.layers("a", "b", "w", "c")}
+            self.assertEqual(bases.ours_base_layers(c, image, store), ["a", "b"])
+            self.assertEqual(bases.app_layers(image["layers"], ["a", "b"]), self.layers("w", "c"))
+            # The image read back is not on that base (the store's tag moved): unknown.
+            self.assertIsNone(bases.ours_base_layers(c, {"layers": self.layers("z", "b", "c")}, store))
+            self.assertIsNone(bases.ours_base_layers(c, image, Path(d) / "no-store"))
+
+    def test_final_from(self):
+        self.assertEqual(bases.final_from("FROM a AS x\nRUN y\nfrom --platform=p b:1\n"), "b:1")
+        self.assertIsNone(bases.final_from("RUN y\n"))
 
     def test_sdk_base_is_resolved_by_its_label_digest_from_a_layout(self):
         import hashlib
