@@ -160,7 +160,7 @@ class ImagesBench:
                 "compressed": round(sum(l["size"] for l in layers) / 1e6, 3),
                 "uncompressed": None if None in unc else round(sum(unc) / 1e6, 3),
                 "app_compressed": None if app is None else round(sum(l["size"] for l in app) / 1e6, 3),
-                "digests": [l["digest"] for l in layers]}
+                "digests": [l["digest"] for l in layers], "base": None if app is None else list(base)}
 
     def sample_rows(self, sample: str) -> list:
         found = {}
@@ -175,8 +175,9 @@ class ImagesBench:
              for t, v in found.items()}
         note = None if self.ours_available else f"ours: not available in this checkout ({self.ours_reason})"
         unresolved = [TOOLS[t] for t, v in d.items() if v is not None and v[0]["app_layers"] is None]
-        app_note = "; ".join(x for x in (note, f"the base of {', '.join(unresolved)} could not be resolved (no "
-                                         f"{bases.BASE_DIGEST_LABEL} label, or its manifest is in no layout nor registry)"
+        app_note = "; ".join(x for x in (note, f"the base of {', '.join(unresolved)} could not be resolved (ours: "
+                                         "its Dockerfile's FROM in its store; the SDK: the manifest its "
+                                         f"{bases.BASE_DIGEST_LABEL} label names, in no layout nor registry)"
                                          if unresolved else None) if x) or None
 
         def val(tool, key):
@@ -189,7 +190,10 @@ class ImagesBench:
         rows = [r("size-compressed", "image size, compressed", "MB", "compressed"),
                 r("size-uncompressed", "image size, uncompressed", "MB", "uncompressed"),
                 r("app-size-compressed", "app layers above the base each image was built on, compressed", "MB",
-                  "app_compressed", row_note=app_note),
+                  "app_compressed", row_note=app_note,
+                  # Whether both images stand on the same base layers (None when either is unknown).
+                  same_base=None if not (val("ours", "base") and val("sdk", "base")) else
+                  val("ours", "base") == val("sdk", "base")),
                 r("layers", "layer count (app layers: ours "
                   f"{val('ours', 'app_layers') if d['ours'] else '-'}, SDK {val('sdk', 'app_layers')})",
                   "layers", "layers")]

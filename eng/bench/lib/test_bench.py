@@ -7,6 +7,7 @@ from pathlib import Path
 
 import bases
 import benchlib as b
+import images
 import publish
 import run
 import svg
@@ -300,6 +301,34 @@ class PublishRowsTests(unittest.TestCase):
                 for state in publish.STATES:
                     self.assertIn(f"publish.{sample}.{state}.{dest}.vs-sdk", rows)
                 self.assertIn(f"publish.{sample}.cold.{dest}.container-part", rows)
+
+
+class ImagesRowsTests(unittest.TestCase):
+    def test_app_size_is_above_each_images_own_base(self):
+        def layer(d, size):
+            return {"digest": d, "size": size, "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip"}
+        # Ours on base (a, b) with WORKDIR and app layers; the SDK on the same base, one app layer.
+        built = {"ours": ({"layers": [layer("a", 50e6), layer("b", 8e6), layer("w", 100), layer("o", 200_000)]},
+                          ["a", "b"]),
+                 "sdk": ({"layers": [layer("a", 50e6), layer("b", 8e6), layer("s", 204_000)]}, ["a", "b"])}
+        with tempfile.TemporaryDirectory() as d:
+            bench = images.ImagesBench(Path(d), None, Path(d) / "log")
+            bench.publish = lambda tool, sample, clone: (f"sha256:{tool}", built[tool][0], built[tool][1])
+            bench.uncompressed_size = lambda l: l["size"] * 2
+            rows = {r["id"]: r for r in bench.sample_rows("HelloConsole")}
+        app = rows["images.HelloConsole.app-size-compressed"]
+        self.assertEqual((app["ours"], app["anchor_value"], app["same_base"]), (0.2, 0.204, True))
+        self.assertIn("ours 2, SDK 1", rows["images.HelloConsole.layers"]["what"])
+        # A base that is not the image's prefix (the registry's re-pushed tag) is unknown, said in the note.
+        built["sdk"] = (built["sdk"][0], ["x", "b"])
+        with tempfile.TemporaryDirectory() as d:
+            bench = images.ImagesBench(Path(d), None, Path(d) / "log")
+            bench.publish = lambda tool, sample, clone: (f"sha256:{tool}", built[tool][0], built[tool][1])
+            bench.uncompressed_size = lambda l: l["size"] * 2
+            app = {r["id"]: r for r in bench.sample_rows("HelloConsole")}["images.HelloConsole.app-size-compressed"]
+        self.assertIsNone(app["anchor_value"])
+        self.assertIsNone(app["same_base"])
+        self.assertIn("could not be resolved", app["note"])
 
 
 if __name__ == "__main__":
