@@ -281,6 +281,12 @@ class PublishBench:
                                           "SDK PublishContainer minus plain publish",
                                           self.paired_part(sdk_t, sample, state), COMMAND, target="<= 0.5x",
                                           target_ratio=0.5, note=note, sample=sample, destination=dest))
+                        part = rows[-1]
+                        if any(v is not None and v <= 0 for v in (part["ours"], part["anchor_value"])):
+                            # A part at or below zero is the plain publish's noise, not a cost: no ratio, no verdict.
+                            part.update(ratio=None, met=None, note="; ".join(x for x in (note, (
+                                "a container part at or below zero: the plain publish took as long as the tool's "
+                                "(noise, no ratio)")) if x))
                     if dest == "registry" and state in ("cached", "one-file-changed"):
                         ours_up = self.med_uploads(ours_t, sample, state)
                         sdk_up = self.med_uploads(sdk_t, sample, state)

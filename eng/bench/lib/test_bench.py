@@ -303,6 +303,18 @@ class PublishRowsTests(unittest.TestCase):
                 self.assertIn(f"publish.{sample}.cold.{dest}.container-part", rows)
 
 
+    def test_a_container_part_below_zero_is_noise_not_a_verdict(self):
+        with tempfile.TemporaryDirectory() as d:
+            bench = publish.PublishBench(Path(d), ["Solution"], ["tarball"], ["cold"], None, Path(d) / "log")
+            bench.times = {("plain", "Solution", "cold"): [208.0], ("ours-tarball", "Solution", "cold"): [110.0],
+                           ("sdk-tarball", "Solution", "cold"): [108.0]}
+            part = {r["id"]: r for r in bench.rows()}["publish.Solution.cold.tarball.container-part"]
+        self.assertEqual(part["ours"], -98.0)
+        self.assertIsNone(part["ratio"])
+        self.assertIsNone(part["met"])
+        self.assertIn("noise", part["note"])
+
+
 class ImagesRowsTests(unittest.TestCase):
     def test_app_size_is_above_each_images_own_base(self):
         def layer(d, size):
