@@ -196,10 +196,14 @@ def pack_sdk(out_root: Path, log_file) -> tuple[Path, str]:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     env = dict(os.environ, MSBUILDDISABLENODEREUSE="1")
-    run(["dotnet", "pack", ROOT / "sdk/Containerize.Sdk/Containerize.Sdk.csproj", "-c", "Release",
-         f"-p:Version={version}", "-o", partial, "-nologo"], env=env, log_file=log_file)
-    if not (partial / f"Containerize.Sdk.{version}.nupkg").is_file():
-        raise CommandFailed(f"dotnet pack wrote no Containerize.Sdk.{version}.nupkg; see {log_file}")
+    try:
+        run(["dotnet", "pack", ROOT / "sdk/Containerize.Sdk/Containerize.Sdk.csproj", "-c", "Release",
+             f"-p:Version={version}", "-o", partial, "-nologo"], env=env, log_file=log_file)
+        if not (partial / f"Containerize.Sdk.{version}.nupkg").is_file():
+            raise CommandFailed(f"dotnet pack wrote no Containerize.Sdk.{version}.nupkg; see {log_file}")
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     shutil.rmtree(feed, ignore_errors=True)
     os.replace(partial, feed)
     return feed, version

@@ -255,6 +255,31 @@ class PackTests(unittest.TestCase):
             self.assertNotEqual(b.pack_inputs_hash(root), first)
 
 
+    def test_an_unchanged_package_is_not_packed_again(self):
+        import os
+        saved = (b.pack_inputs_hash, b.run, os.environ.pop("CTZ_BENCH_SDK_FEED", None))
+        calls = []
+        b.pack_inputs_hash = lambda root=None: "abc"
+        b.run = lambda *a, **k: calls.append(a)
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                feed = Path(d) / "packages/0.1.0-bench.abc"
+                feed.mkdir(parents=True)
+                (feed / "Containerize.Sdk.0.1.0-bench.abc.nupkg").write_bytes(b"pk")
+                self.assertEqual(b.pack_sdk(Path(d), None), (feed, "0.1.0-bench.abc"))
+                self.assertEqual(calls, [])
+                # A pack that writes no package leaves no feed folder behind, whole or partial.
+                with self.assertRaises(b.CommandFailed):
+                    b.pack_inputs_hash = lambda root=None: "def"
+                    b.pack_sdk(Path(d), None)
+                self.assertEqual(len(calls), 1)
+                self.assertEqual(sorted(p.name for p in (Path(d) / "packages").iterdir()), ["0.1.0-bench.abc"])
+        finally:
+            b.pack_inputs_hash, b.run = saved[0], saved[1]
+            if saved[2] is not None:
+                os.environ["CTZ_BENCH_SDK_FEED"] = saved[2]
+
+
 class ElapsedTests(unittest.TestCase):
     def test_area_elapsed_text(self):
         self.assertEqual(run.elapsed_text({"seconds": 754.2, "runs": 10}), "12m34s (10 runs)")
