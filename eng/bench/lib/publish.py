@@ -85,7 +85,8 @@ def main() -> int:
     b.print_table(rows)
     print("states: " + "; ".join(f"{k} = {v}" for k, v in STATE_TEXT.items()))
     if args.json:
-        b.write_doc(args.json, "publish", rows, info, runs=args.runs, ours_available=bench.ours_available,
+        b.write_doc(args.json, "publish", rows, info, runs=args.runs, sample_runs=sample_runs,
+                    ours_available=bench.ours_available,
                     ours_reason=bench.ours_reason)
     return 0
 
