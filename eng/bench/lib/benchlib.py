@@ -138,27 +138,74 @@ def run(cmd, cwd=None, env=None, log_file=None, check=True) -> float:
     return elapsed
 
 
-def dotnet_env(packages_folder: Path) -> dict:
-    """dotnet with a NuGet cache of its own and no node reuse: a reused MSBuild node would keep stale task assemblies."""
+def nuget_folder() -> Path:
+    """The NuGet packages folder every area and every bench run shares (CTZ_BENCH_NUGET, else artifacts/bench/nuget).
+    Sharing is safe because NuGet caches by version and the packed Containerize.Sdk's version names its content; it
+    saves each area's warm-up from restoring every package again."""
+    return Path(os.environ.get("CTZ_BENCH_NUGET") or ROOT / "artifacts/bench/nuget")
+
+
+def dotnet_env(packages_folder: Path, store: Path | None = None) -> dict:
+    """dotnet with the bench's NuGet folder and no node reuse: a reused MSBuild node would keep stale task assemblies.
+    `store` is ours' image store: one per area, so ours builds on the base it pulls now from the same registry as the
+    SDK, not on whatever base an older test left in the user's cache under the same tag."""
     env = dict(os.environ)
     env.update({"NUGET_PACKAGES": str(packages_folder), "MSBUILDDISABLENODEREUSE": "1",
                 "DOTNET_CLI_USE_MSBUILD_SERVER": "0", "DOTNET_NOLOGO": "1", "DOTNET_CLI_TELEMETRY_OPTOUT": "1",
                 "DOTNET_SKIP_FIRST_TIME_EXPERIENCE": "1"})
+    if store is not None:
+        env["CONTAINERIZE_STORE"] = str(store)
     env.pop("CI", None)
     return env
 
 
+# What the packed Containerize.Sdk is made of: a change under these makes a new package version.
+PACK_INPUTS = ["sdk/Containerize.Sdk", "src/Containerize.Tasks", "src/Containerize.Core", "Directory.Build.props",
+               "Directory.Packages.props", "global.json"]
+
+
+def pack_inputs_hash(root: Path = None) -> str:
+    """A digest of the package's sources (paths and bytes, bin/ and obj/ left out)."""
+    import hashlib
+    root = root or ROOT
+    h = hashlib.sha256()
+    for top in PACK_INPUTS:
+        base = root / top
+        files = [base] if base.is_file() else sorted(
+            p for p in base.rglob("*") if p.is_file() and not {"bin", "obj"} & set(p.relative_to(base).parts))
+        for f in files:
+            h.update(str(f.relative_to(root)).encode() + b"\0")
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
 def pack_sdk(out_root: Path, log_file) -> tuple[Path, str]:
-    """Packs Containerize.Sdk from this checkout with a unique version: NuGet caches packages by version.
-    The harness packs once and hands the feed to every script through CTZ_BENCH_SDK_FEED / CTZ_BENCH_SDK_VERSION."""
+    """Packs Containerize.Sdk from this checkout with a version named by its sources' digest: NuGet caches packages by
+    version, so a changed source is a new version, and unchanged sources reuse the feed (and the shared NuGet folder's
+    restored copy) of an earlier bench run. The harness packs once and hands the feed to every script through
+    CTZ_BENCH_SDK_FEED / CTZ_BENCH_SDK_VERSION."""
     if os.environ.get("CTZ_BENCH_SDK_FEED") and os.environ.get("CTZ_BENCH_SDK_VERSION"):
         return Path(os.environ["CTZ_BENCH_SDK_FEED"]), os.environ["CTZ_BENCH_SDK_VERSION"]
-    version = f"0.1.0-bench.{time.strftime('%Y%m%d%H%M%S', time.gmtime())}.{os.getpid()}"
+    version = f"0.1.0-bench.{pack_inputs_hash()}"
     feed = out_root / "packages" / version
-    feed.mkdir(parents=True, exist_ok=True)
+    if (feed / f"Containerize.Sdk.{version}.nupkg").is_file():
+        log(f"Containerize.Sdk {version}: sources unchanged, the packed feed is reused")
+        return feed, version
+    # Packed aside, then renamed: a feed folder that exists is always a whole package.
+    partial = out_root / "packages" / f"{version}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     env = dict(os.environ, MSBUILDDISABLENODEREUSE="1")
-    run(["dotnet", "pack", ROOT / "sdk/Containerize.Sdk/Containerize.Sdk.csproj", "-c", "Release",
-         f"-p:Version={version}", "-o", feed, "-nologo"], env=env, log_file=log_file)
+    try:
+        run(["dotnet", "pack", ROOT / "sdk/Containerize.Sdk/Containerize.Sdk.csproj", "-c", "Release",
+             f"-p:Version={version}", "-o", partial, "-nologo"], env=env, log_file=log_file)
+        if not (partial / f"Containerize.Sdk.{version}.nupkg").is_file():
+            raise CommandFailed(f"dotnet pack wrote no Containerize.Sdk.{version}.nupkg; see {log_file}")
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    shutil.rmtree(feed, ignore_errors=True)
+    os.replace(partial, feed)
     return feed, version
 
 
@@ -325,6 +372,13 @@ http:
             if e.code == 404:
                 return None, None
             raise
+
+    def blob_json(self, digest: str):
+        """A JSON blob (an image config) as this registry stores it; None when absent."""
+        try:
+            return json.loads(self.blob_path(digest).read_bytes())
+        except (OSError, ValueError):
+            return None
 
     def blob_path(self, digest: str) -> Path:
         hexd = digest.split(":", 1)[1]

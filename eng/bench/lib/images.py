@@ -4,25 +4,28 @@ SDK's (`dotnet publish -t:PublishContainer`): size compressed and uncompressed, 
 Each tool publishes each sample clean from two clone folders at different paths (as two CI agents would), to a
 private registry; the manifests are read back from the registry exactly as served. Reproducible means the same layer
 digests and the same manifest digest from both clones. Sizes count every layer, the base image's included (MB =
-10^6 bytes); the app's own layers (those the base does not have) are counted apart.
+10^6 bytes); the app's own layers are counted apart, above the base each image was built on (ours: the FROM of its
+generated Dockerfile in the store it built with; the SDK's: its org.opencontainers.image.base.digest label, from the
+offline OCI layouts or localhost:5000 by digest), never the registry's current tag: eng/setup re-pushes the bases
+and debootstrap is not reproducible, so the tag may name another base than the one an image was built on.
 """
 from __future__ import annotations
 
 import gzip
-import json
 import shutil
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bases  # noqa: E402
 import benchlib as b  # noqa: E402
 
 COMMAND = "bash eng/bench/images"
 BASE_REGISTRY = "localhost:5000"
 TOOLS = {"ours": "ours (ContainerBuild=true)", "sdk": "SDK PublishContainer"}
 CLONES = ["clone-a/src", "other/place/clone-b"]
+
 
 
 def main() -> int:
@@ -45,7 +48,7 @@ def main() -> int:
     bench = ImagesBench(work, registry, log_file)
     try:
         registry.start()
-        b.log("packing Containerize.Sdk with a unique version")
+        b.log("Containerize.Sdk: the package of this checkout (packed unless the harness handed its feed)")
         bench.feed, bench.version = b.pack_sdk(b.ROOT / "artifacts/bench", log_file)
         rows = []
         for sample in samples:
@@ -66,14 +69,23 @@ def main() -> int:
 class ImagesBench:
     def __init__(self, work: Path, registry: b.BenchRegistry, log_file: Path):
         self.work, self.registry, self.log_file = work, registry, log_file
-        self.env = b.dotnet_env(work / "nuget")
+        self.store = work / "store"
+        self.env = b.dotnet_env(b.nuget_folder(), self.store)
         self.feed = self.version = None
         self.ours_available = True
         self.ours_reason = None
         self._uncompressed: dict = {}
+        self._sdk_bases: dict = {}
+
+    def sdk_base(self, sample: str) -> str:
+        """The SDK's base at one digest for both clones: a base re-pushed between them is no irreproducibility."""
+        if sample not in self._sdk_bases:
+            self._sdk_bases[sample] = bases.pinned(f"{BASE_REGISTRY}/{b.SAMPLES[sample][2]}")
+        return self._sdk_bases[sample]
 
     def publish(self, tool: str, sample: str, clone: int):
-        """Publishes one clean clone; returns (manifest digest, manifest) or None when ours builds no image."""
+        """Publishes one clean clone; returns (manifest digest, manifest, base layer digests or None) or None when ours
+        builds no image."""
         ours = tool == "ours"
         copy = self.work / tool / CLONES[clone] / sample
         b.copy_sample(sample, copy, self.feed if ours else None, self.version if ours else None)
@@ -86,7 +98,7 @@ class ImagesBench:
         if ours:
             cmd += ["-p:ContainerBuild=true", f"-p:ContainerBaseImageMirror={BASE_REGISTRY}"]
         else:
-            cmd += ["-t:PublishContainer", f"-p:ContainerBaseImage={BASE_REGISTRY}/{b.SAMPLES[sample][2]}"]
+            cmd += ["-t:PublishContainer", f"-p:ContainerBaseImage={self.sdk_base(sample)}"]
         b.log(f"{tool}: publish {sample} from {CLONES[clone]}")
         try:
             b.run(cmd, env=self.env, log_file=self.log_file)
@@ -104,7 +116,12 @@ class ImagesBench:
             child = next((m for m in manifest["manifests"] if m.get("platform", {}).get("architecture") in (None, "amd64")),
                          manifest["manifests"][0])
             _, manifest = self.registry.manifest(repo, child["digest"])
-        return digest, manifest
+        if ours:
+            base = bases.ours_base_layers(copy / Path(b.SAMPLES[sample][1]).parent / "obj/container", manifest,
+                                          self.store)
+        else:
+            base = bases.resolve_base_layers(self.registry.blob_json(manifest["config"]["digest"]), bases.LAYOUT_ROOTS)
+        return digest, manifest, base
 
     def unavailable(self, reason: str):
         if self.ours_available:
@@ -135,26 +152,17 @@ class ImagesBench:
             self._uncompressed[digest] = size
         return self._uncompressed[digest]
 
-    def base_layers(self, sample: str) -> set:
-        repo, tag = b.SAMPLES[sample][2].split(":")
-        req = urllib.request.Request(f"http://127.0.0.1:5000/v2/{repo}/manifests/{tag}",
-                                     headers={"Accept": b.MANIFEST_ACCEPT})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            m = json.loads(resp.read())
-        return {l["digest"] for l in m.get("layers", [])}
-
-    def describe(self, manifest: dict, base: set) -> dict:
+    def describe(self, manifest: dict, base) -> dict:
         layers = manifest["layers"]
         unc = [self.uncompressed_size(l) for l in layers]
-        app = [l for l in layers if l["digest"] not in base]
-        return {"layers": len(layers), "app_layers": len(app),
+        app = bases.app_layers(layers, base)
+        return {"layers": len(layers), "app_layers": None if app is None else len(app),
                 "compressed": round(sum(l["size"] for l in layers) / 1e6, 3),
                 "uncompressed": None if None in unc else round(sum(unc) / 1e6, 3),
-                "app_compressed": round(sum(l["size"] for l in app) / 1e6, 3),
-                "digests": [l["digest"] for l in layers]}
+                "app_compressed": None if app is None else round(sum(l["size"] for l in app) / 1e6, 3),
+                "digests": [l["digest"] for l in layers], "base": None if app is None else list(base)}
 
     def sample_rows(self, sample: str) -> list:
-        base = self.base_layers(sample)
         found = {}
         for tool in TOOLS:
             if tool == "ours" and not self.ours_available:
@@ -163,20 +171,29 @@ class ImagesBench:
             a = self.publish(tool, sample, 0)
             c = self.publish(tool, sample, 1) if a else None
             found[tool] = (a, c) if a and c else None
-        d = {t: (self.describe(v[0][1], base), self.describe(v[1][1], base), v[0][0], v[1][0]) if v else None
+        d = {t: (self.describe(v[0][1], v[0][2]), self.describe(v[1][1], v[1][2]), v[0][0], v[1][0]) if v else None
              for t, v in found.items()}
         note = None if self.ours_available else f"ours: not available in this checkout ({self.ours_reason})"
+        unresolved = [TOOLS[t] for t, v in d.items() if v is not None and v[0]["app_layers"] is None]
+        app_note = "; ".join(x for x in (note, f"the base of {', '.join(unresolved)} could not be resolved (ours: "
+                                         "its Dockerfile's FROM in its store; the SDK: the manifest its "
+                                         f"{bases.BASE_DIGEST_LABEL} label names, in no layout nor registry)"
+                                         if unresolved else None) if x) or None
 
         def val(tool, key):
             return None if d[tool] is None else d[tool][0][key]
 
-        def r(id, what, unit, key, **kw):
+        def r(id, what, unit, key, row_note=note, **kw):
             return b.row(f"images.{sample}.{id}", f"{sample} {what}", "cold", val("ours", key), unit, TOOLS["sdk"],
-                         val("sdk", key), COMMAND, note=note, sample=sample, **kw)
+                         val("sdk", key), COMMAND, note=row_note, sample=sample, **kw)
 
         rows = [r("size-compressed", "image size, compressed", "MB", "compressed"),
                 r("size-uncompressed", "image size, uncompressed", "MB", "uncompressed"),
-                r("app-size-compressed", "app layers above the base, compressed", "MB", "app_compressed"),
+                r("app-size-compressed", "app layers above the base each image was built on, compressed", "MB",
+                  "app_compressed", row_note=app_note,
+                  # Whether both images stand on the same base layers (None when either is unknown).
+                  same_base=None if not (val("ours", "base") and val("sdk", "base")) else
+                  val("ours", "base") == val("sdk", "base")),
                 r("layers", "layer count (app layers: ours "
                   f"{val('ours', 'app_layers') if d['ours'] else '-'}, SDK {val('sdk', 'app_layers')})",
                   "layers", "layers")]

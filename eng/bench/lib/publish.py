@@ -12,12 +12,14 @@ publish uploads can be counted.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bases  # noqa: E402
 import benchlib as b  # noqa: E402
 
 COMMAND = "bash eng/bench/publish"
@@ -33,15 +35,21 @@ def main() -> int:
     p.add_argument("--samples", default=",".join(b.SAMPLES), help="comma-separated: HelloConsole,HelloWeb,Solution")
     p.add_argument("--destinations", default=",".join(DESTINATIONS), help="comma-separated: tarball,registry")
     p.add_argument("--states", default=",".join(STATES), help="comma-separated: cold,cached,one-file-changed")
+    p.add_argument("--sample-runs", default="", metavar="SAMPLE=N,...",
+                   help="fewer runs for some samples: they take part in the first N of the interleaved runs")
     p.add_argument("--keep", action="store_true", help="keep the work folder (printed at the end)")
     args = p.parse_args()
+    try:
+        sample_runs = parse_sample_runs(args.sample_runs)
+    except ValueError as e:
+        p.error(str(e))
     samples = [s for s in args.samples.split(",") if s]
     dests = [d for d in args.destinations.split(",") if d]
     states = [s for s in STATES if s in args.states.split(",")]
     for s in args.states.split(","):
         if s not in STATES:
             p.error(f"unknown state {s}")
-    for s in samples:
+    for s in list(samples) + list(sample_runs):
         if s not in b.SAMPLES:
             p.error(f"unknown sample {s}")
     for d in dests:
@@ -59,7 +67,7 @@ def main() -> int:
     try:
         if registry:
             registry.start()
-        bench = PublishBench(work, samples, dests, states, registry, log_file)
+        bench = PublishBench(work, samples, dests, states, registry, log_file, sample_runs)
         bench.prepare()
         bench.measure(args.runs)
         rows = bench.rows()
@@ -71,25 +79,34 @@ def main() -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\npublish: {args.runs} interleaved runs, medians; {info['cores']} cores, load before {info['load_before']}")
+    fewer = "".join(f", {k} in the first {v}" for k, v in sample_runs.items() if v < args.runs)
+    print(f"\npublish: {args.runs} interleaved runs{fewer}, medians; {info['cores']} cores, load before "
+          f"{info['load_before']}")
     b.print_table(rows)
     print("states: " + "; ".join(f"{k} = {v}" for k, v in STATE_TEXT.items()))
     if args.json:
-        b.write_doc(args.json, "publish", rows, info, runs=args.runs, ours_available=bench.ours_available,
+        b.write_doc(args.json, "publish", rows, info, runs=args.runs, sample_runs=sample_runs,
+                    ours_available=bench.ours_available,
                     ours_reason=bench.ours_reason)
     return 0
 
 
 class PublishBench:
-    def __init__(self, work: Path, samples, dests, states, registry, log_file: Path):
+    def __init__(self, work: Path, samples, dests, states, registry, log_file: Path, sample_runs=None):
         self.work, self.samples, self.dests, self.registry, self.log_file = work, samples, dests, registry, log_file
         self.states = states
-        self.env = b.dotnet_env(work / "nuget")
+        self.sample_runs = sample_runs or {}
+        self.store = work / "store"
+        self.env = b.dotnet_env(b.nuget_folder(), self.store)
         self.ours_available = True
         self.ours_reason = None
         # times[(tool, sample, state)] = [seconds per run]; uploads[(tool, sample, state)] = [layer blobs per run]
         self.times: dict = {}
         self.uploads: dict = {}
+        # The SDK's base per sample, at the digest the shared registry's tag names when the run starts.
+        self.sdk_base: dict = {}
+        # Per sample, why ours and the SDK may not compare like for like (their bases differ); None when they agree.
+        self.base_notes: dict = {}
 
     # Tools are "plain", "sdk-<dest>" and "ours-<dest>".
     def tools(self) -> list[str]:
@@ -115,7 +132,7 @@ class PublishBench:
         kind, dest = tool.split("-")
         cmd += [f"-p:ContainerRepository={self.repo_of(tool, sample)}", "-p:ContainerImageTags=latest"]
         if kind == "sdk":
-            cmd += ["-t:PublishContainer", f"-p:ContainerBaseImage={BASE_REGISTRY}/{b.SAMPLES[sample][2]}"]
+            cmd += ["-t:PublishContainer", f"-p:ContainerBaseImage={self.sdk_base[sample]}"]
         else:
             cmd += ["-p:ContainerBuild=true", f"-p:ContainerBaseImageMirror={BASE_REGISTRY}"]
         if dest == "tarball":
@@ -125,9 +142,12 @@ class PublishBench:
         return cmd
 
     def prepare(self) -> None:
-        b.log("packing Containerize.Sdk with a unique version")
+        b.log("Containerize.Sdk: the package of this checkout (packed unless the harness handed its feed)")
         feed, version = b.pack_sdk(b.ROOT / "artifacts/bench", self.log_file)
         (self.work / "archives").mkdir(parents=True, exist_ok=True)
+        for sample in self.samples:
+            self.sdk_base[sample] = bases.pinned(f"{BASE_REGISTRY}/{b.SAMPLES[sample][2]}")
+            b.log(f"SDK base for {sample}: {self.sdk_base[sample]}")
         for sample in self.samples:
             for tool in self.tools():
                 ours = tool.startswith("ours")
@@ -154,6 +174,35 @@ class PublishBench:
                                                    "(Containerize.Sdk does not build images in this checkout)")
                         continue
                     raise b.CommandFailed(f"{tool} wrote no image for {sample}; see {self.log_file}")
+        for sample in self.samples:
+            self.check_bases(sample)
+
+    def check_bases(self, sample: str) -> None:
+        """Ours (base through ContainerBaseImageMirror, pulled into its store by the warm-up) and the SDK (base pinned
+        by digest) must build on the same base, or the clean state compares different downloads and layers."""
+        if not self.ours_available:
+            return
+        sdk = self.sdk_base[sample]
+        sdk_layers = bases.layers_at(sdk.split("@", 1)[1], sdk, bases.LAYOUT_ROOTS) if "@" in sdk else None
+        for tool in (t for t in self.tools() if t.startswith("ours")):
+            container = self.copy_of(tool, sample) / b.SAMPLES[sample][1]
+            container = container.parent / "obj/container"
+            try:
+                built = json.loads((container / "manifest.json").read_text())
+            except (OSError, ValueError):
+                built = None
+            ours_layers = bases.ours_base_layers(container, built, self.store) if built else None
+            if sdk_layers is None or ours_layers is None:
+                note = f"not checked that ours and the SDK built {sample} on the same base (one is unknown)"
+            elif ours_layers != sdk_layers:
+                note = (f"ours and the SDK built {sample} on different bases ({len(ours_layers)} and {len(sdk_layers)} "
+                        f"layers, not the same digests): the registry's tag moved during the warm-up")
+            else:
+                continue
+            b.log(f"WARNING: {note}")
+            self.base_notes[sample] = note
+            return
+        b.log(f"{sample}: ours and the SDK build on the same base ({len(sdk_layers)} layers)")
 
     def mark_ours_unavailable(self, reason: str) -> None:
         self.ours_available = False
@@ -171,7 +220,7 @@ class PublishBench:
         tools = self.tools()
         for i in range(runs):
             for state in self.states:
-                for sample in self.samples:
+                for sample in samples_in_run(self.samples, self.sample_runs, i):
                     # Rotate the order from run to run: no tool always runs right after another's disk writes.
                     order = tools[i % len(tools):] + tools[:i % len(tools)]
                     for tool in order:
@@ -208,8 +257,9 @@ class PublishBench:
 
     def rows(self) -> list:
         rows = []
-        note = None if self.ours_available else f"ours: not available in this checkout ({self.ours_reason})"
+        ours_note = None if self.ours_available else f"ours: not available in this checkout ({self.ours_reason})"
         for sample in self.samples:
+            note = "; ".join(x for x in (ours_note, self.base_notes.get(sample)) if x) or None
             for dest in self.dests:
                 dest_text = "to a tarball" if dest == "tarball" else "to a registry"
                 ours_t, sdk_t = f"ours-{dest}", f"sdk-{dest}"
@@ -226,12 +276,18 @@ class PublishBench:
                                       COMMAND, target=target[0], target_ratio=target[1], note=note, sample=sample,
                                       destination=dest))
                     if state == "cold":
-                        rows.append(b.row(f"{base}.container-part", f"{sample} container part (minus plain publish) "
-                                          f"{dest_text}", state,
+                        rows.append(b.row(f"{base}.container-part", f"{sample} container part of a clean publish {dest_text} "
+                                          "(the tool's publish minus the plain one of the same run)", state,
                                           self.paired_part(ours_t, sample, state), "s",
                                           "SDK PublishContainer minus plain publish",
                                           self.paired_part(sdk_t, sample, state), COMMAND, target="<= 0.5x",
                                           target_ratio=0.5, note=note, sample=sample, destination=dest))
+                        part = rows[-1]
+                        if any(v is not None and v <= 0 for v in (part["ours"], part["anchor_value"])):
+                            # A part at or below zero is the plain publish's noise, not a cost: no ratio, no verdict.
+                            part.update(ratio=None, met=None, note="; ".join(x for x in (note, (
+                                "a container part at or below zero: the plain publish took as long as the tool's "
+                                "(noise, no ratio)")) if x))
                     if dest == "registry" and state in ("cached", "one-file-changed"):
                         ours_up = self.med_uploads(ours_t, sample, state)
                         sdk_up = self.med_uploads(sdk_t, sample, state)
@@ -242,6 +298,9 @@ class PublishBench:
                                           target=target, met=None if ours_up is None else ours_up <= expected,
                                           note=note, sample=sample, destination=dest))
                         rows[-1]["ratio"] = None  # blob counts: the target is a count, not a ratio
+        for r in rows:
+            # The runs each median is over (a sample given fewer with --sample-runs says so).
+            r["runs"] = len(self.times.get(("plain", r["sample"], r["state"]), []))
         return rows
 
     def paired_part(self, tool, sample, state):
@@ -256,6 +315,22 @@ class PublishBench:
         if tool.startswith("ours") and not self.ours_available:
             return None
         return b.median(self.uploads.get((tool, sample, state), []))
+
+
+def parse_sample_runs(text: str) -> dict:
+    """'Solution=5,HelloWeb=8' -> {'Solution': 5, 'HelloWeb': 8}."""
+    out = {}
+    for part in (x for x in text.split(",") if x):
+        name, _, n = part.partition("=")
+        if not n.isdigit() or int(n) < 1:
+            raise ValueError(f"--sample-runs: {part!r} is not SAMPLE=N with N >= 1")
+        out[name] = int(n)
+    return out
+
+
+def samples_in_run(samples: list, sample_runs: dict, i: int) -> list:
+    """The samples run i (from 0) publishes: a sample with fewer runs takes part in the first ones only."""
+    return [s for s in samples if i < sample_runs.get(s, i + 1)]
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@ import unittest
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import bases
 import benchlib as b
+import images
+import publish
 import run
 import svg
 
@@ -152,6 +155,217 @@ printf '{"area": "fake", "machine": {"cores": 2}, "results": [{"id": "fake.a", "
         status, rows = self.run_fake("#!/usr/bin/env bash\n# --json\nexit 3\n")
         self.assertEqual(status["status"], "failed")
         self.assertIn("exit 3", status["reason"])
+
+
+class BaseTests(unittest.TestCase):
+    """Layers above the base an image was built on, whatever the registry's tag names now (the 57.9 MB bug)."""
+
+    def layers(self, *digests):
+        return [{"digest": d, "size": 10} for d in digests]
+
+    def test_app_layers_are_those_above_the_base_it_was_built_on(self):
+        self.assertEqual(bases.app_layers(self.layers("a", "b", "c"), ["a", "b"]), self.layers("c"))
+        # Another base (a re-pushed tag) is not a prefix: unknown, never the whole image counted as the app's.
+        self.assertIsNone(bases.app_layers(self.layers("a", "b", "c"), ["x", "b"]))
+        self.assertIsNone(bases.app_layers(self.layers("a"), None))
+
+    @staticmethod
+    def layout(folder: Path, refs: dict) -> dict:
+        """An OCI layout at folder with one manifest per ref name -> layer digests; returns ref -> manifest digest."""
+        import hashlib
+        (folder / "blobs/sha256").mkdir(parents=True)
+        (folder / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+        out, entries = {}, []
+        for ref, layers in refs.items():
+            data = json.dumps({"schemaVersion": 2, "layers": [{"digest": d, "size": 1} for d in layers]}).encode()
+            hexd = hashlib.sha256(data).hexdigest()
+            (folder / "blobs/sha256" / hexd).write_bytes(data)
+            out[ref] = f"sha256:{hexd}"
+            entries.append({"digest": out[ref], "annotations": {"org.opencontainers.image.ref.name": ref}})
+        (folder / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": entries}))
+        return out
+
+    def test_ours_base_is_its_final_from_in_the_store_it_built_with(self):
+        with tempfile.TemporaryDirectory() as d:
+            store, c = Path(d) / "store", Path(d) / "container"
+            c.mkdir()
+            self.layout(store, {"localhost:5000/dotnet/aspnet:10.0": ["a", "b"], "localhost:5000/sdk:10.0": ["s"]})
+            (c / "Dockerfile").write_text("# generated\nFROM --platform=linux/amd64 localhost:5000/sdk:10.0 AS build\n"
+                                          "RUN x\nFROM localhost:5000/dotnet/aspnet:10.0\nWORKDIR /app/\nCOPY app/ /app/\n")
+            # The WORKDIR's layer (w) is above the base: the app's, though image.json counts it among the base's.
+            image = {"layers": self.layers("a", "b", "w", "c")}
+            self.assertEqual(bases.ours_base_layers(c, image, store), ["a", "b"])
+            self.assertEqual(bases.app_layers(image["layers"], ["a", "b"]), self.layers("w", "c"))
+            # The image read back is not on that base (the store's tag moved): unknown.
+            self.assertIsNone(bases.ours_base_layers(c, {"layers": self.layers("z", "b", "c")}, store))
+            self.assertIsNone(bases.ours_base_layers(c, image, Path(d) / "no-store"))
+
+    def test_final_from(self):
+        self.assertEqual(bases.final_from("FROM a AS x\nRUN y\nfrom --platform=p b:1\n"), "b:1")
+        self.assertIsNone(bases.final_from("RUN y\n"))
+
+    def test_sdk_base_is_resolved_by_its_label_digest_from_a_layout(self):
+        import hashlib
+        with tempfile.TemporaryDirectory() as d:
+            layout = Path(d) / "aspnet"
+            (layout / "blobs/sha256").mkdir(parents=True)
+            (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+
+            def put(doc):
+                data = json.dumps(doc).encode()
+                hexd = hashlib.sha256(data).hexdigest()
+                (layout / "blobs/sha256" / hexd).write_bytes(data)
+                return f"sha256:{hexd}"
+            manifest = put({"schemaVersion": 2, "layers": self.layers("sha256:l1", "sha256:l2")})
+            index = put({"schemaVersion": 2, "manifests": [
+                {"digest": "sha256:arm", "platform": {"architecture": "arm64", "os": "linux"}},
+                {"digest": manifest, "platform": {"architecture": "amd64", "os": "linux"}}]})
+            nowhere = "http://127.0.0.1:9"  # the registry is not asked when a layout has the blob
+            for digest in (manifest, index):
+                config = {"config": {"Labels": {bases.BASE_DIGEST_LABEL: digest,
+                                                bases.BASE_NAME_LABEL: "localhost:5000/dotnet/aspnet:10.0"}}}
+                self.assertEqual(bases.resolve_base_layers(config, [Path(d)], nowhere), ["sha256:l1", "sha256:l2"])
+            self.assertIsNone(bases.resolve_base_layers({"config": {"Labels": {}}}, [Path(d)], nowhere))
+            unknown = {"config": {"Labels": {bases.BASE_DIGEST_LABEL: "sha256:" + "0" * 64,
+                                             bases.BASE_NAME_LABEL: "localhost:5000/dotnet/aspnet:10.0"}}}
+            self.assertIsNone(bases.resolve_base_layers(unknown, [Path(d)], nowhere))
+
+    def test_registry_repo_of_a_base_name(self):
+        self.assertEqual(bases.registry_repo("localhost:5000/dotnet/runtime:10.0"), "dotnet/runtime")
+        self.assertEqual(bases.registry_repo("localhost:5000/dotnet/runtime@sha256:ab"), "dotnet/runtime")
+        self.assertEqual(bases.registry_repo("mcr.microsoft.com/dotnet/aspnet"), "dotnet/aspnet")
+        self.assertIsNone(bases.registry_repo("dotnet/aspnet:10.0"))
+        self.assertIsNone(bases.registry_repo(None))
+
+
+class PackTests(unittest.TestCase):
+    def test_package_version_follows_its_sources_only(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            for top in b.PACK_INPUTS:
+                if top.endswith((".props", ".json")):
+                    (root / top).write_text("x")
+                else:
+                    (root / top / "obj").mkdir(parents=True)
+                    (root / top / "a.cs").write_text("class A {}")
+            first = b.pack_inputs_hash(root)
+            (root / "src/Containerize.Core/obj/x.dll").write_text("build output")
+            self.assertEqual(b.pack_inputs_hash(root), first)
+            (root / "src/Containerize.Core/a.cs").write_text("class B {}")
+            self.assertNotEqual(b.pack_inputs_hash(root), first)
+
+
+    def test_an_unchanged_package_is_not_packed_again(self):
+        import os
+        saved = (b.pack_inputs_hash, b.run, os.environ.pop("CTZ_BENCH_SDK_FEED", None))
+        calls = []
+        b.pack_inputs_hash = lambda root=None: "abc"
+        b.run = lambda *a, **k: calls.append(a)
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                feed = Path(d) / "packages/0.1.0-bench.abc"
+                feed.mkdir(parents=True)
+                (feed / "Containerize.Sdk.0.1.0-bench.abc.nupkg").write_bytes(b"pk")
+                self.assertEqual(b.pack_sdk(Path(d), None), (feed, "0.1.0-bench.abc"))
+                self.assertEqual(calls, [])
+                # A pack that writes no package leaves no feed folder behind, whole or partial.
+                with self.assertRaises(b.CommandFailed):
+                    b.pack_inputs_hash = lambda root=None: "def"
+                    b.pack_sdk(Path(d), None)
+                self.assertEqual(len(calls), 1)
+                self.assertEqual(sorted(p.name for p in (Path(d) / "packages").iterdir()), ["0.1.0-bench.abc"])
+        finally:
+            b.pack_inputs_hash, b.run = saved[0], saved[1]
+            if saved[2] is not None:
+                os.environ["CTZ_BENCH_SDK_FEED"] = saved[2]
+
+
+class ElapsedTests(unittest.TestCase):
+    def test_area_elapsed_text(self):
+        self.assertEqual(run.elapsed_text({"seconds": 754.2, "runs": 10}), "12m34s (10 runs)")
+        self.assertEqual(run.elapsed_text({"seconds": 25.3, "runs": 1}), "0m25s (1 run)")
+        self.assertEqual(run.elapsed_text({}), "-")
+
+
+class PublishRunsTests(unittest.TestCase):
+    def test_sample_runs(self):
+        self.assertEqual(publish.parse_sample_runs("Solution=5,HelloWeb=8"), {"Solution": 5, "HelloWeb": 8})
+        self.assertEqual(publish.parse_sample_runs(""), {})
+        for bad in ("Solution", "Solution=0", "Solution=x"):
+            with self.assertRaises(ValueError):
+                publish.parse_sample_runs(bad)
+
+    def test_a_sample_with_fewer_runs_takes_part_in_the_first_ones(self):
+        samples = ["HelloConsole", "HelloWeb", "Solution"]
+        runs = [publish.samples_in_run(samples, {"Solution": 5}, i) for i in range(10)]
+        self.assertEqual(sum("Solution" in r for r in runs), 5)
+        self.assertEqual(runs[4], samples)
+        self.assertEqual(runs[5], ["HelloConsole", "HelloWeb"])
+        self.assertTrue(all("HelloWeb" in r for r in runs))
+
+
+class PublishRowsTests(unittest.TestCase):
+    def test_clean_state_has_the_container_part_target(self):
+        with tempfile.TemporaryDirectory() as d:
+            bench = publish.PublishBench(Path(d), ["HelloConsole", "Solution"], ["tarball", "registry"],
+                                         publish.STATES, None, Path(d) / "log", {"Solution": 1})
+            for sample in bench.samples:
+                for state in publish.STATES:
+                    bench.times[("plain", sample, state)] = [8.0, 8.0]
+                    for dest in bench.dests:
+                        bench.times[(f"ours-{dest}", sample, state)] = [10.0, 11.0]
+                        bench.times[(f"sdk-{dest}", sample, state)] = [14.0, 15.0]
+            rows = {r["id"]: r for r in bench.rows()}
+        part = rows["publish.Solution.cold.registry.container-part"]
+        # Paired per run: ours (10-8, 11-8) -> 2.5 s; the SDK (14-8, 15-8) -> 6.5 s; target at most half.
+        self.assertEqual((part["ours"], part["anchor_value"], part["ratio"]), (2.5, 6.5, 0.385))
+        self.assertEqual((part["state"], part["target_ratio"], part["met"]), ("cold", 0.5, True))
+        self.assertEqual(part["runs"], 2)
+        for sample in ("HelloConsole", "Solution"):
+            for dest in ("tarball", "registry"):
+                for state in publish.STATES:
+                    self.assertIn(f"publish.{sample}.{state}.{dest}.vs-sdk", rows)
+                self.assertIn(f"publish.{sample}.cold.{dest}.container-part", rows)
+
+
+    def test_a_container_part_below_zero_is_noise_not_a_verdict(self):
+        with tempfile.TemporaryDirectory() as d:
+            bench = publish.PublishBench(Path(d), ["Solution"], ["tarball"], ["cold"], None, Path(d) / "log")
+            bench.times = {("plain", "Solution", "cold"): [208.0], ("ours-tarball", "Solution", "cold"): [110.0],
+                           ("sdk-tarball", "Solution", "cold"): [108.0]}
+            part = {r["id"]: r for r in bench.rows()}["publish.Solution.cold.tarball.container-part"]
+        self.assertEqual(part["ours"], -98.0)
+        self.assertIsNone(part["ratio"])
+        self.assertIsNone(part["met"])
+        self.assertIn("noise", part["note"])
+
+
+class ImagesRowsTests(unittest.TestCase):
+    def test_app_size_is_above_each_images_own_base(self):
+        def layer(d, size):
+            return {"digest": d, "size": size, "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip"}
+        # Ours on base (a, b) with WORKDIR and app layers; the SDK on the same base, one app layer.
+        built = {"ours": ({"layers": [layer("a", 50e6), layer("b", 8e6), layer("w", 100), layer("o", 200_000)]},
+                          ["a", "b"]),
+                 "sdk": ({"layers": [layer("a", 50e6), layer("b", 8e6), layer("s", 204_000)]}, ["a", "b"])}
+        with tempfile.TemporaryDirectory() as d:
+            bench = images.ImagesBench(Path(d), None, Path(d) / "log")
+            bench.publish = lambda tool, sample, clone: (f"sha256:{tool}", built[tool][0], built[tool][1])
+            bench.uncompressed_size = lambda l: l["size"] * 2
+            rows = {r["id"]: r for r in bench.sample_rows("HelloConsole")}
+        app = rows["images.HelloConsole.app-size-compressed"]
+        self.assertEqual((app["ours"], app["anchor_value"], app["same_base"]), (0.2, 0.204, True))
+        self.assertIn("ours 2, SDK 1", rows["images.HelloConsole.layers"]["what"])
+        # A base that is not the image's prefix (the registry's re-pushed tag) is unknown, said in the note.
+        built["sdk"] = (built["sdk"][0], ["x", "b"])
+        with tempfile.TemporaryDirectory() as d:
+            bench = images.ImagesBench(Path(d), None, Path(d) / "log")
+            bench.publish = lambda tool, sample, clone: (f"sha256:{tool}", built[tool][0], built[tool][1])
+            bench.uncompressed_size = lambda l: l["size"] * 2
+            app = {r["id"]: r for r in bench.sample_rows("HelloConsole")}["images.HelloConsole.app-size-compressed"]
+        self.assertIsNone(app["anchor_value"])
+        self.assertIsNone(app["same_base"])
+        self.assertIn("could not be resolved", app["note"])
 
 
 if __name__ == "__main__":
