@@ -23,7 +23,7 @@ internal static class LayerCommands
         public override IReadOnlyList<OptionSpec> Options =>
         [
             OptionSpec.Value("gzip (default), zstd or none", "--compression"),
-            OptionSpec.Value("compression level (gzip 1-9, default 6; zstd 1-22, default 3)", "--level"),
+            OptionSpec.Value("compression level (gzip 1-9, default 3; zstd 1-22, default 3)", "--level"),
             OptionSpec.Value("the time of every entry, in seconds since 1970 (default 0)", "--timestamp"),
             OptionSpec.Value("owner of every entry (default 0)", "--uid"),
             OptionSpec.Value("group of every entry (default 0)", "--gid"),

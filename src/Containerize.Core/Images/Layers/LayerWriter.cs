@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Containerize.Core.Diagnostics;
@@ -30,7 +29,7 @@ public static class LayerWriter
         var digestHash = new HashingStream(output, leaveOpen: true);
         var compressor = options.Compression switch
         {
-            LayerCompression.Gzip => (Stream)new GZipStream(digestHash, new ZLibCompressionOptions { CompressionLevel = Math.Clamp(options.EffectiveLevel, 0, 9) }, leaveOpen: true),
+            LayerCompression.Gzip => (Stream)new ParallelGzipStream(digestHash, options.EffectiveLevel, cancellationToken: cancellationToken),
             LayerCompression.Zstd => new ZstdSharp.CompressionStream(digestHash, Math.Clamp(options.EffectiveLevel, 1, 22), leaveOpen: true),
             _ => null,
         };
@@ -50,6 +49,7 @@ public static class LayerWriter
             await staging.AppendZerosAsync(2 * TarHeaderEncoder.BlockSize, cancellationToken).ConfigureAwait(false);
             await staging.FlushAsync(cancellationToken).ConfigureAwait(false);
             await pump.CompleteAsync().ConfigureAwait(false);
+            if (compressor is ParallelGzipStream gzip) await gzip.FinishAsync(cancellationToken).ConfigureAwait(false);
             if (compressor is not null) await compressor.DisposeAsync().ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 

@@ -7,9 +7,14 @@ public sealed record LayerWriterOptions
 {
     public static readonly LayerWriterOptions Default = new();
 
+    public const int DefaultGzipLevel = 3;
+
     public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
 
-    /// <summary>gzip 1-9 (default 6, as <c>gzip</c> and Go), zstd 1-22 (default 3, as <c>zstd</c>). Ignored for none.</summary>
+    /// <summary>
+    /// gzip 1-9 (default 3: with zlib-ng a fifth less CPU than 6 for about 2.5% more bytes on a .NET publish tree,
+    /// and compression is most of a cold COPY), zstd 1-22 (default 3, as <c>zstd</c>). Ignored for none.
+    /// </summary>
     public int? CompressionLevel { get; init; }
 
     /// <summary>The one modification time every entry gets: the Unix epoch unless a SOURCE_DATE_EPOCH is given.</summary>
@@ -28,5 +33,5 @@ public sealed record LayerWriterOptions
     /// <summary>Docker media types (rootfs.diff.tar.gzip) for a Docker v2 manifest.</summary>
     public bool DockerMediaTypes { get; init; }
 
-    public int EffectiveLevel => CompressionLevel ?? (Compression == LayerCompression.Zstd ? 3 : 6);
+    public int EffectiveLevel => CompressionLevel ?? (Compression == LayerCompression.Zstd ? 3 : DefaultGzipLevel);
 }
