@@ -150,7 +150,9 @@ public sealed class ContextSnapshot
                     "do not modify the context during a build");
             }
 
-            return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+            Span<byte> digest = stackalloc byte[32];
+            hash.GetHashAndReset(digest);
+            return DigestCacheFormat.FormatSha256(digest);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {

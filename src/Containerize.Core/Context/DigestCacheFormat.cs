@@ -91,11 +91,24 @@ internal static class DigestCacheFormat
         bytes.Slice(record + FixedRecord, BinaryPrimitives.ReadUInt16LittleEndian(bytes[(record + 56)..]));
 
     /// <summary>The record's digest as "sha256:&lt;hex&gt;".</summary>
-    public static string Digest(ReadOnlySpan<byte> bytes, int record)
+    public static string Digest(ReadOnlySpan<byte> bytes, int record) => FormatSha256(bytes.Slice(record + 24, 32));
+
+    /// <summary>"sha256:&lt;hex&gt;" of a 32-byte hash.</summary>
+    // A table loop rather than Convert's hex helpers: in the NativeAOT CLI those cost about 3 700 instructions per
+    // digest (callgrind), a fifth of a warm snapshot that formats 50 000 of them; this costs about 300.
+    public static string FormatSha256(ReadOnlySpan<byte> hash)
     {
         Span<char> chars = stackalloc char[Prefix.Length + 64];
         Prefix.CopyTo(chars);
-        Convert.TryToHexStringLower(bytes.Slice(record + 24, 32), chars[Prefix.Length..], out _);
+        var hex = chars[Prefix.Length..];
+        for (var i = 0; i < 32; i++)
+        {
+            hex[2 * i] = HexDigits[hash[i] >> 4];
+            hex[2 * i + 1] = HexDigits[hash[i] & 0xF];
+        }
+
         return new string(chars);
     }
+
+    private const string HexDigits = "0123456789abcdef";
 }
