@@ -8,7 +8,7 @@ namespace Containerize.Core.Context;
 /// </summary>
 public sealed record ContextEntry(
     string Path,
-    string FullPath,
+    string Root,
     EntryType Type,
     uint Mode,
     uint Uid,
@@ -19,6 +19,9 @@ public sealed record ContextEntry(
     ulong Inode,
     ulong Device)
 {
+    /// <summary>The absolute path, built on demand: a snapshot of 50 000 entries mostly never needs it.</summary>
+    public string FullPath => Root.Length == 1 ? "/" + Path : Root + "/" + Path;
+
     /// <summary>Permission bits (with setuid, setgid, sticky), without the type.</summary>
     public uint Permissions => Mode & 0xFFF;
 

@@ -15,14 +15,13 @@ public sealed class ContextSnapshot
     // without the cache noticing; such digests are used but not remembered.
     private static readonly long RacyWindowNanoseconds = 2_000_000_000;
     private readonly DigestCache _cache;
-    private readonly Dictionary<string, ContextEntry> _byPath;
+    private Dictionary<string, ContextEntry>? _byPath;
 
     private ContextSnapshot(BuildContext context, IReadOnlyList<ContextEntry> entries, DigestCache cache)
     {
         Context = context;
         Entries = entries;
         _cache = cache;
-        _byPath = entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
     }
 
     public BuildContext Context { get; }
@@ -37,7 +36,9 @@ public sealed class ContextSnapshot
 
     private int _filesHashed;
 
-    public ContextEntry? Find(string path) => _byPath.GetValueOrDefault(path);
+    // Built on the first lookup: listing a snapshot's digests never needs it.
+    public ContextEntry? Find(string path) =>
+        LazyInitializer.EnsureInitialized(ref _byPath, () => Entries.ToDictionary(e => e.Path, StringComparer.Ordinal)).GetValueOrDefault(path);
 
     public static Task<ContextSnapshot> CreateAsync(BuildContext context, DigestCache? cache, IDiagnosticSink? sink, CancellationToken cancellationToken) =>
         CreateAsync(context, cache, sink, null, cancellationToken);
@@ -77,8 +78,7 @@ public sealed class ContextSnapshot
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static ContextEntry? Stat(WalkEntry e, int dirFd, string name)
     {
-        var full = e.FullPath;
-        var errno = dirFd >= 0 ? Posix.StatAt(dirFd, name, out var st) : Posix.LStat(full, out st);
+        var errno = dirFd >= 0 ? Posix.StatAt(dirFd, name, out var st) : Posix.LStat(e.FullPath, out st);
         if (errno == Posix.ENOENT) return null;
         if (errno != 0)
         {
@@ -91,7 +91,7 @@ public sealed class ContextSnapshot
         {
             try
             {
-                target = new FileInfo(full).LinkTarget;
+                target = new FileInfo(e.FullPath).LinkTarget;
             }
             catch (IOException ex)
             {
@@ -100,7 +100,7 @@ public sealed class ContextSnapshot
             }
         }
 
-        return new ContextEntry(e.Path, full, st.Type, st.Mode, st.Uid, st.Gid, st.Type == EntryType.File ? st.Size : 0,
+        return new ContextEntry(e.Path, e.Root, st.Type, st.Mode, st.Uid, st.Gid, st.Type == EntryType.File ? st.Size : 0,
             st.MTimeSeconds * 1_000_000_000 + st.MTimeNanoseconds, target, st.Inode, st.Device);
     }
 
@@ -150,7 +150,9 @@ public sealed class ContextSnapshot
                     "do not modify the context during a build");
             }
 
-            return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+            Span<byte> digest = stackalloc byte[32];
+            hash.GetHashAndReset(digest);
+            return DigestCacheFormat.FormatSha256(digest);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {

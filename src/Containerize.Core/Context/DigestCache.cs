@@ -11,20 +11,23 @@ namespace Containerize.Core.Context;
 /// </summary>
 public sealed class DigestCache
 {
-    private readonly Task<Dictionary<string, Record>> _loading;
-    private Dictionary<string, Record>? _loaded;
+    private readonly Task<DigestCacheTable> _loading;
+    private DigestCacheTable? _loaded;
     private readonly object _lock = new();
-    private int _seen;
+
+    // Digests put in this run: they replace the loaded record of the same path.
+    private readonly Dictionary<string, Record> _put = new(StringComparer.Ordinal);
+    private int _replaced;
     private bool _dirty;
 
-    private DigestCache(string? file, Task<Dictionary<string, Record>> loading)
+    private DigestCache(string? file, Task<DigestCacheTable> loading)
     {
         File = file;
         _loading = loading;
     }
 
     // Loaded in the background while the context is walked; the first lookup waits for it.
-    private Dictionary<string, Record> Known => _loaded ??= _loading.GetAwaiter().GetResult();
+    private DigestCacheTable Known => _loaded ??= _loading.GetAwaiter().GetResult();
 
     /// <summary>Where the cache is stored; null for a cache kept only in memory.</summary>
     public string? File { get; }
@@ -33,7 +36,10 @@ public sealed class DigestCache
 
     public int Misses { get; private set; }
 
-    public static DigestCache InMemory() => new(null, Task.FromResult(new Dictionary<string, Record>(StringComparer.Ordinal)));
+    /// <summary>Times the cache file was written by <see cref="SaveAsync"/> (0 when nothing changed).</summary>
+    public int Writes { get; private set; }
+
+    public static DigestCache InMemory() => new(null, Task.FromResult(DigestCacheTable.Empty));
 
     /// <summary>The cache of one context folder, under <paramref name="cacheRoot"/> (default: <see cref="UserCache.Root"/>).</summary>
     public static DigestCache ForContext(string contextRoot, string? cacheRoot = null)
@@ -47,17 +53,26 @@ public sealed class DigestCache
     {
         lock (_lock)
         {
-            if (Known.TryGetValue(entry.Path, out var r) && r.Size == entry.Size && r.MTime == entry.MTimeNanoseconds && r.Inode == entry.Inode)
+            if (_put.TryGetValue(entry.Path, out var put))
             {
-                if (!r.Seen)
+                if (put.Size == entry.Size && put.MTime == entry.MTimeNanoseconds && put.Inode == entry.Inode)
                 {
-                    r.Seen = true;
-                    _seen++;
+                    Hits++;
+                    digest = put.Digest;
+                    return true;
                 }
-
-                Hits++;
-                digest = r.Digest;
-                return true;
+            }
+            else
+            {
+                var known = Known;
+                var record = known.Find(entry.Path);
+                if (record >= 0 && known.Matches(record, entry))
+                {
+                    known.SetSeen(record, true);
+                    Hits++;
+                    digest = known.Digest(record);
+                    return true;
+                }
             }
 
             Misses++;
@@ -71,24 +86,33 @@ public sealed class DigestCache
         lock (_lock)
         {
             var known = Known;
-            if (known.TryGetValue(entry.Path, out var old) && old.Seen) _seen--;
-            known[entry.Path] = new Record(digest, entry.Size, entry.MTimeNanoseconds, entry.Inode) { Seen = true };
-            _seen++;
+            if (!_put.ContainsKey(entry.Path) && known.Find(entry.Path) is var record and >= 0)
+            {
+                known.SetSeen(record, false);
+                _replaced++;
+            }
+
+            _put[entry.Path] = new Record(digest, entry.Size, entry.MTimeNanoseconds, entry.Inode);
             _dirty = true;
         }
     }
 
-    /// <summary>Writes the entries seen in this run (so that deleted files drop out), when anything changed.</summary>
+    /// <summary>
+    /// Writes the entries seen in this run (so that deleted files drop out), when anything changed: a warm build
+    /// with nothing changed leaves the file alone.
+    /// </summary>
     public async Task SaveAsync(CancellationToken cancellationToken)
     {
         if (File is null) return;
         byte[] bytes;
         lock (_lock)
         {
-            if (!_dirty && _seen == Known.Count) return;
+            var known = Known;
+            if (!_dirty && known.SeenCount + _replaced == known.Count) return;
             // Sorted, so that the same files give the same cache file whatever order the parallel hashing took.
-            bytes = DigestCacheFormat.Write(Known.Where(kv => kv.Value.Seen).OrderBy(kv => kv.Key, StringComparer.Ordinal)
-                .Select(kv => (kv.Key, kv.Value.Digest, kv.Value.Size, kv.Value.MTime, kv.Value.Inode)));
+            bytes = DigestCacheFormat.Write(known.SeenRecords()
+                .Concat(_put.Select(kv => (kv.Key, kv.Value.Digest, kv.Value.Size, kv.Value.MTime, kv.Value.Inode)))
+                .OrderBy(r => r.Item1, StringComparer.Ordinal));
             _dirty = false;
         }
 
@@ -98,6 +122,7 @@ public sealed class DigestCache
             var temp = File + "." + Environment.ProcessId + ".tmp";
             await System.IO.File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
             System.IO.File.Move(temp, File, overwrite: true);
+            Writes++;
             // The text cache of earlier versions would otherwise stay behind for ever.
             System.IO.File.Delete(Path.ChangeExtension(File, ".tsv"));
         }
@@ -107,31 +132,17 @@ public sealed class DigestCache
         }
     }
 
-    private static Dictionary<string, Record> Load(string file)
+    private static DigestCacheTable Load(string file)
     {
-        var result = new Dictionary<string, Record>(StringComparer.Ordinal);
-        byte[] bytes;
         try
         {
-            bytes = System.IO.File.ReadAllBytes(file);
+            return DigestCacheTable.Parse(System.IO.File.ReadAllBytes(file));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return result;
+            return DigestCacheTable.Empty;
         }
-
-        return DigestCacheFormat.Read(bytes, result, static (path, digest, size, mtime, inode) => new Record(digest, size, mtime, inode))
-            ? result
-            : new Dictionary<string, Record>(StringComparer.Ordinal);
     }
 
-    // A class, so that a lookup marks the record seen in place rather than copying it into a second table.
-    private sealed class Record(string digest, long size, long mTime, ulong inode)
-    {
-        public string Digest { get; } = digest;
-        public long Size { get; } = size;
-        public long MTime { get; } = mTime;
-        public ulong Inode { get; } = inode;
-        public bool Seen { get; set; }
-    }
+    private readonly record struct Record(string Digest, long Size, long MTime, ulong Inode);
 }

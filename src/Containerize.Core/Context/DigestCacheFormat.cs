@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 
 namespace Containerize.Core.Context;
 
@@ -16,10 +17,6 @@ internal static class DigestCacheFormat
     private static ReadOnlySpan<byte> Magic => "CTZDIGv2"u8;
     private const string Prefix = "sha256:";
     private const int FixedRecord = 8 + 8 + 8 + 32 + 2;
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
-
-    public delegate TRecord Factory<out TRecord>(string path, string digest, long size, long mtime, ulong inode);
-
     public static byte[] Write(IEnumerable<(string Path, string Digest, long Size, long MTime, ulong Inode)> records)
     {
         var buffer = new MemoryStream();
@@ -53,43 +50,65 @@ internal static class DigestCacheFormat
         return bytes;
     }
 
-    /// <summary>Adds the file's records to <paramref name="into"/>; false (with <paramref name="into"/> partly filled) when the file is not valid.</summary>
-    public static bool Read<TRecord>(ReadOnlySpan<byte> bytes, Dictionary<string, TRecord> into, Factory<TRecord> create)
+    /// <summary>
+    /// Checks a whole cache file and returns where each record starts, or null when the file is not valid. Nothing
+    /// is decoded: a warm build turns only the records it looks up into strings.
+    /// </summary>
+    public static int[]? Index(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length < Magic.Length + 4 + 32 || !bytes.StartsWith(Magic)) return false;
+        if (bytes.Length < Magic.Length + 4 + 32 || !bytes.StartsWith(Magic)) return null;
         var body = bytes[..^32];
         Span<byte> check = stackalloc byte[32];
         SHA256.HashData(body, check);
-        if (!check.SequenceEqual(bytes[^32..])) return false;
+        if (!check.SequenceEqual(bytes[^32..])) return null;
 
         var count = BinaryPrimitives.ReadUInt32LittleEndian(body[Magic.Length..]);
-        var rest = body[(Magic.Length + 4)..];
-        if (count > rest.Length / FixedRecord) return false;
-        into.EnsureCapacity((int)count);
-        Span<char> digestChars = stackalloc char[Prefix.Length + 64];
-        Prefix.CopyTo(digestChars);
-        for (var i = 0; i < count; i++)
+        var offset = Magic.Length + 4;
+        if (count > (body.Length - offset) / FixedRecord) return null;
+        var offsets = new int[count];
+        for (var i = 0; i < offsets.Length; i++)
         {
-            if (rest.Length < FixedRecord) return false;
-            var pathLength = BinaryPrimitives.ReadUInt16LittleEndian(rest[56..]);
-            if (rest.Length < FixedRecord + pathLength) return false;
-            string path;
-            try
-            {
-                path = StrictUtf8.GetString(rest.Slice(FixedRecord, pathLength));
-            }
-            catch (DecoderFallbackException)
-            {
-                return false;
-            }
-
-            Convert.TryToHexStringLower(rest.Slice(24, 32), digestChars[Prefix.Length..], out _);
-            var digest = new string(digestChars);
-            into[path] = create(path, digest, BinaryPrimitives.ReadInt64LittleEndian(rest), BinaryPrimitives.ReadInt64LittleEndian(rest[8..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(rest[16..]));
-            rest = rest[(FixedRecord + pathLength)..];
+            if (body.Length - offset < FixedRecord) return null;
+            var pathLength = BinaryPrimitives.ReadUInt16LittleEndian(body[(offset + 56)..]);
+            if (body.Length - offset < FixedRecord + pathLength) return null;
+            // Checked here, once, so that a record's path can later be compared and decoded without a failure case.
+            if (!Utf8.IsValid(body.Slice(offset + FixedRecord, pathLength))) return null;
+            offsets[i] = offset;
+            offset += FixedRecord + pathLength;
         }
 
-        return rest.Length == 0;
+        return offset == body.Length ? offsets : null;
     }
+
+    public static long Size(ReadOnlySpan<byte> bytes, int record) => BinaryPrimitives.ReadInt64LittleEndian(bytes[record..]);
+
+    public static long MTime(ReadOnlySpan<byte> bytes, int record) => BinaryPrimitives.ReadInt64LittleEndian(bytes[(record + 8)..]);
+
+    public static ulong Inode(ReadOnlySpan<byte> bytes, int record) => BinaryPrimitives.ReadUInt64LittleEndian(bytes[(record + 16)..]);
+
+    /// <summary>The record's UTF-8 path (valid: <see cref="Index"/> checked it).</summary>
+    public static ReadOnlySpan<byte> PathBytes(ReadOnlySpan<byte> bytes, int record) =>
+        bytes.Slice(record + FixedRecord, BinaryPrimitives.ReadUInt16LittleEndian(bytes[(record + 56)..]));
+
+    /// <summary>The record's digest as "sha256:&lt;hex&gt;".</summary>
+    public static string Digest(ReadOnlySpan<byte> bytes, int record) => FormatSha256(bytes.Slice(record + 24, 32));
+
+    /// <summary>"sha256:&lt;hex&gt;" of a 32-byte hash.</summary>
+    // A table loop rather than Convert's hex helpers: in the NativeAOT CLI those cost about 3 700 instructions per
+    // digest (callgrind), a fifth of a warm snapshot that formats 50 000 of them; this loop about 550.
+    public static string FormatSha256(ReadOnlySpan<byte> hash)
+    {
+        Span<char> chars = stackalloc char[Prefix.Length + 64];
+        Prefix.CopyTo(chars);
+        var hex = chars[Prefix.Length..];
+        for (var i = 0; i < 32; i++)
+        {
+            hex[2 * i] = HexDigits[hash[i] >> 4];
+            hex[2 * i + 1] = HexDigits[hash[i] & 0xF];
+        }
+
+        return new string(chars);
+    }
+
+    private const string HexDigits = "0123456789abcdef";
 }
