@@ -36,4 +36,7 @@ public static class GenerationErrors
     public const string IndexLoadedOnePlatform = "CTZ6031";
     public const string PlatformImageMissing = "CTZ6032";
     public const string IndexArchiveIsOci = "CTZ6033";
+
+    /// <summary>Raised by the package's targets (restore never sees them), listed here to keep the number taken.</summary>
+    public const string RuntimeIdentifiersNotRestored = "CTZ6034";
 }

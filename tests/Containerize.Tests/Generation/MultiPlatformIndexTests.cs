@@ -8,6 +8,7 @@ namespace Containerize.Tests.Generation;
 
 /// <summary>The index writer and the RID-to-platform rules of a multi-RID publish, on a real store.</summary>
 [TestClass]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class MultiPlatformIndexTests
 {
     [TestMethod]

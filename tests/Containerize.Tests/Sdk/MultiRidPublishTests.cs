@@ -15,6 +15,9 @@ public sealed class MultiRidPublishTests
 {
     private const string Rids = "-p:ContainerRuntimeIdentifiers=\"linux-x64;linux-arm64\"";
 
+    // As in the SDK, restore must know each container RID.
+    private const string Restored = "-p:RuntimeIdentifiers=\"linux-x64;linux-arm64\"";
+
     [TestMethod]
     [Timeout(1_800_000, CooperativeCancellation = true)]
     public async Task TwoRidsGiveAnIndexInTheRegistryAndTheArchiveAndASecondPublishUploadsNothing()
@@ -24,7 +27,7 @@ public sealed class MultiRidPublishTests
         await MultiArchBase.EnsureAsync();
         using var lab = await PublishLab.CopySampleAsync("HelloWeb");
         var repo = $"ctz-test/multi-{Guid.NewGuid():N}"[..26];
-        string[] args = [Rids, $"-p:ContainerRegistry={PublishLab.Registry}", $"-p:ContainerRepository={repo}", $"-p:ContainerBaseImage={MultiArchBase.Reference}",
+        string[] args = [Rids, Restored, $"-p:ContainerRegistry={PublishLab.Registry}", $"-p:ContainerRepository={repo}", $"-p:ContainerBaseImage={MultiArchBase.Reference}",
             "-p:ContainerUser=1654", "-p:ContainerArchiveOutputPath=out/"];
 
         var first = (await lab.PublishAsync("HelloWeb", args)).EnsureSuccess("the two-RID publish");
@@ -100,7 +103,7 @@ public sealed class MultiRidPublishTests
 
         // Another clone folder and store, archive only: the same index digest.
         using var clone = await PublishLab.CopySampleAsync("HelloWeb", "HelloWeb-elsewhere");
-        (await clone.PublishAsync("HelloWeb-elsewhere", Rids, $"-p:ContainerRepository={repo}", $"-p:ContainerBaseImage={MultiArchBase.Reference}",
+        (await clone.PublishAsync("HelloWeb-elsewhere", Rids, Restored, $"-p:ContainerRepository={repo}", $"-p:ContainerBaseImage={MultiArchBase.Reference}",
             "-p:ContainerUser=1654", "-p:ContainerArchiveOutputPath=out/")).EnsureSuccess("publish the other clone");
         Assert.AreEqual(indexDigest, PublishLab.ImageJson(Path.Combine(clone.Root, "HelloWeb-elsewhere")).GetProperty("manifestDigest").GetString(),
             "the same inputs give the same index digest");
@@ -114,8 +117,9 @@ public sealed class MultiRidPublishTests
         using var lab = await PublishLab.CopySampleAsync("HelloConsole");
         (string Code, string[] Args)[] cases =
         [
-            ("CTZ6015", [Rids, "-p:ContainerBuildMode=Container"]),
-            ("CTZ6030", ["-p:ContainerRuntimeIdentifiers=\"linux-x64;linux-arm64;linux-x64\""]),
+            ("CTZ6015", [Rids, Restored, "-p:ContainerBuildMode=Container"]),
+            ("CTZ6030", ["-p:ContainerRuntimeIdentifiers=\"linux-x64;linux-arm64;linux-x64\"", Restored]),
+            ("CTZ6034", [Rids]),
         ];
         foreach (var (code, args) in cases)
         {
