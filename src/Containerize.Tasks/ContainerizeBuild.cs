@@ -113,6 +113,9 @@ public sealed class ContainerizeBuild : ContainerizeTask
     public string? ContainerLabels { get; set; }
     public string? ContainerPorts { get; set; }
 
+    /// <summary>An inner publish of a multi-RID publish: the image stays in the store; the outer one sends the index.</summary>
+    public bool StoreOnly { get; set; }
+
     [Output] public ITaskItem[] GeneratedContainer { get; private set; } = [];
     [Output] public ITaskItem[] GeneratedContainerName { get; private set; } = [];
     [Output] public string? GeneratedArchiveOutputPath { get; private set; }
@@ -140,6 +143,7 @@ public sealed class ContainerizeBuild : ContainerizeTask
             PublishDirectory = Empty(PublishDir) is { } publishDir ? Path.GetFullPath(publishDir, model.ProjectDirectory) : null,
             ContainerDirectory = Path.GetFullPath(ContainerDirectory, model.ProjectDirectory),
             StorePath = Empty(ContainerStore),
+            StoreOnly = StoreOnly,
         }, cancellationToken);
         var outputs = ContainerOutputs.From(result, Path.Combine(Path.GetFullPath(ContainerDirectory, model.ProjectDirectory), ImageMetadataFile.FileName));
         (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) = outputs;

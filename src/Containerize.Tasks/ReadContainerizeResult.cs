@@ -16,12 +16,14 @@ public sealed class ReadContainerizeResult : ContainerizeTask
     [Output] public ITaskItem[] GeneratedContainerName { get; private set; } = [];
     [Output] public string? GeneratedArchiveOutputPath { get; private set; }
     [Output] public string? GeneratedContainerMetadata { get; private set; }
+    [Output] public string? GeneratedImageIndex { get; private set; }
 
     protected override async System.Threading.Tasks.Task ExecuteAsync(IDiagnosticSink sink, CancellationToken cancellationToken)
     {
         var path = Path.GetFullPath(MetadataPath);
         var result = await ImageMetadataFile.ReadAsync(path, cancellationToken);
         (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) = ContainerOutputs.From(result, path);
+        GeneratedImageIndex = ContainerOutputs.ImageIndex(result, path);
         if (Built) return;
         sink.Info("Container image up to date, image build skipped (nothing changed): " + result.Summary(skipped: true));
     }

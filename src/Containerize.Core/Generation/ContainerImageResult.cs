@@ -39,6 +39,9 @@ public sealed record ContainerImageResult
     /// <summary>The daemon the image was loaded into (<c>docker</c>, <c>podman</c>), or null.</summary>
     public string? LoadedInto { get; init; }
 
+    /// <summary>Several RIDs: the image of each platform under the index that <see cref="ManifestDigest"/> names, in RID order.</summary>
+    public IReadOnlyList<PlatformImageResult> Platforms { get; init; } = [];
+
     public int LayersReused => Layers.Count(l => l.Reused);
 
     public int LayersRebuilt => Layers.Count(l => !l.Reused);
@@ -48,6 +51,7 @@ public sealed record ContainerImageResult
     public string Summary(bool skipped = false)
     {
         var digest = ManifestDigest ?? ImageId;
+        if (Platforms.Count > 0) return $"{Reference} {digest} (index of {string.Join(", ", Platforms.Select(p => $"{p.Platform} {p.ManifestDigest}"))})";
         var layers = Layers.Count == 0 ? "" : skipped ? $", layers: {Layers.Count} reused, 0 rebuilt" : $", layers: {LayersReused} reused, {LayersRebuilt} rebuilt";
         // A Docker/Podman hand-off knows no size of ours: name the engine that holds the image instead of "0 B".
         var size = Size == 0 && LoadedInto is { } engine && Layers.Count == 0 ? $"built by {engine}" : FormatSize(Size);
@@ -65,3 +69,6 @@ public sealed record ContainerImageResult
 
 /// <summary>One layer the build added: the instruction that made it, its blob digest and size, and whether the cache had it.</summary>
 public sealed record ImageLayerResult(string Instruction, string Digest, long Size, bool Reused);
+
+/// <summary>One platform's image under an index: the RID it was published for, its platform and digests.</summary>
+public sealed record PlatformImageResult(string RuntimeIdentifier, string Platform, string ManifestDigest, string ManifestMediaType, string ImageId, long Size);

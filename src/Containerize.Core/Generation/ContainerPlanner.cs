@@ -148,8 +148,8 @@ public static partial class ContainerPlanner
         if (rids.Count != 1)
         {
             throw new ContainerizeException(GenerationErrors.MultipleRuntimeIdentifiers,
-                $"the project asks for several container RIDs ({string.Join(", ", rids)}); a generated Dockerfile builds one platform", file,
-                hint: "set ContainerRuntimeIdentifier to one of them (publish once per RID for a multi-platform image)");
+                $"the project asks for several container RIDs ({string.Join(", ", rids)}); one image per RID and an index over them are built only in Host mode with the builtin engine, and this publish builds one platform (ContainerBuildMode=Container, a ContainerDockerfile or ContainerBuildEngine)", file,
+                hint: "set ContainerRuntimeIdentifier to one of them, or publish in Host mode without ContainerDockerfile and ContainerBuildEngine for a multi-platform image");
         }
 
         var info = RuntimeIdentifierInfo.Parse(rids[0]);

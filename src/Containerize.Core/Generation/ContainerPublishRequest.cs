@@ -17,6 +17,12 @@ public sealed record ContainerPublishRequest
     /// <summary>The store; null resolves as every command does (CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }
 
+    /// <summary>
+    /// One platform of a multi-RID publish: the image stays in the local store under its <c>tag-rid</c> names; the outer
+    /// publish pushes, archives or loads the index over every platform.
+    /// </summary>
+    public bool StoreOnly { get; init; }
+
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
     /// <summary>The created label's time when there is no ContainerSourceDateEpoch (the SDK uses the clock too).</summary>

@@ -37,7 +37,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         var network = ParseNetwork(c.ContainerBuildNetwork, project.ProjectPath);
         // Bad destination settings fail before any build work.
         ImageDestinations.ParseLocalRegistry(c.LocalRegistry, project.ProjectPath);
-        if (!string.IsNullOrEmpty(c.ContainerArchiveOutputPath)) ArchiveOutput.Format(c.ContainerImageFormat, project.ProjectPath);
+        if (!request.StoreOnly && !string.IsNullOrEmpty(c.ContainerArchiveOutputPath)) ArchiveOutput.Format(c.ContainerImageFormat, project.ProjectPath);
 
         if (c.ContainerWriteDockerfile)
         {
@@ -122,7 +122,9 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         var (added, baseLayers) = LayerAccounting.Layers(image, build.Steps);
         await CopyBlobAsync(store, image.Manifest!.Digest, Path.Combine(request.ContainerDirectory, "manifest.json"), cancellationToken).ConfigureAwait(false);
         await CopyBlobAsync(store, image.ConfigDigest!.Value, Path.Combine(request.ContainerDirectory, "config.json"), cancellationToken).ConfigureAwait(false);
-        var outcome = await new ImageDestinations(store, sink).SendAsync(plan, image.Manifest!, image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false);
+        var outcome = request.StoreOnly
+            ? new ImageDestinations.Outcome([], 0, null, null)
+            : await new ImageDestinations(store, sink).SendAsync(plan, image.Manifest!, image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false);
         var configSize = await store.GetBlobSizeAsync(image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false) ?? 0;
         return new ContainerImageResult
         {

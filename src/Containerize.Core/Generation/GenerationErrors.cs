@@ -32,4 +32,11 @@ public static class GenerationErrors
     public const string DockerfileNotFound = "CTZ6027";
     public const string InvalidCommandLineItem = "CTZ6028";
     public const string MetadataMissing = "CTZ6029";
+    public const string DuplicatePlatform = "CTZ6030";
+    public const string IndexLoadedOnePlatform = "CTZ6031";
+    public const string PlatformImageMissing = "CTZ6032";
+    public const string IndexArchiveIsOci = "CTZ6033";
+
+    /// <summary>Raised by the package's targets (restore never sees them), listed here to keep the number taken.</summary>
+    public const string RuntimeIdentifiersNotRestored = "CTZ6034";
 }

@@ -18,11 +18,34 @@ public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink
 
     private readonly string _scratch = Path.Combine(store.IngestPath, "export-" + Guid.NewGuid().ToString("N")[..12]);
 
-    public async Task<Outcome> SendAsync(ContainerPlan plan, Descriptor manifest, Digest imageId, CancellationToken cancellationToken)
+    /// <summary>Where one image goes: its names (the first is pushed and archived), and the SDK's destination properties.</summary>
+    public sealed record Settings(
+        IReadOnlyList<ImageReference> Names, string? Registry, string Repository, string ProjectPath, string? ArchiveOutputPath,
+        ImageTransport ArchiveFormat, string? LocalRegistry, bool Offline)
+    {
+        public string ProjectDirectory => Path.GetDirectoryName(Path.GetFullPath(ProjectPath))!;
+
+        public static Settings From(ContainerPlan plan)
+        {
+            var c = plan.Project.Container;
+            return new Settings(plan.ImageNames.Select(n => ImageReference.Parse(n).WithDefaultTag()).ToList(), plan.Registry, plan.Repository,
+                plan.Project.ProjectPath, c.ContainerArchiveOutputPath,
+                string.IsNullOrEmpty(c.ContainerArchiveOutputPath) ? ImageTransport.DockerArchive : ArchiveOutput.Format(c.ContainerImageFormat, plan.Project.ProjectPath),
+                c.LocalRegistry, c.ContainerOffline);
+        }
+    }
+
+    public Task<Outcome> SendAsync(ContainerPlan plan, Descriptor manifest, Digest imageId, CancellationToken cancellationToken) =>
+        SendAsync(Settings.From(plan), manifest, manifest, imageId, cancellationToken);
+
+    /// <param name="root">What is pushed and archived: a manifest, or an image index.</param>
+    /// <param name="loadable">What a daemon loads: the manifest itself, or the index's manifest for this machine's platform.</param>
+    /// <param name="imageId">The config digest of <paramref name="loadable"/>: a daemon that has it already is not loaded again.</param>
+    public async Task<Outcome> SendAsync(Settings settings, Descriptor root, Descriptor loadable, Digest imageId, CancellationToken cancellationToken)
     {
         try
         {
-            return await SendCoreAsync(plan, manifest, imageId, cancellationToken).ConfigureAwait(false);
+            return await SendCoreAsync(settings, root, loadable, imageId, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -30,15 +53,14 @@ public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink
         }
     }
 
-    private async Task<Outcome> SendCoreAsync(ContainerPlan plan, Descriptor manifest, Digest imageId, CancellationToken cancellationToken)
+    private async Task<Outcome> SendCoreAsync(Settings settings, Descriptor root, Descriptor loadable, Digest imageId, CancellationToken cancellationToken)
     {
-        var c = plan.Project.Container;
-        var names = plan.ImageNames.Select(n => ImageReference.Parse(n).WithDefaultTag()).ToList();
+        var names = settings.Names.ToList();
         var pushed = new List<string>();
         long uploaded = 0;
-        if (!string.IsNullOrEmpty(plan.Registry))
+        if (!string.IsNullOrEmpty(settings.Registry))
         {
-            using var client = new RegistryClient(new RegistryOptions { Sink = sink, Offline = c.ContainerOffline });
+            using var client = new RegistryClient(new RegistryOptions { Sink = sink, Offline = settings.Offline });
             var remote = names[0];
             var result = await new ImagePusher(client, store).PushAsync(remote, remote, names.Skip(1).Select(n => n.Tag!).ToList(), cancellationToken).ConfigureAwait(false);
             uploaded = result.BytesUploaded;
@@ -49,19 +71,18 @@ public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink
         }
 
         string? archive = null;
-        if (!string.IsNullOrEmpty(c.ContainerArchiveOutputPath))
+        if (!string.IsNullOrEmpty(settings.ArchiveOutputPath))
         {
-            var format = ArchiveOutput.Format(c.ContainerImageFormat, plan.Project.ProjectPath);
-            archive = ArchiveOutput.ResolvePath(c.ContainerArchiveOutputPath, plan.Repository, plan.Project.ProjectDirectory);
-            await Exporter().ExportAsync(manifest, names[0], new ImageLocation(format, archive), cancellationToken).ConfigureAwait(false);
-            sink.Info($"archive ({ImageLocation.Prefix(format)}): {archive}");
+            archive = ArchiveOutput.ResolvePath(settings.ArchiveOutputPath, settings.Repository, settings.ProjectDirectory);
+            await Exporter().ExportAsync(root, names[0], new ImageLocation(settings.ArchiveFormat, archive), cancellationToken).ConfigureAwait(false);
+            sink.Info($"archive ({ImageLocation.Prefix(settings.ArchiveFormat)}): {archive}");
         }
 
         string? loadedInto = null;
-        var daemon = ParseLocalRegistry(c.LocalRegistry, plan.Project.ProjectPath);
-        if (daemon is not null || (string.IsNullOrEmpty(plan.Registry) && archive is null))
+        var daemon = ParseLocalRegistry(settings.LocalRegistry, settings.ProjectPath);
+        if (daemon is not null || (string.IsNullOrEmpty(settings.Registry) && archive is null))
         {
-            loadedInto = await LoadAsync(daemon, manifest, imageId, names, cancellationToken).ConfigureAwait(false);
+            loadedInto = await LoadAsync(daemon, loadable, imageId, names, cancellationToken).ConfigureAwait(false);
         }
 
         return new Outcome(pushed, uploaded, archive, loadedInto);

@@ -49,6 +49,24 @@ public static class ImageMetadataFile
             w.WriteEndArray();
             w.WriteNumber("bytesUploaded", r.BytesUploaded);
             if (r.LoadedInto is not null) w.WriteString("loadedInto", r.LoadedInto);
+            if (r.Platforms.Count > 0)
+            {
+                w.WriteStartArray("platforms");
+                foreach (var p in r.Platforms)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("runtimeIdentifier", p.RuntimeIdentifier);
+                    w.WriteString("platform", p.Platform);
+                    w.WriteString("manifestDigest", p.ManifestDigest);
+                    w.WriteString("manifestMediaType", p.ManifestMediaType);
+                    w.WriteString("imageId", p.ImageId);
+                    w.WriteNumber("size", p.Size);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
             w.WriteEndObject();
         }
 
@@ -76,6 +94,11 @@ public static class ImageMetadataFile
                 ? ls.EnumerateArray().Select(l => new ImageLayerResult(
                     l.GetProperty("instruction").GetString() ?? "", l.GetProperty("digest").GetString() ?? "", l.GetProperty("size").GetInt64(), l.GetProperty("reused").GetBoolean())).ToList()
                 : [];
+            var platforms = root.TryGetProperty("platforms", out var ps) && ps.ValueKind == JsonValueKind.Array
+                ? ps.EnumerateArray().Select(p => new PlatformImageResult(
+                    p.GetProperty("runtimeIdentifier").GetString() ?? "", p.GetProperty("platform").GetString() ?? "", p.GetProperty("manifestDigest").GetString() ?? "",
+                    p.GetProperty("manifestMediaType").GetString() ?? "", p.GetProperty("imageId").GetString() ?? "", p.GetProperty("size").GetInt64())).ToList()
+                : [];
             return new ContainerImageResult
             {
                 Reference = Str("reference") ?? "",
@@ -91,6 +114,7 @@ public static class ImageMetadataFile
                 Pushed = Strings("pushed"),
                 BytesUploaded = Num("bytesUploaded"),
                 LoadedInto = Str("loadedInto"),
+                Platforms = platforms,
             };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)

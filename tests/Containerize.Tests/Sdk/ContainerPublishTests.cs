@@ -200,9 +200,9 @@ public sealed class ContainerPublishTests
         StringAssert.Contains(string.Join('\n', output), "prepared at build time by sh in Linux");
     }
 
-    private static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path) & 0x1ff, 8);
+    internal static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path) & 0x1ff, 8);
 
-    private static async Task AssertAnswersHttpAsync(string storePath, string image)
+    internal static async Task AssertAnswersHttpAsync(string storePath, string image)
     {
         int port;
         using (var listener = new TcpListener(System.Net.IPAddress.Loopback, 0))

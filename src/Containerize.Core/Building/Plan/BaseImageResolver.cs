@@ -43,6 +43,8 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
 
             reference = reference!.WithDefaultTag();
             var stored = await store.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
+            // A pulled index keeps only the platforms built so far: another platform's manifest is pulled now.
+            if (stored is not null && MediaTypes.IsIndex(stored.MediaType) && !await HasPlatformAsync(stored, cancellationToken).ConfigureAwait(false)) stored = null;
             if (stored is null)
             {
                 try
@@ -63,6 +65,20 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
         var m = await store.ReadManifestAsync(manifest, cancellationToken).ConfigureAwait(false);
         var config = await store.ReadConfigAsync(m.Config, cancellationToken).ConfigureAwait(false);
         return new ImageState(manifest with { Annotations = null }, m.Config.Digest, m.Layers, config);
+    }
+
+    private async Task<bool> HasPlatformAsync(Descriptor index, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var manifest = await ImageGraph.SelectManifestAsync(store, index, Platform, cancellationToken).ConfigureAwait(false);
+            return await store.HasBlobAsync(manifest.Digest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerizeException)
+        {
+            // No entry for the platform, or a nested index not in the store: the registry decides.
+            return false;
+        }
     }
 
     /// <summary>FROM a local named context: as in BuildKit, its files (after its .dockerignore) are the whole rootfs, with no config.</summary>
