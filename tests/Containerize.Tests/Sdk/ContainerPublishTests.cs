@@ -202,7 +202,7 @@ public sealed class ContainerPublishTests
 
     private static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path) & 0x1ff, 8);
 
-    private static async Task AssertAnswersHttpAsync(string storePath, string image)
+    internal static async Task AssertAnswersHttpAsync(string storePath, string image)
     {
         int port;
         using (var listener = new TcpListener(System.Net.IPAddress.Loopback, 0))
