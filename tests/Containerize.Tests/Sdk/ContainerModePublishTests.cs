@@ -28,8 +28,10 @@ public sealed partial class ContainerModePublishTests
 
         using var lab = await PublishLab.CopySampleAsync("Solution");
         // The package reference sits in the project (as a user's would), so the restore inside the SDK image needs the
-        // local package source; the samples' root props, outside the build context, would reference it only on the host.
-        File.WriteAllText(Path.Combine(lab.Root, "Directory.Build.props"), "<Project />\n");
+        // local package source. The samples' root props are outside the build context (Solution/): left out, as the
+        // engine's Container mode test leaves them.
+        File.Delete(Path.Combine(lab.Root, "Directory.Build.props"));
+        File.Delete(Path.Combine(lab.Root, "Directory.Packages.props"));
         var webProject = Path.Combine(lab.Root, "Solution", "src", "Web", "Web.csproj");
         File.WriteAllText(webProject, File.ReadAllText(webProject).Replace("<ItemGroup>",
             $"<ItemGroup>\n    <PackageReference Include=\"Containerize.Sdk\" Version=\"{version}\" PrivateAssets=\"all\" />", StringComparison.Ordinal));
