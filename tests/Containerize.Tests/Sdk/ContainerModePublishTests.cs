@@ -32,6 +32,8 @@ public sealed partial class ContainerModePublishTests
         // engine's Container mode test leaves them.
         File.Delete(Path.Combine(lab.Root, "Directory.Build.props"));
         File.Delete(Path.Combine(lab.Root, "Directory.Packages.props"));
+        // The run's nuget.config goes into the context too: restore reads it, in the SDK image as on the host.
+        File.Move(Path.Combine(lab.Root, "nuget.config"), Path.Combine(lab.Root, "Solution", "nuget.config"));
         var webProject = Path.Combine(lab.Root, "Solution", "src", "Web", "Web.csproj");
         File.WriteAllText(webProject, File.ReadAllText(webProject).Replace("<ItemGroup>",
             $"<ItemGroup>\n    <PackageReference Include=\"Containerize.Sdk\" Version=\"{version}\" PrivateAssets=\"all\" />", StringComparison.Ordinal));
