@@ -32,8 +32,9 @@ public sealed partial class ContainerModePublishTests
         // engine's Container mode test leaves them.
         File.Delete(Path.Combine(lab.Root, "Directory.Build.props"));
         File.Delete(Path.Combine(lab.Root, "Directory.Packages.props"));
-        // The run's nuget.config goes into the context too: restore reads it, in the SDK image as on the host.
-        File.Move(Path.Combine(lab.Root, "nuget.config"), Path.Combine(lab.Root, "Solution", "nuget.config"));
+        // No nuget.config either (its feed path means nothing in the SDK image): the host finds the run's feed through
+        // RestoreAdditionalProjectSources, the SDK image through ContainerRestoreLocalSource.
+        File.Delete(Path.Combine(lab.Root, "nuget.config"));
         var webProject = Path.Combine(lab.Root, "Solution", "src", "Web", "Web.csproj");
         File.WriteAllText(webProject, File.ReadAllText(webProject).Replace("<ItemGroup>",
             $"<ItemGroup>\n    <PackageReference Include=\"Containerize.Sdk\" Version=\"{version}\" PrivateAssets=\"all\" />", StringComparison.Ordinal));
@@ -42,7 +43,7 @@ public sealed partial class ContainerModePublishTests
         var store = Path.Combine(RepoPaths.Root, "artifacts", "test-cmode", "store");
         lab.Environment["CONTAINERIZE_STORE"] = store;
         var repo = $"ctz-test/cmode-web-{Guid.NewGuid():N}"[..28];
-        string[] args = ["-p:ContainerBuildMode=Container", "-p:ContainerRestoreCaBundleSecret=true", $"-p:ContainerRestoreLocalSource={feed}",
+        string[] args = [$"-p:RestoreAdditionalProjectSources={feed}", "-p:ContainerBuildMode=Container", "-p:ContainerRestoreCaBundleSecret=true", $"-p:ContainerRestoreLocalSource={feed}",
             $"-p:ContainerRegistry={PublishLab.Registry}", $"-p:ContainerRepository={repo}"];
         var project = Path.Combine("Solution", "src", "Web", "Web.csproj");
 
