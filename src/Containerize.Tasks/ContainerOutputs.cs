@@ -4,7 +4,7 @@ using Microsoft.Build.Utilities;
 
 namespace Containerize.Tasks;
 
-/// <summary>The SDK's output items from a <see cref="ContainerImageResult"/>: the same for a build and for a skipped, up-to-date one.</summary>
+/// <summary>The SDK's output items from a <see cref="ContainerImageResult"/> after a build (a skipped one sets the same from outputs.txt).</summary>
 internal static class ContainerOutputs
 {
     public static (ITaskItem[] Container, ITaskItem[] Names, string? Archive, string Metadata) From(ContainerImageResult r, string metadataPath)

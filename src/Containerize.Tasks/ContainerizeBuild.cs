@@ -132,6 +132,9 @@ public sealed class ContainerizeBuild : ContainerizeTask
                 hint: "build on Linux, or set ContainerBuildEngine=Docker");
         }
 
+        // MSBuild nodes keep task assemblies loaded: the assembly that really runs, to spot a stale one.
+        var tasks = typeof(ContainerizeBuild).Assembly;
+        sink.Detail($"Containerize tasks {tasks.GetName().Version} from {tasks.Location}");
         var model = MapProject();
         var files = ResolvedFileToPublish.Select(i => new PublishedFile(
             i.GetMetadata("RelativePath"), i.GetMetadata("FullPath"), Meta(i, "NuGetPackageId"), Meta(i, "NuGetPackageVersion"),
@@ -145,7 +148,9 @@ public sealed class ContainerizeBuild : ContainerizeTask
             StorePath = Empty(ContainerStore),
             StoreOnly = StoreOnly,
         }, cancellationToken);
-        var outputs = ContainerOutputs.From(result, Path.Combine(Path.GetFullPath(ContainerDirectory, model.ProjectDirectory), ImageMetadataFile.FileName));
+        var containerDirectory = Path.GetFullPath(ContainerDirectory, model.ProjectDirectory);
+        await SkippedPublishOutputs.WriteAsync(containerDirectory, result, cancellationToken);
+        var outputs = ContainerOutputs.From(result, Path.Combine(containerDirectory, ImageMetadataFile.FileName));
         (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) = outputs;
         Built = true;
     }
