@@ -189,6 +189,16 @@ public sealed class ScopedExtractionTests
         rootLink.Add(E("etc/up", LayerEntryKind.Symlink, "../.."));
         rootLink.Add(E("etc/f", LayerEntryKind.File));
         Assert.IsFalse(reach.CanSkip(rootLink.ToIndex()), "a link to the root reaches everything");
+
+        // A '..' after a name, or a link made inside another link, leads somewhere its path cannot tell: the root.
+        var climbs = new LayerPathIndex.Collector();
+        climbs.Add(E("srv/l", LayerEntryKind.Symlink, "d/../../app"));
+        CollectionAssert.AreEqual(new[] { ("srv/l", "") }, climbs.ToIndex().Links.ToArray());
+        var nested = new LayerPathIndex.Collector();
+        nested.Add(E("var/a", LayerEntryKind.Symlink, "/opt"));
+        nested.Add(E("var/a/l", LayerEntryKind.Symlink, "x"));
+        nested.Add(E("var/f", LayerEntryKind.File));
+        Assert.IsFalse(new ScopeReach(["app"]).CanSkip(nested.ToIndex()));
     }
 
     private static async Task<EngineLab> LabAsync()

@@ -10,26 +10,41 @@ namespace Containerize.Core.Building.Steps;
 internal sealed class ScopeReach(IEnumerable<string> scopeComponents)
 {
     private readonly HashSet<string> _scope = new(scopeComponents, StringComparer.Ordinal);
-    private readonly HashSet<(string From, string To)> _links = [];
+    private readonly List<LayerPathIndex> _below = [];
+    private readonly HashSet<string> _paths = new(StringComparer.Ordinal);
 
     /// <summary>Records the links of a layer below the next one (applied or skipped).</summary>
-    public void Add(LayerPathIndex index) => _links.UnionWith(Pairs(index));
+    public void Add(LayerPathIndex index) => _below.Add(index);
 
     public bool CanSkip(LayerPathIndex index)
     {
         if (index.Everything) return false;
 
         // The layer's own links count: a later entry of the same layer may be written through one of them.
-        var reach = Closure(Pairs(index));
+        var reach = Closure(index);
         return !index.Components.Overlaps(reach);
     }
 
-    private static IEnumerable<(string, string)> Pairs(LayerPathIndex index) => index.Links.Select(l => (LayerPathIndex.First(l.Path), l.To));
+    // A link whose own folder is reached through another link sits elsewhere than its path says, so its relative target
+    // resolves elsewhere too: it is taken to lead to the root. Links of later layers are counted as well (harmless: more reach).
+    private IEnumerable<(string, string)> Pairs(LayerPathIndex index) =>
+        index.Links.Select(l => (LayerPathIndex.First(l.Path), ThroughLink(l.Path) ? "" : l.To));
 
-    private HashSet<string> Closure(IEnumerable<(string From, string To)> extra)
+    private bool ThroughLink(string path)
+    {
+        for (var slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+        {
+            if (_paths.Contains(path[..slash])) return true;
+        }
+
+        return false;
+    }
+
+    private HashSet<string> Closure(LayerPathIndex candidate)
     {
         var reach = new HashSet<string>(_scope, StringComparer.Ordinal);
-        var links = _links.Concat(extra).ToList();
+        foreach (var index in _below.Append(candidate)) _paths.UnionWith(index.Links.Select(l => l.Path));
+        var links = _below.Append(candidate).SelectMany(Pairs).Distinct().ToList();
         for (var changed = true; changed;)
         {
             changed = false;

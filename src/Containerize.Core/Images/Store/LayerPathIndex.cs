@@ -109,6 +109,18 @@ internal sealed record LayerPathIndex(bool Everything, IReadOnlySet<string> Comp
         /// <summary>The first component a symlink leads to, resolved lexically ("" when it is the root or unknown).</summary>
         private static string LinkDestination(string path, string target)
         {
+            // A '..' after a name is resolved lexically below, but the name may be a symlink, which '..' would climb out
+            // of instead: the destination is then unknown.
+            var named = false;
+            foreach (var part in target.Split('/'))
+            {
+                if (part == "..")
+                {
+                    if (named) return "";
+                }
+                else if (part is not ("" or ".")) named = true;
+            }
+
             var joined = target.StartsWith('/') ? target : LayerPaths.Join(LayerPaths.Parent(path), target);
 
             // The applier clamps '..' at the root (a container's root is its own parent), so an escape reads as the root.
