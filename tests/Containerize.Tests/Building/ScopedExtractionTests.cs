@@ -85,6 +85,122 @@ public sealed class ScopedExtractionTests
         Assert.IsFalse(File.Exists(Path.Combine(built, "txt", "b.txt")));
     }
 
+    [TestMethod]
+    public async Task ScopedExtraction_SkipsLayersWhoseIndexCannotReachTheScope()
+    {
+        using var lab = await LabAsync();
+        var image = await BuildStageAsync(lab, "build");
+        var store = await OciLayoutStore.OpenOrCreateAsync(lab.Store);
+        var scope = SourceScope.For(["/out", "out/*.txt"], "Dockerfile", 1)!;
+        var first = Path.Combine(lab.Temp, "first");
+        Assert.IsTrue(await ScopedExtraction.TryExtractAsync(store, image, scope, first, CancellationToken.None));
+        foreach (var layer in image.Layers) Assert.IsTrue(File.Exists(LayerPathIndex.PathFor(store, layer.Digest)), $"index of {layer.Digest}");
+
+        // The base layer cannot reach /out: with its blob gone, a second extraction still works, so it was not read.
+        var baseIndex = await LayerPathIndex.TryReadAsync(store, image.Layers[0].Digest, CancellationToken.None);
+        Assert.IsNotNull(baseIndex);
+        CollectionAssert.Contains(baseIndex.Components.ToList(), "bin");
+        Assert.IsFalse(baseIndex.Components.Contains("out"));
+        var blob = store.BlobPath(image.Layers[0].Digest);
+        File.Move(blob, blob + ".aside");
+        var second = Path.Combine(lab.Temp, "second");
+        try
+        {
+            Assert.IsTrue(await ScopedExtraction.TryExtractAsync(store, image, scope, second, CancellationToken.None));
+        }
+        finally
+        {
+            File.Move(blob + ".aside", blob);
+        }
+
+        // Later layers delete under /out (whiteouts): they touch the scope, are applied, and what they deleted stays deleted.
+        var expected = Describe(first, "out");
+        CollectionAssert.AreEqual(expected, Describe(second, "out"));
+        Assert.IsFalse(expected.Any(e => e.StartsWith("out/gone", StringComparison.Ordinal) || e.StartsWith("out/keep/k ", StringComparison.Ordinal)));
+        CollectionAssert.Contains(expected, "out/keep/k2 File 644 0:0 k2\n");
+    }
+
+    [TestMethod]
+    public async Task ScopedExtraction_IgnoresACorruptIndex()
+    {
+        using var lab = await LabAsync();
+        var image = await BuildStageAsync(lab, "build");
+        var store = await OciLayoutStore.OpenOrCreateAsync(lab.Store);
+        var scope = SourceScope.For(["/out"], "Dockerfile", 1)!;
+        var full = Path.Combine(lab.Temp, "full");
+        await ExtractAllAsync(lab, image, full);
+
+        // A truncated index that would say the base layer is harmless, and one that is not text at all.
+        var basePath = LayerPathIndex.PathFor(store, image.Layers[0].Digest);
+        Directory.CreateDirectory(Path.GetDirectoryName(basePath)!);
+        await File.WriteAllTextAsync(basePath, "containerize-layer-paths 1\nc bin\n");
+        var lastPath = LayerPathIndex.PathFor(store, image.Layers[^1].Digest);
+        await File.WriteAllBytesAsync(lastPath, [0xff, 0xfe, 0x00, 0x01]);
+        var blob = store.BlobPath(image.Layers[0].Digest);
+        File.Move(blob, blob + ".aside");
+        try
+        {
+            // Ignored means read: without the blob, the extraction must fail rather than trust the truncated index.
+            await Assert.ThrowsExactlyAsync<Containerize.Core.Diagnostics.ContainerizeException>(() =>
+                ScopedExtraction.TryExtractAsync(store, image, scope, Path.Combine(lab.Temp, "missing"), CancellationToken.None));
+        }
+        finally
+        {
+            File.Move(blob + ".aside", blob);
+        }
+
+        var scoped = Path.Combine(lab.Temp, "scoped");
+        Assert.IsTrue(await ScopedExtraction.TryExtractAsync(store, image, scope, scoped, CancellationToken.None));
+        CollectionAssert.AreEqual(Describe(full, "out"), Describe(scoped, "out"));
+        Assert.IsNotNull(await LayerPathIndex.TryReadAsync(store, image.Layers[^1].Digest, CancellationToken.None), "a corrupt index is rewritten on the next full read");
+    }
+
+    [TestMethod]
+    public void LayerPathIndex_CountsWhiteoutsOpaqueRootsHardlinksAndLinks()
+    {
+        static LayerEntryInfo E(string path, LayerEntryKind kind, string? link = null) => new(path, kind, (UnixFileMode)0x1ED, 0, 0, 0, link, DateTimeOffset.UnixEpoch);
+
+        var c = new LayerPathIndex.Collector();
+        c.Add(E("", LayerEntryKind.Directory));
+        c.Add(E("out/gone", LayerEntryKind.Whiteout));
+        c.Add(E("usr/x", LayerEntryKind.Hardlink, "srv/y"));
+        c.Add(E("opt/lnk", LayerEntryKind.Symlink, "../out/d"));
+        var index = c.ToIndex();
+        Assert.IsFalse(index.Everything, "the root folder's own entry changes nothing under the scope");
+        CollectionAssert.AreEquivalent(new[] { "out", "usr", "srv", "opt" }, index.Components.ToArray());
+        CollectionAssert.AreEqual(new[] { ("opt/lnk", "out") }, index.Links.ToArray());
+
+        var opaque = new LayerPathIndex.Collector();
+        opaque.Add(E("", LayerEntryKind.OpaqueWhiteout));
+        Assert.IsTrue(opaque.ToIndex().Everything);
+
+        // A link into the scope joins its folder to the scope: a layer writing there is not skipped, one elsewhere is.
+        var reach = new ScopeReach(["app"]);
+        var links = new LayerPathIndex.Collector();
+        links.Add(E("data", LayerEntryKind.Symlink, "/app/data"));
+        reach.Add(links.ToIndex());
+        var writesData = new LayerPathIndex.Collector();
+        writesData.Add(E("data/f", LayerEntryKind.File));
+        Assert.IsFalse(reach.CanSkip(writesData.ToIndex()));
+        var writesEtc = new LayerPathIndex.Collector();
+        writesEtc.Add(E("etc/f", LayerEntryKind.File));
+        Assert.IsTrue(reach.CanSkip(writesEtc.ToIndex()));
+        var rootLink = new LayerPathIndex.Collector();
+        rootLink.Add(E("etc/up", LayerEntryKind.Symlink, "../.."));
+        rootLink.Add(E("etc/f", LayerEntryKind.File));
+        Assert.IsFalse(reach.CanSkip(rootLink.ToIndex()), "a link to the root reaches everything");
+
+        // A '..' after a name, or a link made inside another link, leads somewhere its path cannot tell: the root.
+        var climbs = new LayerPathIndex.Collector();
+        climbs.Add(E("srv/l", LayerEntryKind.Symlink, "d/../../app"));
+        CollectionAssert.AreEqual(new[] { ("srv/l", "") }, climbs.ToIndex().Links.ToArray());
+        var nested = new LayerPathIndex.Collector();
+        nested.Add(E("var/a", LayerEntryKind.Symlink, "/opt"));
+        nested.Add(E("var/a/l", LayerEntryKind.Symlink, "x"));
+        nested.Add(E("var/f", LayerEntryKind.File));
+        Assert.IsFalse(new ScopeReach(["app"]).CanSkip(nested.ToIndex()));
+    }
+
     private static async Task<EngineLab> LabAsync()
     {
         Requirements.Tool("runc");

@@ -34,6 +34,9 @@ internal sealed class SourceScope
         return kept.Length == 0 ? null : new SourceScope(kept);
     }
 
+    /// <summary>The first components of the prefixes: a layer that touches none of them (nor links to them) cannot matter.</summary>
+    public IEnumerable<string> FirstComponents => _prefixes.Select(Images.Store.LayerPathIndex.First).Distinct(StringComparer.Ordinal);
+
     /// <summary>A fresh filter for one extraction (it records what makes the extraction unsafe).</summary>
     public Filter NewFilter() => new(_prefixes);
 
@@ -50,6 +53,12 @@ internal sealed class SourceScope
         private readonly HashSet<string> _links = new(StringComparer.Ordinal);
 
         public bool Unsafe { get; private set; }
+
+        /// <summary>Learns the symlinks of a layer that was skipped, so later entries through them still make the extraction unsafe.</summary>
+        public void AddLinks(Images.Store.LayerPathIndex index)
+        {
+            foreach (var (path, _) in index.Links) _links.Add(path);
+        }
 
         public bool Include(LayerEntryInfo info)
         {

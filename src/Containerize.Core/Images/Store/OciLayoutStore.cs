@@ -353,7 +353,13 @@ public sealed class OciLayoutStore : IContentStore
         }
     }
 
-    internal void DeleteBlob(Digest digest) => AtomicFile.TryDelete(BlobPath(digest));
+    internal void DeleteBlob(Digest digest)
+    {
+        AtomicFile.TryDelete(BlobPath(digest));
+
+        // The side index is only about this blob; left alone it would outlive it forever.
+        AtomicFile.TryDelete(LayerPathIndex.PathFor(this, digest));
+    }
 
     private static ImageReference Taggable(ImageReference reference)
     {
