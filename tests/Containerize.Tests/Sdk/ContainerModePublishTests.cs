@@ -44,7 +44,9 @@ public sealed partial class ContainerModePublishTests
         lab.Environment["CONTAINERIZE_STORE"] = store;
         var repo = $"ctz-test/cmode-web-{Guid.NewGuid():N}"[..28];
         string[] args = [$"-p:RestoreAdditionalProjectSources={feed}", "-p:ContainerBuildMode=Container", "-p:ContainerRestoreCaBundleSecret=true", $"-p:ContainerRestoreLocalSource={feed}",
-            $"-p:ContainerRegistry={PublishLab.Registry}", $"-p:ContainerRepository={repo}"];
+            $"-p:ContainerRegistry={PublishLab.Registry}", $"-p:ContainerRepository={repo}",
+            // The engine's Step lines and summary table are low-importance messages in MSBuild: detailed shows them.
+            "-v:d"];
         var project = Path.Combine("Solution", "src", "Web", "Web.csproj");
 
         var first = (await lab.PublishAsync(project, args)).EnsureSuccess("dotnet publish -p:ContainerBuildMode=Container");
