@@ -97,7 +97,7 @@ public sealed class PublishPiecesTests
         Assert.IsTrue(File.GetLastWriteTimeUtc(path) > DateTime.UtcNow.AddMinutes(-5), "rewritten with the same content, its time still moves (the target's output stamp)");
 
         var read = await ImageMetadataFile.ReadAsync(path, CancellationToken.None);
-        Assert.AreEqual(result with { Names = read.Names, Layers = read.Layers, Pushed = read.Pushed }, read);
+        Assert.AreEqual(result with { Names = read.Names, Layers = read.Layers, Pushed = read.Pushed, Platforms = read.Platforms }, read);
         CollectionAssert.AreEqual(result.Names.ToArray(), read.Names.ToArray());
         CollectionAssert.AreEqual(result.Layers.ToArray(), read.Layers.ToArray());
         Assert.AreEqual("localhost:5000/app:1 sha256:" + new string('a', 64) + " (3.0 MiB, layers: 1 reused, 1 rebuilt)", read.Summary());
