@@ -105,7 +105,8 @@ def measure(areas: list, args, results_path: Path) -> dict:
     ordered = [area_docs[a] for a in AREAS if a in area_docs]
     doc = {
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "mode": "quick" if args.quick else "full",
+        # Areas kept from an earlier run (--only) make the document a mix: each area's own runs and load say which.
+        "mode": "quick" if args.quick else ("full" if set(areas) >= set(AREAS) else "mixed"),
         "command": "bash eng/bench/run" + (" --quick" if args.quick else ""),
         "machine": machine,
         "load_after": round(os.getloadavg()[0], 2),
