@@ -122,8 +122,12 @@ public sealed class ContainerPublishTests
         var fromDocker = await PublishLab.SkopeoAsync("inspect", $"docker-archive:{archiveA}");
         var fromOci = await PublishLab.SkopeoAsync("inspect", $"oci-archive:{Path.Combine(b.Root, "second-clone-elsewhere", "out", "image.tar")}");
         Assert.AreEqual(ja.GetProperty("manifestDigest").GetString(), fromOci.GetProperty("Digest").GetString(), "the OCI archive holds the built manifest");
-        // A docker-archive stores layers as docker save does, so skopeo names them by their content: only the count compares.
+        // The docker-archive carries the stored (compressed) layers, as the SDK's tarballs do; skopeo decompresses
+        // them and names each by its diff ID, which must be the config's.
         Assert.AreEqual(fromOci.GetProperty("Layers").GetArrayLength(), fromDocker.GetProperty("Layers").GetArrayLength());
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(a.Root, "clone-one", "obj", "container", "config.json")));
+        CollectionAssert.AreEqual(config.RootElement.GetProperty("rootfs").GetProperty("diff_ids").EnumerateArray().Select(d => d.GetString()).ToArray(),
+            fromDocker.GetProperty("Layers").EnumerateArray().Select(d => d.GetString()).ToArray());
     }
 
     [TestMethod]

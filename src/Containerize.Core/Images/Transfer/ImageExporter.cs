@@ -98,9 +98,12 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     }
 
     /// <summary>
-    /// Docker's save format: the config and the uncompressed layers (named by diff ID, as Docker 25+ names them under
-    /// blobs/sha256), and manifest.json with Config, RepoTags and Layers. Compressed layers are decompressed into
-    /// scratch files and checked against the config's diff IDs before they are written.
+    /// Docker's save format: the config, the layers under blobs/sha256, and manifest.json with Config, RepoTags and
+    /// Layers. Gzip and uncompressed layers go in as the store holds them, named by their digest, as the .NET SDK
+    /// writes its tarballs: <c>docker load</c>, <c>podman load</c> and skopeo all decompress a layer they find
+    /// compressed and check it against the config's diff ID, so decompressing here would only cost time (seconds for
+    /// an aspnet base) and make the archive two to three times larger. Zstd layers, which daemons before Docker 23
+    /// cannot read, are decompressed into scratch files, named by diff ID and checked against it.
     /// </summary>
     public async Task WriteDockerArchiveAsync(Descriptor image, ImageReference? name, Stream output, CancellationToken cancellationToken = default)
     {
@@ -128,6 +131,16 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
             {
                 var layer = manifest.Layers[i];
                 var diffId = config.RootFs.DiffIds[i];
+                if (IsLoadableAsStored(layer))
+                {
+                    var stored = $"blobs/{layer.Digest.Algorithm}/{layer.Digest.Encoded}";
+                    layerPaths.Add(stored);
+                    if (!written.Add(layer.Digest)) continue;
+                    await using var blob = await OpenSeekableAsync(layer, cancellationToken).ConfigureAwait(false);
+                    await tar.AddFileAsync(stored, blob, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 var path = $"blobs/sha256/{diffId.Encoded}";
                 layerPaths.Add(path);
                 if (!written.Add(diffId)) continue;
@@ -148,6 +161,9 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
             foreach (var f in scratch) AtomicFile.TryDelete(f);
         }
     }
+
+    private static bool IsLoadableAsStored(Descriptor layer) =>
+        layer.Digest.Algorithm == "sha256" && layer.MediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip or MediaTypes.OciLayer;
 
     /// <summary>
     /// The full name (<c>docker.io/library/app:1.0</c>): Docker shortens it to the familiar form as it loads, and
@@ -204,6 +220,32 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
 
     private async Task<Stream> OpenSeekableAsync(Descriptor blob, CancellationToken cancellationToken)
     {
+        if (store is OciLayoutStore layout && blob.Digest.Algorithm == "sha256")
+        {
+            // A layout store's blob was checked against its digest when it was written (temporary file, digest,
+            // rename), so the archive copies the file as the .NET SDK copies its cached blobs, checking the size:
+            // hashing a 100 MB base again would cost more than the copy. `containerize store check` re-hashes.
+            FileStream file;
+            try
+            {
+                file = new FileStream(layout.BlobPath(blob.Digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw layout.BlobMissing(blob.Digest);
+            }
+
+            if (file.Length != blob.Size)
+            {
+                var actual = file.Length;
+                await file.DisposeAsync().ConfigureAwait(false);
+                throw new ContainerizeException(StoreErrors.SizeMismatch, $"blob {blob.Digest} in the store has {actual} bytes, but the image says {blob.Size}",
+                    hint: "the store is damaged; 'containerize store check' lists what is wrong, then pull or rebuild the image");
+            }
+
+            return file;
+        }
+
         // The tar header carries the size before the data: give the writer a stream that knows its length and
         // still verifies the digest as the bytes go out.
         var stream = await store.OpenBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false);
