@@ -139,6 +139,7 @@ public sealed class ContainerizeBuild : ContainerizeTask
         var files = ResolvedFileToPublish.Select(i => new PublishedFile(
             i.GetMetadata("RelativePath"), i.GetMetadata("FullPath"), Meta(i, "NuGetPackageId"), Meta(i, "NuGetPackageVersion"),
             Meta(i, "MSBuildSourceProjectFile"), Meta(i, "ReferenceSourceTarget"), Meta(i, "AssetType"))).ToList();
+        PhaseTimer.Mark("task: project mapped");
         var result = await new ContainerPublisher(sink).PublishAsync(new ContainerPublishRequest
         {
             Project = model,

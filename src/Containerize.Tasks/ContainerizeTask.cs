@@ -19,6 +19,8 @@ public abstract class ContainerizeTask : Microsoft.Build.Utilities.Task, ICancel
     public sealed override bool Execute()
     {
         var sink = new MSBuildSink(Log);
+        PhaseTimer.Reset();
+        PhaseTimer.Mark(GetType().Name + " start");
         try
         {
             ExecuteAsync(sink, _cancellation.Token).GetAwaiter().GetResult();
@@ -32,7 +34,22 @@ public abstract class ContainerizeTask : Microsoft.Build.Utilities.Task, ICancel
             Log.LogWarning(null, GeneralErrors.Cancelled, null, null, 0, 0, 0, 0, "cancelled");
         }
 
+        finally
+        {
+            ReportTimings();
+        }
+
         return !Log.HasLoggedErrors;
+    }
+
+    // CONTAINERIZE_TIMINGS=1: where the task spent its time, as the CLI prints it, in the build log.
+    private void ReportTimings()
+    {
+        if (!PhaseTimer.IsEnabled) return;
+        PhaseTimer.Mark(GetType().Name + " end");
+        using var text = new StringWriter();
+        PhaseTimer.Report(text);
+        foreach (var line in text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) Log.LogMessage(MessageImportance.High, line);
     }
 
     protected abstract System.Threading.Tasks.Task ExecuteAsync(IDiagnosticSink sink, CancellationToken cancellationToken);

@@ -10,7 +10,7 @@ namespace Containerize.Core.Diagnostics;
 public static class PhaseTimer
 {
     private static readonly bool Enabled = Environment.GetEnvironmentVariable("CONTAINERIZE_TIMINGS") is "1" or "true";
-    private static readonly List<(string Phase, long At)> Marks = [];
+    private static readonly List<(string Phase, long At, double Jit)> Marks = [];
     private static long _first;
 
     public static bool IsEnabled => Enabled;
@@ -22,8 +22,15 @@ public static class PhaseTimer
         {
             var now = Stopwatch.GetTimestamp();
             if (Marks.Count == 0) _first = now;
-            Marks.Add((phase, now));
+            Marks.Add((phase, now, System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds));
         }
+    }
+
+    /// <summary>Forgets the marks: an MSBuild node runs many tasks in one process.</summary>
+    public static void Reset()
+    {
+        if (!Enabled) return;
+        lock (Marks) Marks.Clear();
     }
 
     /// <summary>Writes one line per phase: the time since the previous mark (the first: since the process started).</summary>
@@ -37,13 +44,17 @@ public static class PhaseTimer
             var startup = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds - Stopwatch.GetElapsedTime(_first).TotalMilliseconds;
             error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timing {"process start to first mark",-34} {startup,8:F1} ms"));
             var previous = _first;
-            foreach (var (phase, at) in Marks.Skip(1))
+            var previousJit = Marks[0].Jit;
+            foreach (var (phase, at, jit) in Marks.Skip(1))
             {
-                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timing {phase,-34} {Stopwatch.GetElapsedTime(previous, at).TotalMilliseconds,8:F1} ms"));
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timing {phase,-34} {Stopwatch.GetElapsedTime(previous, at).TotalMilliseconds,8:F1} ms (JIT {jit - previousJit:F1} ms)"));
                 previous = at;
+                previousJit = jit;
             }
 
             error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timing {"total after the first mark",-34} {Stopwatch.GetElapsedTime(_first, previous).TotalMilliseconds,8:F1} ms"));
+            // Methods the JIT compiled in this process so far: ReadyToRun code and start-up cost show here.
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timing {"JIT so far (process)",-34} {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,8:F1} ms, {System.Runtime.JitInfo.GetCompiledMethodCount()} methods"));
         }
     }
 }

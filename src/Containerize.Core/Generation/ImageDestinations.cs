@@ -12,7 +12,8 @@ namespace Containerize.Core.Generation;
 /// an archive when ContainerArchiveOutputPath is set, and docker/podman load when LocalRegistry is set or when neither
 /// of the others is given and a daemon answers (skipped when the daemon already holds the same image ID).
 /// </summary>
-public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink)
+/// <param name="registry">A client already talking to the registry (warmed up during the build); null makes one.</param>
+public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink, RegistryClient? registry = null)
 {
     public sealed record Outcome(IReadOnlyList<string> Pushed, long BytesUploaded, string? ArchivePath, string? LoadedInto);
 
@@ -60,7 +61,8 @@ public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink
         long uploaded = 0;
         if (!string.IsNullOrEmpty(settings.Registry))
         {
-            using var client = new RegistryClient(new RegistryOptions { Sink = sink, Offline = settings.Offline });
+            using var owned = registry is null ? new RegistryClient(new RegistryOptions { Sink = sink, Offline = settings.Offline }) : null;
+            var client = registry ?? owned!;
             var remote = names[0];
             var result = await new ImagePusher(client, store).PushAsync(remote, remote, names.Skip(1).Select(n => n.Tag!).ToList(), cancellationToken).ConfigureAwait(false);
             uploaded = result.BytesUploaded;

@@ -55,7 +55,9 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
 
         // A registry accepts a manifest only once it has every blob it names, so when every tag already points at
         // this digest there is nothing left to send: one HEAD per tag instead of one per blob.
+        Diagnostics.PhaseTimer.Mark("push: manifests read");
         var current = await Task.WhenAll(tags.Select(t => client.HeadManifestAsync(remote.WithTag(t), RegistryMode.Push, cancellationToken))).ConfigureAwait(false);
+        Diagnostics.PhaseTimer.Mark("push: HEAD of each tag");
         if (current.All(d => d?.Digest == rootDigest))
         {
             var blobCount = images.SelectMany(i => OciJson.DeserializeManifest(i.Bytes).Layers.Select(l => l.Digest).Append(OciJson.DeserializeManifest(i.Bytes).Config.Digest)).Distinct().Count();

@@ -34,8 +34,11 @@ public sealed class RegistryClient : IDisposable
     {
         Options = options ?? new RegistryOptions();
         _credentials = Options.Credentials ?? new DockerCredentialProvider(Options.Environment, Options.Sink);
-        var caFile = Options.CaFile ?? (Options.GetEnvironment("SSL_CERT_FILE") is { Length: > 0 } f && File.Exists(f) ? f : null);
-        _tls = new RegistryTls(caFile, host => _hosts.Values.Any(h => h.Insecure && RegistryHost.HostWithoutPort(h.Registry).Equals(host, StringComparison.OrdinalIgnoreCase)));
+        // An explicit CA file is read now, so a bad one is an error before any request; SSL_CERT_FILE only when needed.
+        var fromEnvironment = Options.CaFile is null && Options.GetEnvironment("SSL_CERT_FILE") is { Length: > 0 } f && File.Exists(f) ? f : null;
+        _tls = new RegistryTls(Options.CaFile ?? fromEnvironment,
+            host => _hosts.Values.Any(h => h.Insecure && RegistryHost.HostWithoutPort(h.Registry).Equals(host, StringComparison.OrdinalIgnoreCase)),
+            lazy: fromEnvironment is not null);
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = Options.ConnectTimeout,
@@ -56,6 +59,22 @@ public sealed class RegistryClient : IDisposable
     internal IDiagnosticSink Sink => Options.Sink;
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>
+    /// Opens the connection to a registry ahead of need (the scheme probe, the token of <paramref name="mode"/> and a
+    /// HEAD of the manifest), so that it overlaps with a build. Never throws: the real request reports any failure.
+    /// </summary>
+    public async Task WarmUpAsync(ImageReference reference, RegistryMode mode, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await HeadManifestAsync(reference, mode, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ContainerizeException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            // The push that follows asks again and reports it with its code.
+        }
+    }
 
     /// <summary>GET /v2/: whether the registry answers the distribution API (401 counts: it does).</summary>
     public async Task PingAsync(string registry, CancellationToken cancellationToken = default)

@@ -212,4 +212,30 @@ public sealed class RegistryUnitTests
         StringAssert.Contains(e.Diagnostic.Hint!, "containerize pull");
         await RegistryTestKit.ThrowsCodedAsync(() => client.PingAsync("203.0.113.1"), RegistryErrors.NotCached);
     }
+
+    [TestMethod]
+    public void AnExplicitCaFileIsReadAtOnceButSslCertFileOnlyWhenACertificateNeedsIt()
+    {
+        using var dir = new TempDir();
+        var garbage = dir.Write("not-a-bundle.pem", "no certificates here\n");
+        // --ca-file / CaFile: a bad file is a coded error before any request.
+        var e = Assert.ThrowsExactly<ContainerizeException>(() => new RegistryClient(new RegistryOptions { CaFile = garbage }));
+        Assert.AreEqual(RegistryErrors.BadCaFile, e.Code);
+        // SSL_CERT_FILE often names the whole system bundle: it is not parsed by every client that never meets TLS.
+        using var client = new RegistryClient(new RegistryOptions { Environment = name => name == "SSL_CERT_FILE" ? garbage : null });
+        var tls = new RegistryTls(garbage, _ => false, lazy: true);
+        Assert.IsFalse(tls.Validate("example.com", null, null, System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors));
+    }
+
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task WarmingUpAnUnreachableRegistryDoesNotThrowAndThePushStillReportsIt()
+    {
+        // Nothing listens on port 1: the warm-up swallows it, the real request reports it with its code.
+        using var client = new RegistryClient(new RegistryOptions { ConnectTimeout = TimeSpan.FromSeconds(2), MaxRetries = 0 });
+        var reference = ImageReference.Parse("127.0.0.1:1/team/app:1");
+        await client.WarmUpAsync(reference, RegistryMode.Push);
+        var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => client.HeadManifestAsync(reference, RegistryMode.Push));
+        Assert.AreEqual(RegistryErrors.Unreachable, e.Code);
+    }
 }

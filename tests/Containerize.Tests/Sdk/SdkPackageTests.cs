@@ -46,6 +46,34 @@ public sealed class SdkPackageTests
     }
 
     [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public async Task PackedTaskAssembliesCarryReadyToRunCodeOverPortableIL()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            Assert.Inconclusive("the package's ReadyToRun pass runs on linux-x64 machines only");
+        var (feed, version) = await SdkPackage.GetAsync();
+        using var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Containerize.Sdk.{version}.nupkg"));
+        foreach (var name in new[] { "Containerize.Core.dll", "Containerize.Tasks.dll" })
+        {
+            var entry = package.GetEntry("tasks/net10.0/" + name) ?? throw new AssertFailedException($"tasks/net10.0/{name} is not in the package");
+            using var copy = new MemoryStream();
+            await using (var data = entry.Open()) await data.CopyToAsync(copy);
+            copy.Position = 0;
+            using var pe = new System.Reflection.PortableExecutable.PEReader(copy);
+            var cor = pe.PEHeaders.CorHeader ?? throw new AssertFailedException($"{name} is not a managed assembly");
+            // A ReadyToRun image has a managed native header; its IL stays, so other architectures still run it.
+            Assert.IsGreaterThan(0, cor.ManagedNativeHeaderDirectory.Size, $"{name} has no ReadyToRun code");
+            Assert.IsTrue(pe.HasMetadata, name);
+            Assert.AreEqual(System.Reflection.PortableExecutable.Machine.Amd64 ^ (System.Reflection.PortableExecutable.Machine)0x7B79, pe.PEHeaders.CoffHeader.Machine,
+                $"{name}: ReadyToRun code for linux-x64 (its machine field is AMD64 xor the Linux marker)");
+        }
+
+        // The RID-specific Tmds.LibC builds stay in runtimes/, so the IL fallback on arm64 finds its own.
+        foreach (var rid in new[] { "linux-x64", "linux-arm64" })
+            Assert.IsTrue(package.Entries.Any(e => e.FullName.StartsWith($"tasks/net10.0/runtimes/{rid}/", StringComparison.Ordinal) && e.Name == "Tmds.LibC.dll"), rid);
+    }
+
+    [TestMethod]
     [Timeout(600_000, CooperativeCancellation = true)]
     public async Task WorksAsAnMSBuildProjectSdk()
     {
