@@ -140,7 +140,10 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
 
         PhaseTimer.Mark("publish: image built");
         var store = await OciLayoutStore.OpenOrCreateAsync(storePath, cancellationToken).ConfigureAwait(false);
-        var image = await CreatedStamp.ApplyAsync(store, build, plan.SourceDateEpoch, cancellationToken).ConfigureAwait(false);
+        // The published image is the one a registry, an archive and image.json all name: its layers compressed, as the
+        // SDK's are (the engine keeps plain tars; see DistributionLayers).
+        var built = await ImageCommitter.CompressForDistributionAsync(store, build.Image, cancellationToken).ConfigureAwait(false);
+        var image = await CreatedStamp.ApplyAsync(store, build with { Image = built }, plan.SourceDateEpoch, cancellationToken).ConfigureAwait(false);
         if (!ReferenceEquals(image, build.Image))
         {
             foreach (var tag in build.Tags) await store.TagAsync(tag, image.Manifest!, cancellationToken).ConfigureAwait(false);

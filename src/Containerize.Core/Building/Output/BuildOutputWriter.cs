@@ -12,14 +12,27 @@ namespace Containerize.Core.Building.Output;
 /// Sends a finished build's image (already in the store, tagged) to its `--output`s with the existing exporters:
 /// an OCI layout (one ref per -t tag), an OCI or docker archive (named by the first -t), the registry of every -t name
 /// (one push per repository, its other tags added), or `docker load` / `podman load` (skipped when the daemon has
-/// the image ID already).
+/// the image ID already). The engine's plain layers are compressed first when an output leaves the machine.
 /// </summary>
 public static class BuildOutputWriter
 {
     public static async Task WriteAsync(OciLayoutStore store, ImageState image, IReadOnlyList<ImageReference> tags, IReadOnlyList<BuildOutput> outputs,
         Platform platform, IDiagnosticSink sink, CancellationToken cancellationToken)
     {
-        var manifest = image.Manifest ?? throw new InvalidOperationException("the image is not stored");
+        if (image.Manifest is null) throw new InvalidOperationException("the image is not stored");
+        if (outputs.Any(o => o.Kind is BuildOutputKind.OciLayout or BuildOutputKind.OciArchive or BuildOutputKind.Registry))
+        {
+            // As BuildKit's exporters do, an image that leaves the machine has compressed layers, and every output of one
+            // build holds the same manifest: the store's tags move to it too (the image ID, the config, is unchanged).
+            var distributed = await ImageCommitter.CompressForDistributionAsync(store, image, cancellationToken).ConfigureAwait(false);
+            if (!ReferenceEquals(distributed, image))
+            {
+                foreach (var tag in tags) await store.TagAsync(tag, distributed.Manifest!, cancellationToken).ConfigureAwait(false);
+                image = distributed;
+            }
+        }
+
+        var manifest = image.Manifest!;
         var first = tags.FirstOrDefault();
         var exporter = new ImageExporter(store, store.IngestPath) { Platform = platform };
         foreach (var output in outputs)

@@ -38,4 +38,11 @@ public static class ImageCommitter
         var stored = await store.PutBlobAsync(OciJson.Serialize(manifest), MediaTypes.OciManifest, cancellationToken).ConfigureAwait(false);
         return new ImageState(stored with { Platform = config.Platform }, configBlob.Digest, layers, config);
     }
+
+    /// <summary>The image with its plain layers compressed (<see cref="DistributionLayers"/>); itself when none is plain.</summary>
+    public static async Task<ImageState> CompressForDistributionAsync(OciLayoutStore store, ImageState image, CancellationToken cancellationToken)
+    {
+        var layers = await DistributionLayers.CompressAsync(store, image.Layers, cancellationToken).ConfigureAwait(false);
+        return ReferenceEquals(layers, image.Layers) || image.Manifest is null ? image : await StoreAsync(store, image.Config, layers, cancellationToken).ConfigureAwait(false);
+    }
 }

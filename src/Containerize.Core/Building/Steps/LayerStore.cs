@@ -5,13 +5,17 @@ using Containerize.Core.Images.Store;
 
 namespace Containerize.Core.Building.Steps;
 
-/// <summary>Writes a step's entries as one reproducible gzip layer straight into the store.</summary>
+/// <summary>
+/// Writes a step's entries as one reproducible layer straight into the store: a plain tar, whose digest is its diff
+/// ID. It is compressed only when the image leaves for a registry or is published (<see cref="DistributionLayers"/>).
+/// </summary>
 internal static class LayerStore
 {
     public static async Task<StepLayer> WriteAsync(OciLayoutStore store, IEnumerable<LayerEntry> entries, LayerWriterOptions options, CancellationToken cancellationToken)
     {
         LayerResult? result = null;
-        var blob = await store.PutBlobFromWriterAsync(MediaTypes.OciLayerGzip, async (stream, ct) =>
+        options = options with { Compression = LayerCompression.None };
+        var blob = await store.PutBlobFromWriterAsync(MediaTypes.OciLayer, async (stream, ct) =>
         {
             result = await LayerWriter.WriteAsync(entries, stream, options, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);

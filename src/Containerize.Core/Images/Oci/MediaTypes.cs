@@ -15,6 +15,7 @@ public static class MediaTypes
     public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
     public const string DockerConfig = "application/vnd.docker.container.image.v1+json";
     public const string DockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    public const string DockerLayerPlain = "application/vnd.docker.image.rootfs.diff.tar";
     public const string DockerForeignLayerGzip = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
 
     public static bool IsIndex(string? mediaType) => mediaType is OciIndex or DockerManifestList;
@@ -37,7 +38,7 @@ public static class MediaTypes
     {
         OciLayerGzip or DockerLayerGzip or DockerForeignLayerGzip => LayerCompression.Gzip,
         OciLayerZstd => LayerCompression.Zstd,
-        OciLayer or "application/vnd.docker.image.rootfs.diff.tar" => LayerCompression.None,
+        OciLayer or DockerLayerPlain => LayerCompression.None,
         _ => throw new ArgumentException($"not a layer media type: {mediaType}", nameof(mediaType)),
     };
 }
