@@ -105,6 +105,12 @@ public sealed class ImagePuller(RegistryClient client, IContentStore store)
                         Interlocked.Increment(ref downloaded);
                         Sink.Detail($"pulled blob {blob.Digest.ShortId} ({blob.Size} bytes)");
                     }
+
+                    // A later push to another repository of this registry mounts the layer from here.
+                    if (store is OciLayoutStore layout && blob.Digest != manifest.Config.Digest)
+                    {
+                        await BlobSources.AddAsync(layout, blob.Digest, reference.Registry, reference.Repository, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {

@@ -9,7 +9,8 @@ public sealed record PushResult(Digest Digest, long BytesUploaded, int BlobsUplo
 
 /// <summary>
 /// Sends an image from the store to a registry: blobs first (several at once, each skipped when the registry has it,
-/// mounted when the image's base lives in another repository of the same registry), then each manifest once, then
+/// mounted when the image's base lives in another repository of the same registry, by the manifest's base.name
+/// annotation or by <see cref="BlobSources"/>: where the store pulled the layer from or pushed it to before), then each manifest once, then
 /// the root once per tag.
 /// </summary>
 public sealed class ImagePusher(RegistryClient client, IContentStore store)
@@ -79,7 +80,19 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var sent = await client.PushBlobAsync(remote.Registry, remote.Repository, blob, store, mountFrom, cancellationToken).ConfigureAwait(false);
+                    var layout = store as OciLayoutStore;
+                    var from = mountFrom;
+                    if (from is null && layout is not null && blob.Digest != manifest.Config.Digest)
+                    {
+                        from = (await BlobSources.RepositoriesAsync(layout, blob.Digest, remote.Registry, remote.Repository, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+                    }
+
+                    var sent = await client.PushBlobAsync(remote.Registry, remote.Repository, blob, store, from, cancellationToken).ConfigureAwait(false);
+                    if (layout is not null && blob.Digest != manifest.Config.Digest)
+                    {
+                        await BlobSources.AddAsync(layout, blob.Digest, remote.Registry, remote.Repository, cancellationToken).ConfigureAwait(false);
+                    }
+
                     Interlocked.Add(ref bytes, sent);
                     if (sent > 0) Interlocked.Increment(ref uploaded);
                     else Interlocked.Increment(ref skipped);

@@ -123,6 +123,38 @@ public sealed class RegistryRoundTripTests
     }
 
     [TestMethod]
+    public async Task Layers_pulled_from_another_repository_are_mounted_there_without_any_annotation()
+    {
+        var registry = await RegistryAsync();
+        using var proxy = new FaultProxy(registry.Host);
+        var (origin, d1) = RegistryTestKit.NewStore();
+        using var _ = d1;
+        var baseRepo = "ctz/pulled-base-" + Guid.NewGuid().ToString("N")[..8];
+        await TestImages.BuildAsync(origin, "local/base:v1", [300_000], seed: 7);
+        using var client = new RegistryClient(RegistryTestKit.Options(new CollectingSink()));
+        await new ImagePusher(client, origin).PushAsync(ImageReference.Parse("local/base:v1"), ImageReference.Parse($"{proxy.Host}/{baseRepo}:v1"));
+
+        // Another machine's store pulls the base, then pushes an image on it to its own repository.
+        var (store, d2) = RegistryTestKit.NewStore();
+        using var __ = d2;
+        var pulled = await new ImagePuller(client, store).PullAsync(ImageReference.Parse($"{proxy.Host}/{baseRepo}:v1"), Platform.LinuxAmd64);
+        await store.TagAsync(ImageReference.Parse("local/app:v1"), pulled.ManifestDescriptor);
+        proxy.ResetCounters();
+        var appRepo = "ctz/app-" + Guid.NewGuid().ToString("N")[..8];
+        var pushed = await new ImagePusher(client, store).PushAsync(ImageReference.Parse("local/app:v1"), ImageReference.Parse($"{proxy.Host}/{appRepo}:v1"));
+        Assert.IsTrue(proxy.Exchanges.Any(e => e.Method == "POST" && e.Path.Contains("mount=", StringComparison.Ordinal) && e.Path.Contains("from=" + Uri.EscapeDataString(baseRepo), StringComparison.Ordinal)),
+            string.Join("\n", proxy.Exchanges));
+        Assert.IsLessThan(10_000L, proxy.UploadedBytes, "the 300 kB layer is mounted; only the config travels");
+        Assert.AreEqual(pulled.ManifestDescriptor.Digest, pushed.Digest);
+
+        // The push is remembered too: a third repository mounts from one of the two.
+        proxy.ResetCounters();
+        await new ImagePusher(client, store).PushAsync(ImageReference.Parse("local/app:v1"), ImageReference.Parse($"{proxy.Host}/{appRepo}-copy:v1"));
+        Assert.IsTrue(proxy.Exchanges.Any(e => e.Method == "POST" && e.Path.Contains("mount=", StringComparison.Ordinal)), string.Join("\n", proxy.Exchanges));
+        Assert.IsLessThan(10_000L, proxy.UploadedBytes);
+    }
+
+    [TestMethod]
     public async Task An_index_is_pushed_whole_and_pulled_for_the_platform_asked_for()
     {
         var registry = await RegistryAsync();

@@ -1,0 +1,51 @@
+using Containerize.Core.Images.Oci;
+
+namespace Containerize.Core.Images.Store;
+
+/// <summary>
+/// Which registry repositories are known to hold a blob, because it was pulled from there or pushed there, as
+/// Docker's distribution metadata remembers: a push to another repository of the same registry then mounts the blob
+/// (one request, no bytes) instead of uploading it. A base pulled from <c>registry/dotnet/aspnet</c> and an app
+/// pushed to <c>registry/team/app</c> share ~100 MB this way. Kept under <c>sources/ALG/HEX</c>, one
+/// <c>registry/repository</c> per line, most recent first; it is a hint: a mount the registry refuses is an upload.
+/// </summary>
+public static class BlobSources
+{
+    private const string Folder = "sources";
+    private const int Kept = 8;
+
+    public static async Task AddAsync(OciLayoutStore store, Digest blob, string registry, string repository, CancellationToken cancellationToken)
+    {
+        var path = PathOf(store, blob);
+        var entry = registry + "/" + repository;
+        var known = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        if (known.Count > 0 && known[0] == entry) return;
+        var lines = known.Where(k => k != entry).Prepend(entry).Take(Kept);
+        await AtomicFile.WriteAsync(path, System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Repositories of <paramref name="registry"/> other than <paramref name="except"/> that hold the blob.</summary>
+    public static async Task<IReadOnlyList<string>> RepositoriesAsync(OciLayoutStore store, Digest blob, string registry, string except, CancellationToken cancellationToken)
+    {
+        var prefix = registry + "/";
+        return (await ReadAsync(PathOf(store, blob), cancellationToken).ConfigureAwait(false))
+            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(l => l[prefix.Length..])
+            .Where(r => r.Length > 0 && r != except)
+            .ToList();
+    }
+
+    private static string PathOf(OciLayoutStore store, Digest blob) => Path.Combine(store.Root, Folder, blob.Algorithm, blob.Encoded);
+
+    private static async Task<List<string>> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+}
