@@ -16,7 +16,7 @@ internal static class LayerCommands
     {
         public override string Name => "layer create";
 
-        public override string Usage => "containerize layer create DIR OUT [DIR OUT ...] [--jobs N] [--compression gzip|zstd|none] [--level N] [--timestamp SECONDS] [--uid N] [--gid N] [--chmod MODE]";
+        public override string Usage => "containerize layer create DIR OUT [DIR OUT ...] [--jobs N] [--compression gzip|zstd|none] [--level N] [--threads N] [--timestamp SECONDS] [--uid N] [--gid N] [--chmod MODE]";
 
         public override string Summary => "(diagnostic) write folders as reproducible layer blobs (several in parallel) and print their digests and diff_ids";
 
@@ -24,6 +24,7 @@ internal static class LayerCommands
         [
             OptionSpec.Value("gzip (default), zstd or none", "--compression"),
             OptionSpec.Value("compression level (gzip 1-9, default 3; zstd 1-22, default 3)", "--level"),
+            OptionSpec.Value("cores each gzip layer is deflated on (default: all; 1 is a classic single-threaded gzip)", "--threads"),
             OptionSpec.Value("the time of every entry, in seconds since 1970 (default 0)", "--timestamp"),
             OptionSpec.Value("owner of every entry (default 0)", "--uid"),
             OptionSpec.Value("group of every entry (default 0)", "--gid"),
@@ -63,6 +64,7 @@ internal static class LayerCommands
                     var other => throw CommandArgs.Bad($"unknown compression '{other}'", Usage),
                 },
                 CompressionLevel = Int(args, "--level"),
+                CompressionThreads = Int(args, "--threads") is { } threads && threads > 0 ? threads : null,
                 Timestamp = DateTimeOffset.FromUnixTimeSeconds(Int(args, "--timestamp") ?? 0),
                 Uid = Int(args, "--uid") ?? 0,
                 Gid = Int(args, "--gid") ?? 0,

@@ -29,7 +29,7 @@ public static class LayerWriter
         var digestHash = new HashingStream(output, leaveOpen: true);
         var compressor = options.Compression switch
         {
-            LayerCompression.Gzip => (Stream)new ParallelGzipStream(digestHash, options.EffectiveLevel, cancellationToken: cancellationToken),
+            LayerCompression.Gzip => (Stream)new ParallelGzipStream(digestHash, options.EffectiveLevel, options.CompressionThreads, cancellationToken),
             LayerCompression.Zstd => new ZstdSharp.CompressionStream(digestHash, Math.Clamp(options.EffectiveLevel, 1, 22), leaveOpen: true),
             _ => null,
         };

@@ -17,6 +17,9 @@ public sealed record LayerWriterOptions
     /// </summary>
     public int? CompressionLevel { get; init; }
 
+    /// <summary>How many cores one gzip layer's chunks are deflated on (default: all of them).</summary>
+    public int? CompressionThreads { get; init; }
+
     /// <summary>The one modification time every entry gets: the Unix epoch unless a SOURCE_DATE_EPOCH is given.</summary>
     public DateTimeOffset Timestamp { get; init; } = DateTimeOffset.UnixEpoch;
 

@@ -41,8 +41,9 @@ internal sealed class ParallelGzipStream : Stream
         _target = target;
         _level = Math.Clamp(level, 0, 9);
 
-        // One chunk more than the workers, so a core never waits for the in-order writer to take a finished chunk.
-        _window = Math.Max(1, maxParallelism ?? Environment.ProcessorCount) + 1;
+        // By default one chunk more than the cores, so a core never waits for the in-order writer to take a finished
+        // chunk; an explicit parallelism is the number of chunks deflated at once (1: a one-core gzip).
+        _window = maxParallelism is { } max ? Math.Max(1, max) : Environment.ProcessorCount + 1;
         _cancellationToken = cancellationToken;
     }
 

@@ -154,6 +154,10 @@ public sealed class LayerToolTests
         Assert.AreEqual(0, first.ExitCode, first.StdErr);
         var second = await CliRunner.RunAsync(dir.Path, "layer", "create", source.Path, "two.tar.gz", "--level", "3");
         Assert.AreEqual(first.StdOut, second.StdOut);
+        // A one-core gzip (the bench's sequential baseline) writes the very same bytes.
+        var oneCore = await CliRunner.RunAsync(dir.Path, "layer", "create", source.Path, "three.tar.gz", "--threads", "1");
+        Assert.AreEqual(0, oneCore.ExitCode, oneCore.StdErr);
+        CollectionAssert.AreEqual(await File.ReadAllBytesAsync(dir.Combine("one.tar.gz")), await File.ReadAllBytesAsync(dir.Combine("three.tar.gz")));
         var digest = Digest.Sha256(await File.ReadAllBytesAsync(dir.Combine("one.tar.gz")));
         StringAssert.Contains(first.StdOut, "digest:            " + digest);
         Assert.IsEmpty(Directory.GetFiles(dir.Path, "*.tmp-*"));
