@@ -201,6 +201,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 Rootfs = Rootfs,
                 SourceRootfs = SourceRootfs,
                 RuntimeRoot = request.RuntimeRoot ?? BuildRequest.DefaultRuntimeRoot,
+                LayerCompression = request.LayerCompression,
                 Directories = directories,
                 Secrets = request.Secrets,
                 SshAgents = request.SshAgents,

@@ -136,6 +136,8 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             // architecture than this machine's is a coded error (CTZ5044) instead of an exec format error.
             Platform = Building.Plan.BuildPlatforms.ArgValue(plan.Platform),
             StorePath = storePath,
+            // A published image leaves the machine: its layers are gzipped as they are written, not written twice.
+            LayerCompression = LayerCompression.Gzip,
         }, cancellationToken).ConfigureAwait(false);
 
         PhaseTimer.Mark("publish: image built");

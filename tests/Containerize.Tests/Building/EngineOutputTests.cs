@@ -65,6 +65,37 @@ public sealed class EngineOutputTests
     }
 
     [TestMethod]
+    public async Task Build_KeepsPlainLayersInTheStoreAndCompressesThemWhenTheImageLeaves()
+    {
+        var skopeo = Requirements.Tool("skopeo");
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("big.txt", string.Concat(Enumerable.Repeat("compressible text\n", 20_000)));
+        lab.Write("Dockerfile", "FROM busybox:test\nCOPY big.txt /big.txt\n");
+        Assert.AreEqual(0, (await lab.BuildAsync("-t", "plain:1")).ExitCode);
+        var (manifest, config) = await lab.ImageAsync("plain:1");
+        var store = await OciLayoutStore.OpenOrCreateAsync(lab.Store);
+        var layer = (await store.ReadManifestAsync(manifest)).Layers[^1];
+        Assert.AreEqual(MediaTypes.OciLayer, layer.MediaType, "a local build stores the layer as a plain tar");
+        Assert.AreEqual(config.RootFs.DiffIds[^1], layer.Digest, "so its digest is its diff ID");
+        Assert.IsGreaterThan(360_000L, layer.Size);
+
+        // Exported, the image leaves with a gzip layer, and the store's tag follows it; the image ID stays.
+        var archive = Path.Combine(lab.Temp, "out.oci.tar");
+        var again = await lab.BuildAsync("-t", "plain:1", "--output", "oci-archive:" + archive);
+        Assert.AreEqual(0, again.ExitCode, again.StdErr);
+        var (exported, exportedConfig) = await lab.ImageAsync("plain:1");
+        Assert.AreNotEqual(manifest.Digest, exported.Digest);
+        Assert.AreEqual((await store.ReadManifestAsync(manifest)).Config.Digest, (await store.ReadManifestAsync(exported)).Config.Digest);
+        var raw = (await ProcessRunner.RunAsync(skopeo, ["inspect", "--raw", "oci-archive:" + archive])).EnsureSuccess("skopeo inspect --raw");
+        using var doc = JsonDocument.Parse(raw.StdOut);
+        var last = doc.RootElement.GetProperty("layers")[doc.RootElement.GetProperty("layers").GetArrayLength() - 1];
+        Assert.AreEqual(MediaTypes.OciLayerGzip, last.GetProperty("mediaType").GetString());
+        Assert.IsLessThan(30_000L, last.GetProperty("size").GetInt64(), "gzip of 360 kB of repeated text");
+        Assert.AreEqual(exported.Digest.ToString(), (await Inspect(skopeo, "oci-archive:" + archive)).GetProperty("Digest").GetString());
+        Assert.AreEqual(config.RootFs.DiffIds[^1], exportedConfig.RootFs.DiffIds[^1]);
+    }
+
+    [TestMethod]
     public async Task Output_DockerLoadGivesTheSameImageId()
     {
         var docker = DockerEngines.Docker20();

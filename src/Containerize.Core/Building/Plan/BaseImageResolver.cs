@@ -86,7 +86,7 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
     {
         var snapshot = await NamedContexts.SnapshotAsync(name, sink, cancellationToken).ConfigureAwait(false);
         var entries = Steps.SourceTree.FromSnapshot(snapshot).Under("").ToList();
-        var layer = await Steps.LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+        var layer = await Steps.LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), LayerCompression.None, cancellationToken).ConfigureAwait(false);
         var scratch = ImageState.Scratch(Platform);
         var config = scratch.Config with
         {

@@ -1,3 +1,4 @@
+using Containerize.Core.Images.Oci;
 namespace Containerize.Core.Building.Plan;
 
 /// <summary>What `containerize build` was asked for; paths are absolute.</summary>
@@ -46,6 +47,13 @@ public sealed record BuildRequest
     /// `docker` or `podman` (loads); the image is always in the store as well.
     /// </summary>
     public IReadOnlyList<string> Outputs { get; init; } = [];
+
+    /// <summary>
+    /// How the engine stores the layers it commits: plain tars by default, as local stores keep them (compressed when
+    /// the image leaves, see DistributionLayers); gzip when the caller will send the image out anyway (a publish), so a
+    /// big layer is not written twice.
+    /// </summary>
+    public LayerCompression LayerCompression { get; init; } = LayerCompression.None;
 
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }

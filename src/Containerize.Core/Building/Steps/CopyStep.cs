@@ -202,7 +202,7 @@ public sealed class CopyStep : IStepExecutor
         StepLayer layer;
         try
         {
-            layer = await LayerStore.WriteAsync(context.Store, owned, options, cancellationToken).ConfigureAwait(false);
+            layer = await LayerStore.WriteAsync(context.Store, owned, options, context.LayerCompression, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

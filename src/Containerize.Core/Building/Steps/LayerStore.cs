@@ -6,16 +6,18 @@ using Containerize.Core.Images.Store;
 namespace Containerize.Core.Building.Steps;
 
 /// <summary>
-/// Writes a step's entries as one reproducible layer straight into the store: a plain tar, whose digest is its diff
-/// ID. It is compressed only when the image leaves for a registry or is published (<see cref="DistributionLayers"/>).
+/// Writes a step's entries as one reproducible layer straight into the store: by default a plain tar, whose digest is
+/// its diff ID, compressed only when the image leaves for a registry (<see cref="DistributionLayers"/>); gzip when the
+/// build is a publish (<see cref="Plan.BuildRequest.LayerCompression"/>).
 /// </summary>
 internal static class LayerStore
 {
-    public static async Task<StepLayer> WriteAsync(OciLayoutStore store, IEnumerable<LayerEntry> entries, LayerWriterOptions options, CancellationToken cancellationToken)
+    public static async Task<StepLayer> WriteAsync(OciLayoutStore store, IEnumerable<LayerEntry> entries, LayerWriterOptions options, LayerCompression compression,
+        CancellationToken cancellationToken)
     {
         LayerResult? result = null;
-        options = options with { Compression = LayerCompression.None };
-        var blob = await store.PutBlobFromWriterAsync(MediaTypes.OciLayer, async (stream, ct) =>
+        options = options with { Compression = compression };
+        var blob = await store.PutBlobFromWriterAsync(MediaTypes.LayerFor(compression, docker: false), async (stream, ct) =>
         {
             result = await LayerWriter.WriteAsync(entries, stream, options, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);

@@ -57,7 +57,7 @@ public sealed class MetadataStep : IStepExecutor
                     : Images.Layers.LayerEntry.Directory(path, (UnixFileMode)0x1ED) with { Uid = uid, Gid = gid });
             }
 
-            layer = await LayerStore.WriteAsync(context.Store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+            layer = await LayerStore.WriteAsync(context.Store, entries, new Images.Layers.LayerWriterOptions(), context.LayerCompression, cancellationToken).ConfigureAwait(false);
         }
 
         return new StepOutcome(c, layer, InstructionText.Format(step.Instruction) + (layer is null ? "" : " # buildkit"));

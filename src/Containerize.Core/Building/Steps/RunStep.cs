@@ -283,7 +283,7 @@ public sealed class RunStep : IStepExecutor
             var entries = await BuildKitShapeAsync(result.ToLayerEntries().ToList(), parent, context, cancellationToken).ConfigureAwait(false);
             var createdBy = "RUN " + string.Join(' ', args) + " # buildkit";
             if (entries.Count == 0) return new StepOutcome(config, null, createdBy);
-            var layer = await LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), cancellationToken).ConfigureAwait(false);
+            var layer = await LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), context.LayerCompression, cancellationToken).ConfigureAwait(false);
             return new StepOutcome(config, layer, createdBy);
         }
     }

@@ -33,6 +33,9 @@ public sealed class StepContext
 
     public required string RuntimeRoot { get; init; }
 
+    /// <summary>How committed layers are stored; see <see cref="BuildRequest.LayerCompression"/>.</summary>
+    public Images.Oci.LayerCompression LayerCompression { get; init; } = Images.Oci.LayerCompression.None;
+
     /// <summary>Which paths of an image are folders (COPY's destination rule, WORKDIR).</summary>
     public required Cache.DirectoryIndex Directories { get; init; }
 
