@@ -5,10 +5,11 @@ using Containerize.Core.Context.Native;
 namespace Containerize.Core.Context;
 
 /// <summary>
-/// Stats a snapshot's entries on a second thread while the walk goes on. The walker hands over each folder, still
-/// open, once it has visited all of the folder's entries; this thread stats them relative to the folder's fd
+/// Stats a snapshot's entries on other threads while the walk goes on. The walker hands over each folder, still
+/// open, once it has visited all of the folder's entries; a worker stats them relative to the folder's fd
 /// (fstatat: one path component to resolve, not the full path) and closes it. At most <see cref="InFlight"/>
-/// folders wait, so the open fds stay bounded whatever the size of the context.
+/// folders wait, so the open fds stay bounded whatever the size of the context. There is one worker per core: the
+/// stats of a warm snapshot take longer than the walk, and once the walk is over every core can take folders.
 /// </summary>
 internal sealed class FolderStatQueue : IDisposable
 {
@@ -17,7 +18,7 @@ internal sealed class FolderStatQueue : IDisposable
     private readonly List<Batch> _done = [];
     private readonly BlockingCollection<Batch> _queue = new(InFlight);
     private readonly Batch _byFullPath = new(0);
-    private readonly Task _worker;
+    private readonly Task[] _workers;
     private readonly CancellationToken _cancellationToken;
     private ExceptionDispatchInfo? _error;
     private int _count;
@@ -25,7 +26,8 @@ internal sealed class FolderStatQueue : IDisposable
     public FolderStatQueue(CancellationToken cancellationToken)
     {
         _cancellationToken = cancellationToken;
-        _worker = Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
+            .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
     }
 
     /// <summary>The walk visited <paramref name="entry"/>, named <paramref name="name"/> in the open folder <paramref name="dirFd"/> (-1: none).</summary>
@@ -56,7 +58,7 @@ internal sealed class FolderStatQueue : IDisposable
     public async Task<ContextEntry?[]> CompleteAsync()
     {
         _queue.CompleteAdding();
-        await _worker.ConfigureAwait(false);
+        await Task.WhenAll(_workers).ConfigureAwait(false);
         _error?.Throw();
         _cancellationToken.ThrowIfCancellationRequested();
         var result = new ContextEntry?[_count];
@@ -79,7 +81,7 @@ internal sealed class FolderStatQueue : IDisposable
     public void Dispose()
     {
         if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
-        _worker.Wait(CancellationToken.None);
+        Task.WaitAll(_workers, CancellationToken.None);
         _queue.Dispose();
     }
 
@@ -93,7 +95,7 @@ internal sealed class FolderStatQueue : IDisposable
             }
             catch (Exception e)
             {
-                _error ??= ExceptionDispatchInfo.Capture(e);
+                Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
             }
             finally
             {
@@ -101,7 +103,7 @@ internal sealed class FolderStatQueue : IDisposable
                 batch.Dir = 0;
             }
 
-            _done.Add(batch);
+            lock (_done) _done.Add(batch);
         }
     }
 
