@@ -105,11 +105,18 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         using var registry = !request.StoreOnly && !string.IsNullOrEmpty(plan.Registry) && !c.ContainerOffline
             ? new RegistryClient(new RegistryOptions { Sink = sink, Offline = c.ContainerOffline })
             : null;
+        using var warmUpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var warmUp = registry is null ? Task.CompletedTask
-            : Task.Run(() => registry.WarmUpAsync(ImageReference.Parse(plan.ImageNames[0]).WithDefaultTag(), RegistryMode.Push, cancellationToken), CancellationToken.None);
+            : Task.Run(() => registry.WarmUpAsync(ImageReference.Parse(plan.ImageNames[0]).WithDefaultTag(), RegistryMode.Push, warmUpCancellation.Token), CancellationToken.None);
         try
         {
             return await BuildAndSendAsync(plan, request, dockerfile, context, storePath, registry, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed build reports at once, not after the warm-up's retries against a registry it will not use.
+            await warmUpCancellation.CancelAsync().ConfigureAwait(false);
+            throw;
         }
         finally
         {

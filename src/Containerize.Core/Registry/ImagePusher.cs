@@ -22,7 +22,8 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
         var root = local.Digest is { } pinned
             ? new Descriptor { MediaType = "", Digest = pinned, Size = await store.GetBlobSizeAsync(pinned, cancellationToken).ConfigureAwait(false) ?? throw Missing(local) }
             : await store.ResolveAsync(local.WithDefaultTag(), cancellationToken).ConfigureAwait(false) ?? throw Missing(local);
-        if (store is OciLayoutStore layout) root = await CompressForDistributionAsync(layout, root, cancellationToken).ConfigureAwait(false);
+        // The engine's layers are plain tars in the store; a registry gets them gzip-compressed (made once).
+        if (store is OciLayoutStore layout) root = await DistributionLayers.CompressAsync(layout, root, cancellationToken).ConfigureAwait(false);
         var rootBytes = await ReadAllAsync(root.Digest, cancellationToken).ConfigureAwait(false);
         var rootType = OciJson.PeekMediaType(rootBytes) ?? MediaTypes.OciManifest;
 
@@ -131,30 +132,6 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
     private static ContainerizeException Missing(ImageReference local, string what = "it") =>
         new(RegistryErrors.MissingLocalContent, $"{local.FamiliarString} is not in the local store ({what} missing)",
             hint: "build or pull the image first; 'containerize pull' fills the store");
-
-    /// <summary>
-    /// The engine's layers are plain tars in the store; a registry gets them gzip-compressed (made once, remembered by
-    /// diff ID), under a manifest that differs only in its layer descriptors. An index gets its manifests' versions.
-    /// </summary>
-    private static async Task<Descriptor> CompressForDistributionAsync(OciLayoutStore layout, Descriptor root, CancellationToken cancellationToken)
-    {
-        var bytes = await layout.ReadBlobBytesAsync(root, cancellationToken).ConfigureAwait(false);
-        var type = OciJson.PeekMediaType(bytes) ?? root.MediaType;
-        if (!MediaTypes.IsIndex(type)) return await DistributionLayers.CompressManifestAsync(layout, root with { MediaType = type }, cancellationToken).ConfigureAwait(false);
-
-        var index = OciJson.DeserializeIndex(bytes);
-        var children = new List<Descriptor>(index.Manifests.Count);
-        foreach (var child in index.Manifests)
-        {
-            children.Add(MediaTypes.IsManifest(child.MediaType) && await layout.HasBlobAsync(child.Digest, cancellationToken).ConfigureAwait(false)
-                ? await DistributionLayers.CompressManifestAsync(layout, child, cancellationToken).ConfigureAwait(false)
-                : child);
-        }
-
-        if (children.SequenceEqual(index.Manifests)) return root;
-        var stored = await layout.PutBlobAsync(OciJson.Serialize(index with { Manifests = children }), type, cancellationToken).ConfigureAwait(false);
-        return stored with { Platform = root.Platform, Annotations = root.Annotations };
-    }
 
     private async Task<byte[]> ReadAllAsync(Digest digest, CancellationToken cancellationToken)
     {

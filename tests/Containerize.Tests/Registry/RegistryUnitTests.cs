@@ -223,8 +223,14 @@ public sealed class RegistryUnitTests
         Assert.AreEqual(RegistryErrors.BadCaFile, e.Code);
         // SSL_CERT_FILE often names the whole system bundle: it is not parsed by every client that never meets TLS.
         using var client = new RegistryClient(new RegistryOptions { Environment = name => name == "SSL_CERT_FILE" ? garbage : null });
+        // Read lazily, it is read on the first certificate the system rejects: unreadable, it adds no trust (no throw).
         var tls = new RegistryTls(garbage, _ => false, lazy: true);
-        Assert.IsFalse(tls.Validate("example.com", null, null, System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors));
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        using var self = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=example.com", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        Assert.IsFalse(tls.Validate("example.com", self, null, System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors));
+        // Read at once, the same file is the coded error.
+        Assert.AreEqual(RegistryErrors.BadCaFile, Assert.ThrowsExactly<ContainerizeException>(() => new RegistryTls(garbage, _ => false)).Code);
     }
 
     [TestMethod]

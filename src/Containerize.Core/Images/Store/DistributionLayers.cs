@@ -31,14 +31,33 @@ public static class DistributionLayers
     }
 
     /// <summary>
-    /// A manifest whose plain layers are compressed, stored beside the original (same config, same annotations), or
-    /// the manifest itself when it has none. An index is returned as it is.
+    /// What leaves for a registry: a manifest whose plain layers are compressed, stored beside the original (same
+    /// config, same annotations); an index over such manifests (those of its platforms the store holds); or
+    /// <paramref name="root"/> itself when nothing in it is plain.
     /// </summary>
-    public static async Task<Descriptor> CompressManifestAsync(OciLayoutStore store, Descriptor manifest, CancellationToken cancellationToken)
+    public static async Task<Descriptor> CompressAsync(OciLayoutStore store, Descriptor root, CancellationToken cancellationToken)
     {
-        var bytes = await store.ReadBlobBytesAsync(manifest, cancellationToken).ConfigureAwait(false);
-        var type = OciJson.PeekMediaType(bytes) ?? manifest.MediaType;
-        if (!MediaTypes.IsManifest(type)) return manifest;
+        var bytes = await store.ReadBlobBytesAsync(root, cancellationToken).ConfigureAwait(false);
+        var type = OciJson.PeekMediaType(bytes) ?? root.MediaType;
+        if (MediaTypes.IsManifest(type)) return await CompressManifestAsync(store, root, bytes, type, cancellationToken).ConfigureAwait(false);
+        if (!MediaTypes.IsIndex(type)) return root;
+
+        var index = OciJson.DeserializeIndex(bytes);
+        var children = new List<Descriptor>(index.Manifests.Count);
+        foreach (var child in index.Manifests)
+        {
+            children.Add(MediaTypes.IsManifest(child.MediaType) && await store.HasBlobAsync(child.Digest, cancellationToken).ConfigureAwait(false)
+                ? await CompressAsync(store, child, cancellationToken).ConfigureAwait(false)
+                : child);
+        }
+
+        if (children.SequenceEqual(index.Manifests)) return root;
+        var stored = await store.PutBlobAsync(OciJson.Serialize(index with { Manifests = children }), type, cancellationToken).ConfigureAwait(false);
+        return stored with { Platform = root.Platform, Annotations = root.Annotations };
+    }
+
+    private static async Task<Descriptor> CompressManifestAsync(OciLayoutStore store, Descriptor manifest, byte[] bytes, string type, CancellationToken cancellationToken)
+    {
         var parsed = OciJson.DeserializeManifest(bytes);
         var layers = await CompressAsync(store, parsed.Layers, cancellationToken).ConfigureAwait(false);
         if (ReferenceEquals(layers, parsed.Layers)) return manifest;

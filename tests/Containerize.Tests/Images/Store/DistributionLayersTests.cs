@@ -18,7 +18,7 @@ public sealed class DistributionLayersTests
         var plain = await TestImages.PutImageAsync(store, LayerCompression.None, layers: [TestImages.SampleFiles, [new LayerFile("second", new string('x', 300_000))]]);
         var before = await store.ReadManifestAsync(plain);
 
-        var compressed = await DistributionLayers.CompressManifestAsync(store, plain, CancellationToken.None);
+        var compressed = await DistributionLayers.CompressAsync(store, plain, CancellationToken.None);
         Assert.AreNotEqual(plain.Digest, compressed.Digest);
         Assert.AreEqual(Platform.LinuxAmd64, compressed.Platform);
         var after = await store.ReadManifestAsync(compressed);
@@ -36,21 +36,40 @@ public sealed class DistributionLayersTests
 
         // A second time nothing is compressed again: the twin is found by its diff ID, and the digest is the same.
         var blobsBefore = Directory.GetFiles(Path.Combine(store.Root, "blobs"), "*", SearchOption.AllDirectories).Length;
-        var again = await DistributionLayers.CompressManifestAsync(store, plain, CancellationToken.None);
+        var again = await DistributionLayers.CompressAsync(store, plain, CancellationToken.None);
         Assert.AreEqual(compressed.Digest, again.Digest);
         Assert.AreEqual(blobsBefore, Directory.GetFiles(Path.Combine(store.Root, "blobs"), "*", SearchOption.AllDirectories).Length);
 
         // Another store compresses to the same bytes: the pushed digest is reproducible.
         var other = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("t"));
         var plainThere = await TestImages.PutImageAsync(other, LayerCompression.None, layers: [TestImages.SampleFiles, [new LayerFile("second", new string('x', 300_000))]]);
-        Assert.AreEqual(compressed.Digest, (await DistributionLayers.CompressManifestAsync(other, plainThere, CancellationToken.None)).Digest);
+        Assert.AreEqual(compressed.Digest, (await DistributionLayers.CompressAsync(other, plainThere, CancellationToken.None)).Digest);
 
         // A twin whose blob was pruned is made again rather than named.
         File.Delete(store.BlobPath(after.Layers[1].Digest));
-        var remade = await DistributionLayers.CompressManifestAsync(store, plain, CancellationToken.None);
+        var remade = await DistributionLayers.CompressAsync(store, plain, CancellationToken.None);
         Assert.AreEqual(compressed.Digest, remade.Digest);
         Assert.IsTrue(File.Exists(store.BlobPath(after.Layers[1].Digest)));
         Assert.IsEmpty(TestImages.BadBlobFiles(store.Root));
+    }
+
+    [TestMethod]
+    public async Task AnIndexLeavesWithItsManifestsCompressed()
+    {
+        using var dir = new TempDir();
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("s"));
+        var plain = await TestImages.PutImageAsync(store, LayerCompression.None);
+        var gzip = await TestImages.PutImageAsync(store, LayerCompression.Gzip, layers: [[new LayerFile("arm", "arm")]]);
+        var index = await ImageIndexWriter.WriteAsync(store, [plain with { Platform = Platform.LinuxAmd64 }, gzip with { Platform = Platform.LinuxArm64 }]);
+
+        var compressed = await DistributionLayers.CompressAsync(store, index, CancellationToken.None);
+        Assert.AreNotEqual(index.Digest, compressed.Digest);
+        var manifests = OciJson.DeserializeIndex(await store.ReadBlobBytesAsync(compressed)).Manifests;
+        Assert.AreEqual((await DistributionLayers.CompressAsync(store, plain, CancellationToken.None)).Digest, manifests[0].Digest, "the plain image's compressed manifest");
+        Assert.AreEqual(Platform.LinuxAmd64, manifests[0].Platform);
+        Assert.AreEqual(gzip.Digest, manifests[1].Digest, "an already compressed manifest stays");
+        Assert.AreEqual(Platform.LinuxArm64, manifests[1].Platform);
+        Assert.AreEqual(compressed.Digest, (await DistributionLayers.CompressAsync(store, compressed, CancellationToken.None)).Digest, "nothing left to compress");
     }
 
     [TestMethod]
@@ -61,7 +80,7 @@ public sealed class DistributionLayersTests
         foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd })
         {
             var image = await TestImages.PutImageAsync(store, compression);
-            Assert.AreEqual(image.Digest, (await DistributionLayers.CompressManifestAsync(store, image, CancellationToken.None)).Digest, compression.ToString());
+            Assert.AreEqual(image.Digest, (await DistributionLayers.CompressAsync(store, image, CancellationToken.None)).Digest, compression.ToString());
         }
     }
 }
