@@ -97,17 +97,24 @@ public sealed class OciLayoutStore : IContentStore
 
     public Task<Stream> OpenBlobAsync(Digest digest, CancellationToken cancellationToken = default)
     {
-        FileStream file;
+        var file = OpenBlobFile(digest, 81920, FileOptions.Asynchronous);
+        return Task.FromResult<Stream>(new VerifyingReadStream(file, digest, file.Length, "blob"));
+    }
+
+    /// <summary>
+    /// The blob's file as it is, not checked against its digest as it is read: for copies that trust the check made
+    /// when the blob was written (an archive export checks the size).
+    /// </summary>
+    internal FileStream OpenBlobFile(Digest digest, int bufferSize, FileOptions options = FileOptions.None)
+    {
         try
         {
-            file = new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize, options | FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw BlobMissing(digest);
         }
-
-        return Task.FromResult<Stream>(new VerifyingReadStream(file, digest, file.Length, "blob"));
     }
 
     internal ContainerizeException BlobMissing(Digest digest) =>

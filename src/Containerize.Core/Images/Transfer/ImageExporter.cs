@@ -225,16 +225,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
             // A layout store's blob was checked against its digest when it was written (temporary file, digest,
             // rename), so the archive copies the file as the .NET SDK copies its cached blobs, checking the size:
             // hashing a 100 MB base again would cost more than the copy. `containerize store check` re-hashes.
-            FileStream file;
-            try
-            {
-                file = new FileStream(layout.BlobPath(blob.Digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw layout.BlobMissing(blob.Digest);
-            }
-
+            var file = layout.OpenBlobFile(blob.Digest, 1 << 20);
             if (file.Length != blob.Size)
             {
                 var actual = file.Length;

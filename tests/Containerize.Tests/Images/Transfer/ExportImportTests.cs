@@ -123,6 +123,28 @@ public sealed class ExportImportTests
     }
 
     [TestMethod]
+    public async Task AnArchiveOfAStoreBlobCutShortIsACodedErrorAndNoFile()
+    {
+        using var dir = new TempDir();
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("s"));
+        var image = await TestImages.PutImageAsync(store, LayerCompression.Gzip);
+        var layer = (await store.ReadManifestAsync(image)).Layers[0];
+        // Archives copy blob files checking their size (not re-hashing them): a damaged file is caught by it.
+        var bytes = await File.ReadAllBytesAsync(store.BlobPath(layer.Digest));
+        await File.WriteAllBytesAsync(store.BlobPath(layer.Digest), bytes[..^10]);
+        foreach (var transport in new[] { "oci-archive", "docker-archive" })
+        {
+            var file = dir.Combine(transport + ".tar");
+            var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() =>
+                new ImageExporter(store, store.IngestPath).ExportAsync(image, ImageReference.Parse("app:1"), ImageLocation.Parse(transport + ":" + file)));
+            Assert.AreEqual(StoreErrors.SizeMismatch, e.Code, transport);
+            Assert.IsFalse(File.Exists(file), transport);
+        }
+
+        Assert.IsEmpty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+
+    [TestMethod]
     public async Task ExportsAreByteIdentical()
     {
         using var dir = new TempDir();
