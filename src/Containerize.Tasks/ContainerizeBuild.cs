@@ -113,6 +113,9 @@ public sealed class ContainerizeBuild : ContainerizeTask
     public string? ContainerLabels { get; set; }
     public string? ContainerPorts { get; set; }
 
+    /// <summary>The native containerize that runs the publish out of MSBuild's process; empty runs it in this process.</summary>
+    public string? HostPath { get; set; }
+
     /// <summary>An inner publish of a multi-RID publish: the image stays in the store; the outer one sends the index.</summary>
     public bool StoreOnly { get; set; }
 
@@ -140,19 +143,40 @@ public sealed class ContainerizeBuild : ContainerizeTask
             i.GetMetadata("RelativePath"), i.GetMetadata("FullPath"), Meta(i, "NuGetPackageId"), Meta(i, "NuGetPackageVersion"),
             Meta(i, "MSBuildSourceProjectFile"), Meta(i, "ReferenceSourceTarget"), Meta(i, "AssetType"))).ToList();
         PhaseTimer.Mark("task: project mapped");
-        var result = await new ContainerPublisher(sink).PublishAsync(new ContainerPublishRequest
+        var containerDirectory = Path.GetFullPath(ContainerDirectory, model.ProjectDirectory);
+        var metadataPath = Path.Combine(containerDirectory, ImageMetadataFile.FileName);
+        var request = new ContainerPublishRequest
         {
             Project = model,
             Files = files,
             PublishDirectory = Empty(PublishDir) is { } publishDir ? Path.GetFullPath(publishDir, model.ProjectDirectory) : null,
-            ContainerDirectory = Path.GetFullPath(ContainerDirectory, model.ProjectDirectory),
+            ContainerDirectory = containerDirectory,
             StorePath = Empty(ContainerStore),
             StoreOnly = StoreOnly,
-        }, cancellationToken);
-        var containerDirectory = Path.GetFullPath(ContainerDirectory, model.ProjectDirectory);
+        };
+
+        if (PublishHostClient.WhyUnusable(HostPath) is { } why)
+        {
+            sink.Detail($"Publishing in MSBuild's process: {why}");
+        }
+        else
+        {
+            var outcome = await new PublishHostClient(HostPath!, sink).RunAsync(request, cancellationToken);
+            if (outcome.Ran)
+            {
+                if (!outcome.Succeeded) return;
+                (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) =
+                    ContainerOutputs.FromOutputsFile(SkippedPublishOutputs.Read(containerDirectory), metadataPath);
+                Built = true;
+                return;
+            }
+
+            sink.Detail($"Publishing in MSBuild's process: {outcome.Why}");
+        }
+
+        var result = await new ContainerPublisher(sink).PublishAsync(request, cancellationToken);
         await SkippedPublishOutputs.WriteAsync(containerDirectory, result, cancellationToken);
-        var outputs = ContainerOutputs.From(result, Path.Combine(containerDirectory, ImageMetadataFile.FileName));
-        (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) = outputs;
+        (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) = ContainerOutputs.From(result, metadataPath);
         Built = true;
     }
 

@@ -54,6 +54,7 @@ def main() -> int:
         for sample in samples:
             rows += bench.sample_rows(sample)
     finally:
+        b.stop_compiler_server(b.dotnet_env(b.nuget_folder()))
         registry.stop()
         if args.keep:
             b.log(f"work folder kept: {work}")

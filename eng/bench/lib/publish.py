@@ -72,6 +72,7 @@ def main() -> int:
         bench.measure(args.runs)
         rows = bench.rows()
     finally:
+        b.stop_compiler_server(b.dotnet_env(b.nuget_folder()))
         if registry:
             registry.stop()
         if args.keep:

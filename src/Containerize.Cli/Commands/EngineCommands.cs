@@ -11,7 +11,7 @@ namespace Containerize.Cli.Commands;
 internal static class EngineCommands
 {
     public static IEnumerable<CliCommand> All => OperatingSystem.IsLinux()
-        ? [new EngineBuildCommand(), new EngineRunCommand(), new ContainerPsCommand(), new ContainerLogsCommand(), new ContainerStopCommand(), new ContainerRmCommand()]
+        ? [new EngineBuildCommand(), new EngineRunCommand(), new ContainerPsCommand(), new ContainerLogsCommand(), new ContainerStopCommand(), new ContainerRmCommand(), new MSBuildHostCommand()]
         : [];
 }
 

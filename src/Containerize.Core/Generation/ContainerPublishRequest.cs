@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Containerize.Core.Generation;
 
 /// <summary>One `dotnet publish -p:ContainerBuild=true`, as the task hands it to Core.</summary>
@@ -23,8 +25,11 @@ public sealed record ContainerPublishRequest
     /// </summary>
     public bool StoreOnly { get; init; }
 
+    // The native publish host reads its own environment and clock: neither crosses the request file.
+    [JsonIgnore]
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
     /// <summary>The created label's time when there is no ContainerSourceDateEpoch (the SDK uses the clock too).</summary>
+    [JsonIgnore]
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Sdk;
@@ -39,7 +40,7 @@ public sealed class SdkPackageTests
         var expectedTasks = Path.Combine(SdkPackage.PackagesFolder, "containerize.sdk", version, "tasks", "net10.0", "Containerize.Tasks.dll");
         var lines = r.StdOut.Split('\n').Where(l => l.Contains($"Containerize.Sdk {version} (tasks:", StringComparison.Ordinal)).ToList();
         Assert.HasCount(1, lines, "one image project (app), none for the library:\n" + string.Join('\n', lines));
-        StringAssert.Contains(lines[0], $"(tasks: {expectedTasks})");
+        StringAssert.Contains(lines[0], $"(tasks: {expectedTasks}; host: ");
 
         var off = (await SdkPackage.DotnetAsync(dir.Path, "publish", "app/app.csproj", "-v:n", "-nologo")).EnsureSuccess("dotnet publish without ContainerBuild");
         Assert.DoesNotContain($"Containerize.Sdk {version} (tasks:", off.StdOut, "ContainerBuild defaults to false");
@@ -91,5 +92,58 @@ public sealed class SdkPackageTests
         var r = (await SdkPackage.DotnetAsync(Path.Combine(dir.Path, "app"), "publish", "-p:ContainerBaseImageMirror=localhost:5000", "-p:ContainerArchiveOutputPath=out/", "-v:n", "-nologo")).EnsureSuccess("dotnet publish");
 
         StringAssert.Contains(r.StdOut, $"Containerize.Sdk {version} (tasks: {Path.Combine(SdkPackage.PackagesFolder, "containerize.sdk", version)}");
+    }
+
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public async Task OnLinuxX64ThePackagesNativeHostBuildsTheImageThatMSBuildsProcessWouldBuild()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier != "linux-x64")
+            Assert.Inconclusive("the package's native host is for linux-x64 (glibc) machines");
+        if (!await PublishLab.RegistryAnswersAsync()) Requirements.Missing("the registry on localhost:5000 does not answer (bash eng/setup starts it)");
+        var (feed, version) = await SdkPackage.GetAsync();
+        using (var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Containerize.Sdk.{version}.nupkg")))
+        {
+            var entry = package.GetEntry("tools/linux-x64/containerize") ?? throw new AssertFailedException("tools/linux-x64/containerize is not in the package");
+            var magic = new byte[4];
+            await using (var data = entry.Open()) await data.ReadExactlyAsync(magic);
+            CollectionAssert.AreEqual(new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F' }, magic, "a native executable, not IL");
+        }
+
+        using var dir = new TempDir("ctz-sdk");
+        dir.Write("app/app.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+              <ItemGroup><PackageReference Include="Containerize.Sdk" Version="{version}" PrivateAssets="all" /></ItemGroup>
+            </Project>
+            """);
+        dir.Write("app/Program.cs", "System.Console.WriteLine(1);\n");
+        await SdkPackage.WriteNuGetConfigAsync(dir.Path);
+        var app = Path.Combine(dir.Path, "app");
+        string[] publish = ["publish", "-p:ContainerBuild=true", "-p:ContainerBaseImageMirror=localhost:5000", "-p:ContainerSourceDateEpoch=0", "-v:n", "-nologo"];
+        var container = Path.Combine(app, "obj", "container");
+
+        var host = Path.Combine(SdkPackage.PackagesFolder, "containerize.sdk", version, "tools", "linux-x64", "containerize");
+        var r = (await SdkPackage.DotnetAsync(app, [.. publish, "-p:ContainerArchiveOutputPath=out/"])).EnsureSuccess("dotnet publish");
+        StringAssert.Contains(r.StdOut, $"; host: {host})");
+        Assert.IsTrue(File.Exists(Path.Combine(container, "request.json")), "the host kept the request it was given");
+        StringAssert.Contains(r.StdOut, "app:latest", "the host's summary line is in the build log");
+        var viaHost = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(container, "image.json"))).RootElement.GetProperty("manifestDigest").GetString();
+        Assert.IsTrue(File.Exists(Path.Combine(app, "out", "app.tar.gz")), "GeneratedArchiveOutputPath: the archive is written");
+
+        Directory.Delete(Path.Combine(app, "obj"), true);
+        Directory.Delete(Path.Combine(app, "bin"), true);
+        r = (await SdkPackage.DotnetAsync(app, [.. publish, "-p:ContainerArchiveOutputPath=out/", "-p:ContainerizeInProcess=true"])).EnsureSuccess("dotnet publish in MSBuild's process");
+        StringAssert.Contains(r.StdOut, "; host: MSBuild process)");
+        Assert.IsFalse(File.Exists(Path.Combine(container, "request.json")));
+        var inProcess = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(container, "image.json"))).RootElement.GetProperty("manifestDigest").GetString();
+        Assert.AreEqual(viaHost, inProcess, "the same image either way");
+
+        // A coded error from the host is an MSBuild error at the project, with its hint, and no stack trace.
+        var bad = await SdkPackage.DotnetAsync(app, [.. publish, "-p:ContainerPorts=99999"]);
+        Assert.AreNotEqual(0, bad.ExitCode, bad.StdOut);
+        StringAssert.Contains(bad.StdOut, "app.csproj : error CTZ6005:", bad.StdOut);
+        StringAssert.Contains(bad.StdOut, "(hint: ", bad.StdOut);
+        Assert.DoesNotContain("   at ", bad.StdOut);
     }
 }

@@ -1,0 +1,57 @@
+using Containerize.Core.Diagnostics;
+
+namespace Containerize.Core.Generation;
+
+/// <summary>
+/// The publish as the native host (<c>containerize msbuild-host</c>) runs it for the MSBuild task: the request as JSON,
+/// diagnostics as protocol lines on <paramref name="output"/>, obj/container/outputs.txt for the task's outputs.
+/// The exit code says whether it succeeded; every error has already been reported as a coded line.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public static class PublishHost
+{
+    public const int CancelledExitCode = 130;
+
+    /// <param name="readRequest">The request's JSON and where it came from (for errors).</param>
+    /// <param name="keepCopy">Save the request as obj/container/request.json (it came over standard input).</param>
+    public static async Task<int> RunAsync(
+        Func<CancellationToken, Task<(byte[] Json, string Source)>> readRequest, bool keepCopy, TextWriter output, CancellationToken cancellationToken)
+    {
+        var sink = new JsonLinesSink(output);
+        sink.Hello();
+        try
+        {
+            var (json, source) = await readRequest(cancellationToken).ConfigureAwait(false);
+            var request = PublishRequestFile.Parse(json, source);
+            if (keepCopy) await PublishRequestFile.SaveAsync(request, json, cancellationToken).ConfigureAwait(false);
+            PhaseTimer.Mark("host: request read");
+            var result = await new ContainerPublisher(sink).PublishAsync(request, cancellationToken).ConfigureAwait(false);
+            await SkippedPublishOutputs.WriteAsync(request.ContainerDirectory, result, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (ContainerizeException e)
+        {
+            sink.Report(e.Diagnostic);
+            return 1;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The task cancelled it, and says so itself.
+            return CancelledExitCode;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            sink.Report(new Diagnostic(GeneralErrors.IoError, Severity.Error, e.Message, Hint: "check the path's permissions and free space"));
+            return 1;
+        }
+        catch (Exception e)
+        {
+            // In the MSBuild process this would be MSBuild's own report with the stack trace; here it is one coded
+            // error, with the stack for a detailed log.
+            sink.Detail(e.ToString());
+            sink.Report(new Diagnostic(GeneralErrors.Unexpected, Severity.Error, $"unexpected error in the publish host: {e.GetType().Name}: {e.Message}",
+                Hint: "please report it with the detailed log (-v:d); -p:ContainerizeInProcess=true runs the publish in MSBuild's process"));
+            return 1;
+        }
+    }
+}
