@@ -51,6 +51,8 @@ public sealed class PublishHostClient(string hostPath, IDiagnosticSink sink)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            // As MSBuild runs tasks: relative paths a setting may still hold resolve from the project.
+            WorkingDirectory = request.Project.ProjectDirectory,
             StandardInputEncoding = new UTF8Encoding(false),
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
