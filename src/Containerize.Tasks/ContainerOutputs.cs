@@ -33,30 +33,16 @@ internal static class ContainerOutputs
             return (items, names, r.ArchivePath, metadataPath);
         }
 
-        return ([Single(folder, r.ManifestDigest, r.ManifestMediaType, r.ImageId, r.Reference, metadataPath)], names, r.ArchivePath, metadataPath);
-    }
-
-    /// <summary>The same outputs from obj/container/outputs.txt, after the native publish host built the image.</summary>
-    public static (ITaskItem[] Container, ITaskItem[] Names, string? Archive, string Metadata) FromOutputsFile(IReadOnlyDictionary<string, string> values, string metadataPath)
-    {
-        string? Value(string key) => values.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
-        var names = (Value("names") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(n => (ITaskItem)new TaskItem(n)).ToArray();
-        var item = Single(Path.GetDirectoryName(metadataPath)!, Value("manifestDigest"), Value("manifestMediaType"), Value("imageId") ?? "", Value("reference") ?? "", metadataPath);
-        return ([item], names, Value("archive"), metadataPath);
-    }
-
-    private static ITaskItem Single(string folder, string? manifestDigest, string? manifestMediaType, string imageId, string reference, string metadataPath)
-    {
         var item = new TaskItem("GeneratedContainer");
         // Literal: JSON holds ';', '%' and '$', which MSBuild would otherwise read as list separators and escapes.
         ((ITaskItem2)item).SetMetadataValueLiteral("Manifest", ReadOrEmpty(Path.Combine(folder, "manifest.json")));
         ((ITaskItem2)item).SetMetadataValueLiteral("Configuration", ReadOrEmpty(Path.Combine(folder, "config.json")));
-        item.SetMetadata("ManifestDigest", manifestDigest ?? "");
-        item.SetMetadata("ManifestMediaType", manifestMediaType ?? "");
-        item.SetMetadata("ImageId", imageId);
-        item.SetMetadata("Reference", reference);
+        item.SetMetadata("ManifestDigest", r.ManifestDigest ?? "");
+        item.SetMetadata("ManifestMediaType", r.ManifestMediaType ?? "");
+        item.SetMetadata("ImageId", r.ImageId);
+        item.SetMetadata("Reference", r.Reference);
         item.SetMetadata("Metadata", metadataPath);
-        return item;
+        return ([item], names, r.ArchivePath, metadataPath);
     }
 
     /// <summary>The index JSON of a multi-platform publish (the SDK's GeneratedImageIndex), or null.</summary>

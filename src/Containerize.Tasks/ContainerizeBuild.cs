@@ -7,7 +7,7 @@ namespace Containerize.Tasks;
 /// <summary>
 /// The image build after Publish: maps the project's properties and items onto a <see cref="ProjectModel"/> and its
 /// ResolvedFileToPublish items onto <see cref="PublishedFile"/>s, and hands them to Core's <see cref="ContainerPublisher"/>.
-/// Outputs carry the .NET SDK's names (GeneratedContainer, GeneratedArchiveOutputPath).
+/// The SDK's outputs (GeneratedContainer, GeneratedArchiveOutputPath) are set by the targets from the files it writes.
 /// </summary>
 public sealed class ContainerizeBuild : ContainerizeTask
 {
@@ -119,12 +119,10 @@ public sealed class ContainerizeBuild : ContainerizeTask
     /// <summary>An inner publish of a multi-RID publish: the image stays in the store; the outer one sends the index.</summary>
     public bool StoreOnly { get; set; }
 
-    [Output] public ITaskItem[] GeneratedContainer { get; private set; } = [];
-    [Output] public ITaskItem[] GeneratedContainerName { get; private set; } = [];
-    [Output] public string? GeneratedArchiveOutputPath { get; private set; }
-    [Output] public string? GeneratedContainerMetadata { get; private set; }
-
-    /// <summary>True once the image was built: tells the result target that the build did not skip.</summary>
+    /// <summary>
+    /// True once the image was built: the result target then sets the SDK's outputs from obj/container without the
+    /// "skipped" line. Built here or in the native host, they come from the same files as a skipped publish's.
+    /// </summary>
     [Output] public bool Built { get; private set; }
 
     protected override async System.Threading.Tasks.Task ExecuteAsync(IDiagnosticSink sink, CancellationToken cancellationToken)
@@ -143,14 +141,12 @@ public sealed class ContainerizeBuild : ContainerizeTask
             i.GetMetadata("RelativePath"), i.GetMetadata("FullPath"), Meta(i, "NuGetPackageId"), Meta(i, "NuGetPackageVersion"),
             Meta(i, "MSBuildSourceProjectFile"), Meta(i, "ReferenceSourceTarget"), Meta(i, "AssetType"))).ToList();
         PhaseTimer.Mark("task: project mapped");
-        var containerDirectory = Path.GetFullPath(ContainerDirectory, model.ProjectDirectory);
-        var metadataPath = Path.Combine(containerDirectory, ImageMetadataFile.FileName);
         var request = new ContainerPublishRequest
         {
             Project = model,
             Files = files,
             PublishDirectory = Empty(PublishDir) is { } publishDir ? Path.GetFullPath(publishDir, model.ProjectDirectory) : null,
-            ContainerDirectory = containerDirectory,
+            ContainerDirectory = Path.GetFullPath(ContainerDirectory, model.ProjectDirectory),
             StorePath = Empty(ContainerStore),
             StoreOnly = StoreOnly,
         };
@@ -164,19 +160,14 @@ public sealed class ContainerizeBuild : ContainerizeTask
             var outcome = await new PublishHostClient(HostPath!, sink).RunAsync(request, cancellationToken);
             if (outcome.Ran)
             {
-                if (!outcome.Succeeded) return;
-                (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) =
-                    ContainerOutputs.FromOutputsFile(SkippedPublishOutputs.Read(containerDirectory), metadataPath);
-                Built = true;
+                Built = outcome.Succeeded;
                 return;
             }
 
             sink.Detail($"Publishing in MSBuild's process: {outcome.Why}");
         }
 
-        var result = await new ContainerPublisher(sink).PublishAsync(request, cancellationToken);
-        await SkippedPublishOutputs.WriteAsync(containerDirectory, result, cancellationToken);
-        (GeneratedContainer, GeneratedContainerName, GeneratedArchiveOutputPath, GeneratedContainerMetadata) = ContainerOutputs.From(result, metadataPath);
+        await new ContainerPublisher(sink).PublishAsync(request, cancellationToken);
         Built = true;
     }
 

@@ -4,7 +4,7 @@ namespace Containerize.Core.Generation;
 
 /// <summary>
 /// The publish as the native host (<c>containerize msbuild-host</c>) runs it for the MSBuild task: the request as JSON,
-/// diagnostics as protocol lines on <paramref name="output"/>, obj/container/outputs.txt for the task's outputs.
+/// diagnostics as protocol lines on <paramref name="output"/>; the publisher's files in obj/container are the outputs.
 /// The exit code says whether it succeeded; every error has already been reported as a coded line.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -25,8 +25,7 @@ public static class PublishHost
             var request = PublishRequestFile.Parse(json, source);
             if (keepCopy) await PublishRequestFile.SaveAsync(request, json, cancellationToken).ConfigureAwait(false);
             PhaseTimer.Mark("host: request read");
-            var result = await new ContainerPublisher(sink).PublishAsync(request, cancellationToken).ConfigureAwait(false);
-            await SkippedPublishOutputs.WriteAsync(request.ContainerDirectory, result, cancellationToken).ConfigureAwait(false);
+            await new ContainerPublisher(sink).PublishAsync(request, cancellationToken).ConfigureAwait(false);
             return 0;
         }
         catch (ContainerizeException e)

@@ -2,8 +2,9 @@ namespace Containerize.Core.Generation;
 
 /// <summary>
 /// obj/container/outputs.txt: the outputs of the last image build as <c>key=value</c> lines, which the targets read
-/// with property functions when the build is skipped as up to date. A skipped publish then loads no custom task, no
-/// Containerize.Core and no JSON parser; the manifest and config JSON are read as they are from their own files.
+/// with property functions after every single-image publish, built (in MSBuild's process or in the native host) or
+/// skipped as up to date. A skipped publish then loads no custom task, no Containerize.Core and no JSON parser; the
+/// manifest and config JSON are read as they are from their own files.
 /// </summary>
 public static class SkippedPublishOutputs
 {
@@ -25,19 +26,6 @@ public static class SkippedPublishOutputs
             // Same content: still move its time, it is one of the output stamps MSBuild compares the inputs with.
             File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
         }
-    }
-
-    /// <summary>The values of the last build (a task that ran the native publish host sets its outputs from them).</summary>
-    public static IReadOnlyDictionary<string, string> Read(string containerDirectory)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in File.ReadAllLines(Path.Combine(containerDirectory, FileName)))
-        {
-            var equals = line.IndexOf('=');
-            if (equals > 0) values[line[..equals]] = line[(equals + 1)..];
-        }
-
-        return values;
     }
 
     // One line per value: a line break inside one would end it early, so none is kept.

@@ -120,10 +120,14 @@ public sealed class PublishHostTests
         var outcome = await new PublishHostClient(Host, sink).RunAsync(request, CancellationToken.None);
         Assert.IsTrue(outcome.Ran && outcome.Succeeded, outcome.Why + string.Join('\n', sink.Diagnostics));
 
-        var outputs = SkippedPublishOutputs.Read(request.ContainerDirectory);
-        Assert.AreEqual(inProcess.ManifestDigest, outputs["manifestDigest"]);
-        Assert.AreEqual(inProcess.ImageId, outputs["imageId"]);
-        Assert.AreEqual("host/app:1.0;host/app:latest", outputs["names"]);
+        var metadata = Path.Combine(request.ContainerDirectory, ImageMetadataFile.FileName);
+        var built = await ImageMetadataFile.ReadAsync(metadata, CancellationToken.None);
+        Assert.AreEqual(inProcess.ManifestDigest, built.ManifestDigest);
+        Assert.AreEqual(inProcess.ImageId, built.ImageId);
+        CollectionAssert.AreEqual(new[] { "host/app:1.0", "host/app:latest" }, built.Names.ToArray());
+        // The files the targets set the SDK's outputs from, as after an in-process build.
+        Assert.AreEqual(await File.ReadAllTextAsync(dir.Combine("obj", "in-process", SkippedPublishOutputs.FileName)),
+            await File.ReadAllTextAsync(Path.Combine(request.ContainerDirectory, SkippedPublishOutputs.FileName)));
         CollectionAssert.AreEqual(await File.ReadAllBytesAsync(dir.Combine("obj", "in-process", "config.json")), await File.ReadAllBytesAsync(dir.Combine("obj", "container", "config.json")));
         Assert.IsTrue(sink.Messages.Any(m => m.Contains(inProcess.ImageId[7..19], StringComparison.Ordinal)), "the summary line came back:\n" + string.Join('\n', sink.Messages));
 
@@ -132,7 +136,7 @@ public sealed class PublishHostTests
         Assert.IsTrue(File.Exists(saved));
         var replay = await CliRunner.RunAsync(dir.Path, "msbuild-host", "--request", saved);
         Assert.AreEqual(0, replay.ExitCode, replay.StdOut + replay.StdErr);
-        Assert.AreEqual(inProcess.ManifestDigest, SkippedPublishOutputs.Read(request.ContainerDirectory)["manifestDigest"]);
+        Assert.AreEqual(inProcess.ManifestDigest, (await ImageMetadataFile.ReadAsync(metadata, CancellationToken.None)).ManifestDigest);
     }
 
     [TestMethod]
