@@ -145,6 +145,35 @@ public sealed class ExportImportTests
     }
 
     [TestMethod]
+    public async Task AnArchiveFileHoldsTheBytesOfTheArchiveStreamedThroughMemory()
+    {
+        using var dir = new TempDir();
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("s"));
+        // Blobs of several MiB and of sizes that are not multiples of 512: a file archive copies them file to file in
+        // the kernel (copy_file_range), a stream gets them through memory, and both must give the same bytes.
+        var big = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3_000_001));
+        var image = await TestImages.PutImageAsync(store, LayerCompression.Gzip,
+            layers: [[new LayerFile("big", big)], TestImages.SampleFiles, [new LayerFile("odd", "x")]]);
+        var name = ImageReference.Parse("app:1.0");
+        var exporter = new ImageExporter(store, store.IngestPath);
+        foreach (var transport in new[] { ImageTransport.OciArchive, ImageTransport.DockerArchive })
+        {
+            using var streamed = new MemoryStream();
+            if (transport == ImageTransport.OciArchive) await exporter.WriteOciArchiveAsync(image, name, null, streamed);
+            else await exporter.WriteDockerArchiveAsync(image, name, streamed);
+            Assert.IsGreaterThan(2_000_000L, streamed.Length);
+
+            // An older, longer archive in the way is replaced whole: nothing of it is left at the end.
+            var file = dir.Combine(transport + ".tar");
+            await File.WriteAllBytesAsync(file, new byte[streamed.Length + 4096]);
+            await exporter.ExportAsync(image, name, new ImageLocation(transport, file));
+            CollectionAssert.AreEqual(streamed.ToArray(), await File.ReadAllBytesAsync(file), transport.ToString());
+        }
+
+        Assert.IsEmpty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+
+    [TestMethod]
     public async Task ExportsAreByteIdentical()
     {
         using var dir = new TempDir();
