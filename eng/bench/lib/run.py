@@ -290,7 +290,7 @@ def publish_tables(rows) -> list:
                      b.fmt(plain.get("anchor_value"), "s"), ratio_text(r), ratio_text(plain),
                      target_text(plain), b.verdict(plain)])
     for r in rows:
-        if r["id"].endswith((".container-part", ".layers-uploaded")):
+        if r["id"].endswith((".container-part", ".container-part-with-restore", ".package-restore", ".layers-uploaded")):
             extra.append([r["what"], PUBLISH_STATE.get(r["state"], r["state"]), ours_text(r), b.fmt(r.get("anchor_value"), r.get("unit")),
                           ratio_text(r), target_text(r), b.verdict(r)])
     out = table(["sample", "to", "state", "ours", "SDK PublishContainer", "plain publish", "ours / SDK",
