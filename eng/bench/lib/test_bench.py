@@ -328,7 +328,7 @@ class PublishRowsTests(unittest.TestCase):
         self.assertEqual((whole["ours"], whole["anchor_value"], whole["ratio"], whole["target"]), (2.5, 6.5, 0.385, None))
         # And the package's own cost, apart: (9-8, 9.5-8) -> 1.25 s, no ratio.
         restore = rows["publish.Solution.cold.package-restore"]
-        self.assertEqual((restore["ours"], restore["anchor_value"], restore["ratio"]), (1.25, 8.0, None))
+        self.assertEqual((restore["ours"], restore["anchor_value"], restore["ratio"]), (1.25, None, None))
         for sample in ("HelloConsole", "Solution"):
             for dest in ("tarball", "registry"):
                 for state in publish.STATES:
