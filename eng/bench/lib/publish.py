@@ -332,9 +332,12 @@ class PublishBench:
 
     @staticmethod
     def no_verdict_at_or_below_zero(part: dict, note) -> None:
-        """A part at or below zero is the plain publish's noise, not a cost: no ratio, no verdict."""
-        if any(v is not None and v <= 0 for v in (part["ours"], part["anchor_value"])):
-            part.update(ratio=None, met=None, note="; ".join(x for x in (note, (
+        """A part at or below zero is the plain publish's noise, not a cost: no ratio. Ours there, against a positive
+        SDK part, is still at most half of it; an SDK part at or below zero leaves nothing to compare with."""
+        ours, sdk = part["ours"], part["anchor_value"]
+        if any(v is not None and v <= 0 for v in (ours, sdk)):
+            met = True if part.get("target_ratio") and ours is not None and ours <= 0 and sdk is not None and sdk > 0 else None
+            part.update(ratio=None, met=met, note="; ".join(x for x in (note, (
                 "a container part at or below zero: the plain publish took as long as the tool's "
                 "(noise, no ratio)")) if x))
 

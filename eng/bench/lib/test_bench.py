@@ -344,8 +344,21 @@ class PublishRowsTests(unittest.TestCase):
             part = {r["id"]: r for r in bench.rows()}["publish.Solution.cold.tarball.container-part"]
         self.assertEqual(part["ours"], -98.0)
         self.assertIsNone(part["ratio"])
-        self.assertIsNone(part["met"])
+        self.assertIsNone(part["met"], "the SDK's part is at or below zero too: nothing to compare with")
         self.assertIn("noise", part["note"])
+
+    def test_ours_at_or_below_zero_against_a_positive_sdk_part_meets_at_most_half(self):
+        with tempfile.TemporaryDirectory() as d:
+            bench = publish.PublishBench(Path(d), ["HelloConsole"], ["registry"], ["cold"], None, Path(d) / "log")
+            bench.times = {("plain", "HelloConsole", "cold"): [8.0], ("package", "HelloConsole", "cold"): [9.0],
+                           ("ours-registry", "HelloConsole", "cold"): [8.9], ("sdk-registry", "HelloConsole", "cold"): [9.0]}
+            rows = {r["id"]: r for r in bench.rows()}
+        part = rows["publish.HelloConsole.cold.registry.container-part"]
+        self.assertEqual((part["ratio"], part["met"]), (None, True))
+        self.assertIn("noise", part["note"])
+        # The same publish against the plain one without the package: 0.9 s against 1.0 s, a plain ratio, no target.
+        whole = rows["publish.HelloConsole.cold.registry.container-part-with-restore"]
+        self.assertEqual((whole["ratio"], whole["met"]), (0.9, None))
 
 
 class ImagesRowsTests(unittest.TestCase):
