@@ -18,6 +18,7 @@ The rows show that cost apart, and ours' part against a publish without the pack
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import traceback
@@ -42,6 +43,8 @@ def main() -> int:
     p.add_argument("--states", default=",".join(STATES), help="comma-separated: cold,cached,one-file-changed")
     p.add_argument("--sample-runs", default="", metavar="SAMPLE=N,...",
                    help="fewer runs for some samples: they take part in the first N of the interleaved runs")
+    p.add_argument("--clean-runs", type=int, default=0, metavar="N",
+                   help="runs of the clean state, the container parts' (more than --runs: the extra ones time it alone)")
     p.add_argument("--keep", action="store_true", help="keep the work folder (printed at the end)")
     args = p.parse_args()
     try:
@@ -74,7 +77,7 @@ def main() -> int:
             registry.start()
         bench = PublishBench(work, samples, dests, states, registry, log_file, sample_runs)
         bench.prepare()
-        bench.measure(args.runs)
+        bench.measure(args.runs, args.clean_runs)
         rows = bench.rows()
     finally:
         b.stop_compiler_server(b.dotnet_env(b.nuget_folder()))
@@ -86,12 +89,16 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     fewer = "".join(f", {k} in the first {v}" for k, v in sample_runs.items() if v < args.runs)
+    if args.clean_runs > args.runs:
+        fewer += f", the clean state in {args.clean_runs}"
     print(f"\npublish: {args.runs} interleaved runs{fewer}, medians; {info['cores']} cores, load before "
           f"{info['load_before']}")
     b.print_table(rows)
     print("states: " + "; ".join(f"{k} = {v}" for k, v in STATE_TEXT.items()))
     if args.json:
-        b.write_doc(args.json, "publish", rows, info, runs=args.runs, sample_runs=sample_runs,
+        b.write_doc(args.json, "publish", rows, info, runs=args.runs, clean_runs=max(args.runs, args.clean_runs),
+                    sample_runs=sample_runs,
+                    times={"|".join(k): v for k, v in sorted(bench.times.items())},
                     ours_available=bench.ours_available,
                     ours_reason=bench.ours_reason)
     return 0
@@ -230,10 +237,10 @@ class PublishBench:
         digest, _ = self.registry.manifest(self.repo_of(tool, sample), "latest")
         return digest is not None
 
-    def measure(self, runs: int) -> None:
+    def measure(self, runs: int, clean_runs: int = 0) -> None:
         tools = self.tools()
-        for i in range(runs):
-            for state in self.states:
+        for i in range(max(runs, clean_runs)):
+            for state in (self.states if i < runs else [s for s in self.states if s == "cold"]):
                 for sample in samples_in_run(self.samples, self.sample_runs, i):
                     # Rotate the order from run to run: no tool always runs right after another's disk writes.
                     order = tools[i % len(tools):] + tools[:i % len(tools)]
@@ -243,7 +250,7 @@ class PublishBench:
                         if tool == "package" and state != "cold":
                             continue  # only the clean state's container part is measured against it
                         self.measure_one(tool, sample, state, i)
-            b.log(f"run {i + 1}/{runs} done")
+            b.log(f"run {i + 1}/{max(runs, clean_runs)} done")
 
     def measure_one(self, tool: str, sample: str, state: str, i: int) -> None:
         copy = self.copy_of(tool, sample)
@@ -252,6 +259,9 @@ class PublishBench:
         elif state == "one-file-changed":
             b.edit_source(copy, sample, i + 1)
         position = self.registry.log_position() if tool.endswith("registry") else None
+        # The previous publish's writes (a 100 MB tarball, obj/, the store) go to disk now, untimed, instead of being
+        # written back by the kernel during this one: on 2 cores that writeback was most of the runs' spread.
+        os.sync()
         try:
             t = b.run(self.command(tool, sample), env=self.env, log_file=self.log_file)
         except b.CommandFailed as e:
