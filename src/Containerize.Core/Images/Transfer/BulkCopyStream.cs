@@ -5,57 +5,40 @@ namespace Containerize.Core.Images.Transfer;
 /// kernel copies it (<see cref="FileRangeCopy"/>); otherwise in 1 MiB chunks instead of the default 80 KiB, because on
 /// Linux every asynchronous file read or write is a thread-pool hop.
 /// </summary>
-internal sealed class BulkCopyStream(Stream inner) : Stream
+internal sealed class BulkCopyStream(Stream inner) : ReadOnlyStreamWrapper(inner)
 {
     private const int CopyBufferSize = 1 << 20;
 
-    public override bool CanRead => inner.CanRead;
-    public override bool CanSeek => inner.CanSeek;
-    public override bool CanWrite => false;
-    public override long Length => inner.Length;
+    public override bool CanSeek => Inner.CanSeek;
+    public override long Length => Inner.Length;
 
     public override long Position
     {
-        get => inner.Position;
-        set => inner.Position = value;
+        get => Inner.Position;
+        set => Inner.Position = value;
     }
 
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
     {
-        if (inner is FileStream source && destination is FileStream file &&
+        if (Inner is FileStream source && destination is FileStream file &&
             await FileRangeCopy.TryCopyAsync(source, file, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
 
-        await inner.CopyToAsync(destination, Math.Max(bufferSize, CopyBufferSize), cancellationToken).ConfigureAwait(false);
+        await Inner.CopyToAsync(destination, Math.Max(bufferSize, CopyBufferSize), cancellationToken).ConfigureAwait(false);
     }
 
-    public override void CopyTo(Stream destination, int bufferSize) => inner.CopyTo(destination, Math.Max(bufferSize, CopyBufferSize));
+    public override void CopyTo(Stream destination, int bufferSize) => Inner.CopyTo(destination, Math.Max(bufferSize, CopyBufferSize));
 
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-    public override int Read(Span<byte> buffer) => inner.Read(buffer);
+    public override int Read(byte[] buffer, int offset, int count) => Inner.Read(buffer, offset, count);
+    public override int Read(Span<byte> buffer) => Inner.Read(buffer);
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.ReadAsync(buffer, cancellationToken);
+        Inner.ReadAsync(buffer, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
+        Inner.ReadAsync(buffer, offset, count, cancellationToken);
 
-    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) inner.Dispose();
-        base.Dispose(disposing);
-    }
-
-    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+    public override long Seek(long offset, SeekOrigin origin) => Inner.Seek(offset, origin);
 }
