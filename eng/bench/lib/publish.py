@@ -310,14 +310,14 @@ class PublishBench:
                                           "SDK PublishContainer minus plain publish", sdk_part, COMMAND,
                                           target="<= 0.5x", target_ratio=0.5, note=note, sample=sample,
                                           destination=dest))
-                        self.no_verdict_at_or_below_zero(rows[-1], note)
+                        self.judge_at_or_below_zero(rows[-1], note)
                         rows.append(b.row(f"{base}.container-part-with-restore",
                                           f"{sample} container part of a clean publish {dest_text}, the package's "
                                           "restore included (ours minus a plain publish without the package)", state,
                                           self.paired_part(ours_t, "plain", sample, state), "s",
                                           "SDK PublishContainer minus plain publish", sdk_part, COMMAND, note=note,
                                           sample=sample, destination=dest))
-                        self.no_verdict_at_or_below_zero(rows[-1], note)
+                        self.judge_at_or_below_zero(rows[-1], note)
                     if dest == "registry" and state in ("cached", "one-file-changed"):
                         ours_up = self.med_uploads(ours_t, sample, state)
                         sdk_up = self.med_uploads(sdk_t, sample, state)
@@ -341,15 +341,15 @@ class PublishBench:
         return rows
 
     @staticmethod
-    def no_verdict_at_or_below_zero(part: dict, note) -> None:
+    def judge_at_or_below_zero(part: dict, note) -> None:
         """A part at or below zero is the plain publish's noise, not a cost: no ratio. Ours there, against a positive
         SDK part, is still at most half of it; an SDK part at or below zero leaves nothing to compare with."""
         ours, sdk = part["ours"], part["anchor_value"]
-        if any(v is not None and v <= 0 for v in (ours, sdk)):
-            met = True if part.get("target_ratio") and ours is not None and ours <= 0 and sdk is not None and sdk > 0 else None
-            part.update(ratio=None, met=met, note="; ".join(x for x in (note, (
-                "a container part at or below zero: the plain publish took as long as the tool's "
-                "(noise, no ratio)")) if x))
+        if ours is None or sdk is None or (ours > 0 and sdk > 0):
+            return
+        met = True if part.get("target_ratio") and ours <= 0 < sdk else None
+        part.update(ratio=None, met=met, note="; ".join(x for x in (note, (
+            "a container part at or below zero: the plain publish took as long as the tool's (noise, no ratio)")) if x))
 
     def paired_part(self, tool, plain, sample, state):
         """The container part per run (tool minus the given plain publish of the same run), then the median."""

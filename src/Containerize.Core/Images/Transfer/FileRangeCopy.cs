@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
+using Containerize.Core.Runtime.Native;
 
 namespace Containerize.Core.Images.Transfer;
 
@@ -7,7 +6,7 @@ namespace Containerize.Core.Images.Transfer;
 /// Copies the rest of one file into another at their current positions with Linux's copy_file_range: the kernel
 /// moves the pages itself, so a 100 MB base layer is not read into this process and written back out.
 /// </summary>
-internal static partial class FileRangeCopy
+internal static class FileRangeCopy
 {
     /// <summary>
     /// Copies from <paramref name="source"/>'s position to its end, at <paramref name="destination"/>'s position, and
@@ -24,15 +23,15 @@ internal static partial class FileRangeCopy
         while (remaining > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var n = CopyFileRange(source.SafeFileHandle, ref inOffset, destination.SafeFileHandle, ref outOffset, (nuint)Math.Min(remaining, 1L << 30), 0);
+            var n = LibC.CopyFileRange(source.SafeFileHandle, ref inOffset, destination.SafeFileHandle, ref outOffset, Math.Min(remaining, 1L << 30));
             if (n < 0)
             {
-                var errno = Marshal.GetLastPInvokeError();
+                var errno = (int)-n;
                 // ENOSYS, EXDEV (older kernels), EINVAL or EOPNOTSUPP (file systems without it) before any byte moved:
                 // the caller's ordinary copy does the whole file.
-                if (first && errno is ENOSYS or EXDEV or EINVAL or EOPNOTSUPP) return false;
-                if (errno == EINTR) continue;
-                throw new IOException($"copy_file_range from {source.Name} to {destination.Name} failed (errno {errno})");
+                if (first && errno is LibC.ENOSYS or LibC.EXDEV or LibC.EINVAL or LibC.EOPNOTSUPP) return false;
+                if (errno == LibC.EINTR) continue;
+                throw LibC.Error("copy_file_range from " + source.Name + " to", destination.Name, errno);
             }
 
             if (n == 0) throw new IOException($"{source.Name} ended {remaining} bytes before its length");
@@ -44,9 +43,4 @@ internal static partial class FileRangeCopy
         destination.Position = outOffset;
         return true;
     }
-
-    private const int EINTR = 4, EXDEV = 18, EINVAL = 22, ENOSYS = 38, EOPNOTSUPP = 95;
-
-    [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
-    private static partial nint CopyFileRange(SafeFileHandle fdIn, ref long offIn, SafeFileHandle fdOut, ref long offOut, nuint length, uint flags);
 }

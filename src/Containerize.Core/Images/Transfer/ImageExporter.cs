@@ -41,11 +41,10 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
 
     private static async Task WriteFileAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
     {
-        var dir = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
                 await write(file).ConfigureAwait(false);
@@ -56,6 +55,13 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
             // about 15 ms per 100 MB; the old archive is about to be replaced anyway.
             File.Delete(path);
             File.Move(temp, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk or a folder that cannot be written, as a coded error: in MSBuild's process an exception
+            // would be a stack trace.
+            throw new ContainerizeException(GeneralErrors.IoError, $"could not write the archive {path}: {e.Message}", path,
+                hint: "check the folder's permissions and free space, or write the archive elsewhere", inner: e);
         }
         finally
         {

@@ -1,10 +1,12 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Containerize.Core.Runtime.Native;
 
 /// <summary>
-/// The few libc calls the BCL lacks (owners, device numbers, xattrs, mounts). All of the runtime's native
-/// calls live here, so that they can be unified with other areas' bindings in one place.
+/// The few libc calls the BCL lacks (owners, device numbers, xattrs, mounts, and the kernel's file-to-file copy that
+/// archive exports use). All of the runtime's native calls live here, so that they can be unified with other areas'
+/// bindings in one place.
 /// statx is used instead of stat because its layout is the same on every architecture.
 /// </summary>
 internal static unsafe partial class LibC
@@ -17,9 +19,12 @@ internal static unsafe partial class LibC
     public const uint StatxBtime = 0x800;
 
     public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int EXDEV = 18;
+    public const int EINVAL = 22;
+    public const int ENOSYS = 38;
     public const int ENODATA = 61;
     public const int EOPNOTSUPP = 95;
-    public const int EINVAL = 22;
 
     public const ulong MsRdOnly = 1;
     public const ulong MsBind = 4096;
@@ -53,6 +58,9 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LinkNative(string oldPath, string newPath);
+
+    [LibraryImport(Lib, EntryPoint = "copy_file_range", SetLastError = true)]
+    private static partial nint CopyFileRangeNative(SafeFileHandle input, ref long inputOffset, SafeFileHandle output, ref long outputOffset, nuint length, uint flags);
 
     [LibraryImport(Lib, EntryPoint = "geteuid")]
     public static partial uint GetEuid();
@@ -153,6 +161,13 @@ internal static unsafe partial class LibC
         var times = stackalloc long[4] { seconds, nanoseconds, seconds, nanoseconds };
         if (UtimensatNative(AtFdCwd, path, times, AtSymlinkNoFollow) != 0)
             throw Error("utimensat", path, Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>copy_file_range at explicit offsets, which it moves: the bytes copied (0 at the input's end), or -errno.</summary>
+    public static long CopyFileRange(SafeFileHandle input, ref long inputOffset, SafeFileHandle output, ref long outputOffset, long length)
+    {
+        var n = CopyFileRangeNative(input, ref inputOffset, output, ref outputOffset, (nuint)length, 0);
+        return n >= 0 ? n : -Marshal.GetLastPInvokeError();
     }
 
     public static IOException Error(string call, string path, int errno) =>

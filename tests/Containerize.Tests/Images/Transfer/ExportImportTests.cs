@@ -174,6 +174,28 @@ public sealed class ExportImportTests
     }
 
     [TestMethod]
+    public async Task AnArchiveThatCannotBeWrittenIsACodedErrorAndLeavesNothing()
+    {
+        using var dir = new TempDir();
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("s"));
+        var image = await TestImages.PutImageAsync(store, LayerCompression.Gzip);
+        // A folder that cannot be made (a file stands at its name): an I/O error whoever runs the test, root included.
+        await File.WriteAllTextAsync(dir.Combine("not-a-folder"), "");
+        foreach (var transport in new[] { ImageTransport.OciArchive, ImageTransport.DockerArchive })
+        {
+            var file = Path.Combine(dir.Combine("not-a-folder"), transport + ".tar");
+            var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() =>
+                new ImageExporter(store, store.IngestPath).ExportAsync(image, ImageReference.Parse("app:1"), new ImageLocation(transport, file)));
+            Assert.AreEqual(GeneralErrors.IoError, e.Code, transport.ToString());
+            Assert.AreEqual(file, e.Diagnostic.File);
+            StringAssert.Contains(e.Diagnostic.Hint, "permissions");
+        }
+
+        CollectionAssert.AreEqual(new[] { dir.Combine("not-a-folder"), dir.Combine("s") },
+            Directory.GetFileSystemEntries(dir.Path).Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [TestMethod]
     public async Task ExportsAreByteIdentical()
     {
         using var dir = new TempDir();
