@@ -12,8 +12,6 @@ public abstract class ContainerizeTask : Microsoft.Build.Utilities.Task, ICancel
 {
     private readonly CancellationTokenSource _cancellation = new();
 
-    static ContainerizeTask() => RuntimeAssets.Register();
-
     public void Cancel() => _cancellation.Cancel();
 
     public sealed override bool Execute()

@@ -1,6 +1,6 @@
 using System.Text;
 using Containerize.Core.Context;
-using Containerize.Core.Context.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 
 namespace Containerize.Cli.Commands;

@@ -323,7 +323,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 
         foreach (var (id, socket) in request.SshAgents)
         {
-            if (Context.Native.Posix.LStat(socket, out var st) != 0 || st.Type != Context.Native.EntryType.Socket)
+            if (Os.LibC.LStat(socket) is not { Kind: Os.EntryType.Socket })
             {
                 throw new ContainerizeException(EngineErrors.BadSecretSource, $"ssh agent '{id}': '{socket}' is not a socket",
                     hint: "start an agent (eval $(ssh-agent)) or give --ssh ID=/path/to/agent.sock; key files are not supported, only agent sockets");

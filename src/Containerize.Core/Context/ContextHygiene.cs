@@ -1,4 +1,4 @@
-using Containerize.Core.Context.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 
 namespace Containerize.Core.Context;

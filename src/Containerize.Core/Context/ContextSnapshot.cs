@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Containerize.Core.Context.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 
 namespace Containerize.Core.Context;
@@ -78,16 +78,16 @@ public sealed class ContextSnapshot
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static ContextEntry? Stat(WalkEntry e, int dirFd, string name)
     {
-        var errno = dirFd >= 0 ? Posix.StatAt(dirFd, name, out var st) : Posix.LStat(e.FullPath, out st);
-        if (errno == Posix.ENOENT) return null;
+        var errno = -(dirFd >= 0 ? LibC.StatAt(dirFd, name, out var st) : LibC.StatAt(LibC.AtFdCwd, e.FullPath, out st));
+        if (errno == LibC.ENOENT) return null;
         if (errno != 0)
         {
-            throw new ContainerizeException(ContextErrors.Unreadable, $"cannot stat: {Posix.Describe(errno)}", e.Path, null,
+            throw new ContainerizeException(ContextErrors.Unreadable, $"cannot stat: {LibC.Describe(errno)}", e.Path, null,
                 "make it readable, or exclude it in .dockerignore");
         }
 
         string? target = null;
-        if (st.Type == EntryType.Symlink)
+        if (st.Kind == EntryType.Symlink)
         {
             try
             {
@@ -100,7 +100,7 @@ public sealed class ContextSnapshot
             }
         }
 
-        return new ContextEntry(e.Path, e.Root, st.Type, st.Mode, st.Uid, st.Gid, st.Type == EntryType.File ? st.Size : 0,
+        return new ContextEntry(e.Path, e.Root, st.Kind, st.Mode, st.Uid, st.Gid, st.Kind == EntryType.File ? st.Size : 0,
             st.MTimeSeconds * 1_000_000_000 + st.MTimeNanoseconds, target, st.Inode, st.Device);
     }
 

@@ -1,5 +1,5 @@
 using System.Formats.Tar;
-using Containerize.Core.Context.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 
 namespace Containerize.Core.Context;

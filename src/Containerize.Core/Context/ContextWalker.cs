@@ -1,4 +1,4 @@
-using Containerize.Core.Context.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 
 namespace Containerize.Core.Context;
@@ -95,22 +95,22 @@ public sealed class ContextWalker(string root, ContextFilter filter)
         cancellationToken.ThrowIfCancellationRequested();
         _scratch.Clear();
         DirectoriesRead++;
-        var errno = Posix.ReadDirectory(fullDir, _scratch, UnsupportedNames, KeepDirectoriesOpen, out var open);
+        var errno = DirectoryReader.Read(fullDir, _scratch, UnsupportedNames, KeepDirectoriesOpen, out var open);
         if (errno != 0)
         {
-            if (!dirKept && errno is Posix.EACCES or Posix.EPERM) return;
-            throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read folder: {Posix.Describe(errno)}",
+            if (!dirKept && errno is LibC.EACCES or LibC.EPERM) return;
+            throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read folder: {LibC.Describe(errno)}",
                 relDir.Length == 0 ? fullDir : relDir, null, "make the folder readable, or exclude it in .dockerignore");
         }
 
         try
         {
-            WalkEntries(relDir, fullDir, depth, parentStates, pending, visit, open == 0 ? -1 : Posix.DirectoryFd(open), cancellationToken);
+            WalkEntries(relDir, fullDir, depth, parentStates, pending, visit, open == 0 ? -1 : DirectoryReader.DirectoryFd(open), cancellationToken);
         }
         finally
         {
             if (open != 0 && FolderDone is { } done) done(open);
-            else Posix.CloseDirectory(open);
+            else DirectoryReader.CloseDirectory(open);
         }
     }
 
@@ -128,7 +128,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
             var type = rawType;
             if (type == EntryType.Unknown)
             {
-                type = Posix.LStat(fullDir + "/" + name, out var st) == 0 ? st.Type : EntryType.Unknown;
+                type = LibC.StatAt(LibC.AtFdCwd, fullDir + "/" + name, out var st) == 0 ? st.Kind : EntryType.Unknown;
                 if (type == EntryType.Unknown) continue; // vanished while walking
             }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
-using Containerize.Core.Context.Native;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Context;
 
@@ -42,10 +42,10 @@ internal sealed class FolderStatQueue : IDisposable
     /// <summary>The walker is done with the folder <paramref name="dir"/>: it is ours to stat in and to close.</summary>
     public void FolderDone(nint dir)
     {
-        var fd = Posix.DirectoryFd(dir);
+        var fd = DirectoryReader.DirectoryFd(dir);
         if (!_open.Remove(fd, out var batch))
         {
-            Posix.CloseDirectory(dir);
+            DirectoryReader.CloseDirectory(dir);
             return;
         }
 
@@ -91,7 +91,7 @@ internal sealed class FolderStatQueue : IDisposable
         {
             try
             {
-                if (_error is null && !_cancellationToken.IsCancellationRequested) StatAll(batch, Posix.DirectoryFd(batch.Dir));
+                if (_error is null && !_cancellationToken.IsCancellationRequested) StatAll(batch, DirectoryReader.DirectoryFd(batch.Dir));
             }
             catch (Exception e)
             {
@@ -99,7 +99,7 @@ internal sealed class FolderStatQueue : IDisposable
             }
             finally
             {
-                Posix.CloseDirectory(batch.Dir);
+                DirectoryReader.CloseDirectory(batch.Dir);
                 batch.Dir = 0;
             }
 

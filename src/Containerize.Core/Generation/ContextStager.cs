@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Containerize.Core.Diagnostics;
 
 namespace Containerize.Core.Generation;
@@ -12,7 +11,7 @@ public sealed record StagingResult(int Linked, int Copied, int Unchanged, int Re
 /// whose size, time and mode already match is left alone and stale files are removed, so an unchanged publish output
 /// leaves the context untouched and the engine's cache hits.
 /// </summary>
-public static partial class ContextStager
+public static class ContextStager
 {
     public static async Task<StagingResult> StageAsync(LayerPlan plan, string contextDirectory, CancellationToken cancellationToken)
     {
@@ -103,14 +102,11 @@ public static partial class ContextStager
         try
         {
             // A hard link shares the inode, so the mode and time are the source's by construction.
-            return Link(source, target) == 0;
+            return Os.LibC.TryLink(source, target) == 0;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             return false;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Link(string oldPath, string newPath);
 }

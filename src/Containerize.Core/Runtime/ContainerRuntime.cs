@@ -4,7 +4,7 @@ using Containerize.Core.Diagnostics;
 using Containerize.Core.Runtime.Bundles;
 using Containerize.Core.Runtime.Diff;
 using Containerize.Core.Runtime.Mounts;
-using Containerize.Core.Runtime.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Runtime.Snapshots;
 using Containerize.Core.Runtime.Users;
 
@@ -269,7 +269,7 @@ public sealed class ContainerRuntime
                     if (layer is TarLayer t)
                     {
                         await using var tar = await t.OpenUncompressed(cancellationToken).ConfigureAwait(false);
-                        await LayerExtractor.ExtractAsync(tar, rootfs, WhiteoutHandling.Apply, cancellationToken).ConfigureAwait(false);
+                        await Images.Layers.LayerApplier.ApplyAsync(rootfs, tar, cancellationToken: cancellationToken).ConfigureAwait(false);
                     }
                     else if (layer is DirectoryLayer d)
                     {

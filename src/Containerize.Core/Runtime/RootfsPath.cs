@@ -24,7 +24,7 @@ internal static class RootfsPath
 
             var host = Path.Combine(rootfs, string.Join('/', parts), part);
             var isLast = pending.Count == 0;
-            var status = Native.LibC.LStat(host);
+            var status = Os.LibC.LStat(host);
             if (status is { IsSymlink: true })
             {
                 var target = new FileInfo(host).LinkTarget;

@@ -61,5 +61,5 @@ public sealed class CachedBuildFastPathTests
 
     // A rewrite through a temporary file and a rename shows as a new inode even within one timestamp tick.
     private static ulong Inode(string path) =>
-        Core.Context.Native.Posix.LStat(path, out var st) == 0 ? st.Inode : throw new IOException("lstat failed: " + path);
+        (Core.Os.LibC.LStat(path) ?? throw new IOException("lstat failed: " + path)).Inode;
 }

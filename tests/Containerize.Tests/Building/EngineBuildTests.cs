@@ -175,7 +175,7 @@ public sealed class EngineBuildTests
 
     private static (uint Uid, uint Gid) Owner(string path)
     {
-        var st = Core.Images.Layers.Posix.LStat(path) ?? throw new AssertFailedException("missing " + path);
+        var st = Core.Os.LibC.LStat(path) ?? throw new AssertFailedException("missing " + path);
         return (st.Uid, st.Gid);
     }
 }

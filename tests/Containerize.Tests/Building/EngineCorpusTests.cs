@@ -66,13 +66,13 @@ public sealed class EngineCorpusTests
         {
             if (line.StartsWith('!'))
             {
-                Assert.IsNull(Core.Images.Layers.Posix.LStat(Path.Combine(rootfs, line[1..])), $"{name}: {line[1..]} must be absent");
+                Assert.IsNull(Core.Os.LibC.LStat(Path.Combine(rootfs, line[1..])), $"{name}: {line[1..]} must be absent");
                 continue;
             }
 
             var parts = line.Split(' ', 4);
             var path = Path.Combine(rootfs, parts[0]);
-            var st = Core.Images.Layers.Posix.LStat(path) ?? throw new AssertFailedException($"{name}: {parts[0]} is missing");
+            var st = Core.Os.LibC.LStat(path) ?? throw new AssertFailedException($"{name}: {parts[0]} is missing");
             Assert.AreEqual(parts[1], Convert.ToString(st.Mode & 0xFFF, 8), $"{name}: mode of {parts[0]}");
             Assert.AreEqual(parts[2], $"{st.Uid}:{st.Gid}", $"{name}: owner of {parts[0]}");
             if (parts.Length == 4) Assert.AreEqual(parts[3].Replace("\\n", "\n", StringComparison.Ordinal), File.ReadAllText(path), $"{name}: content of {parts[0]}");

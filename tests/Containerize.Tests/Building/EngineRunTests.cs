@@ -175,7 +175,7 @@ public sealed partial class EngineRunTests
         Assert.AreEqual("built fancy\n", File.ReadAllText(Path.Combine(rootfs, "result.txt")));
         Assert.IsTrue(new FileInfo(Path.Combine(rootfs, "bin/busybox")).Length > 100_000);
         StringAssert.Contains(File.ReadAllText(Path.Combine(rootfs, "etc/group")), "staff:x:50:");
-        var st = Core.Images.Layers.Posix.LStat(Path.Combine(rootfs, "copied/result.txt"))!.Value;
+        var st = Core.Os.LibC.LStat(Path.Combine(rootfs, "copied/result.txt"))!.Value;
         Assert.AreEqual((2000u, 2000u), (st.Uid, st.Gid));
     }
 

@@ -236,5 +236,5 @@ public sealed class ScopedExtractionTests
             (e.Kind == LayerEntryKind.File ? File.ReadAllText(Path.Combine(root, e.Path)) : e.LinkTarget))];
 
     private static IEnumerable<LayerEntry> SourceTreeEntries(string root) =>
-        LayerSource.FromDirectory(root).Select(e => Posix.LStat(Path.Combine(root, e.Path)) is { } st ? e with { Uid = (int)st.Uid, Gid = (int)st.Gid } : e);
+        LayerSource.FromDirectory(root).Select(e => Containerize.Core.Os.LibC.LStat(Path.Combine(root, e.Path)) is { } st ? e with { Uid = (int)st.Uid, Gid = (int)st.Gid } : e);
 }

@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 using Containerize.Core.Context;
-using Containerize.Core.Context.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 using Containerize.Tests.Infrastructure;
 

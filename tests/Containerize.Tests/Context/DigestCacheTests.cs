@@ -113,7 +113,6 @@ public sealed class DigestCacheTests
 
     private static ulong Inode(string path)
     {
-        Assert.AreEqual(0, Containerize.Core.Context.Native.Posix.LStat(path, out var st));
-        return st.Inode;
+        return (Containerize.Core.Os.LibC.LStat(path) ?? throw new AssertFailedException("missing " + path)).Inode;
     }
 }

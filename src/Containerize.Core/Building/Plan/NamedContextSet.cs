@@ -111,20 +111,20 @@ public sealed class NamedContextSet
         {
             cancellationToken.ThrowIfCancellationRequested();
             var target = Path.Combine(folder, e.Path);
-            if (e.Type != Context.Native.EntryType.Directory) Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            if (e.Type != Os.EntryType.Directory) Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             switch (e.Type)
             {
-                case Context.Native.EntryType.Directory:
+                case Os.EntryType.Directory:
                     Directory.CreateDirectory(target);
                     if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(target, (UnixFileMode)e.Permissions);
                     break;
-                case Context.Native.EntryType.Symlink:
+                case Os.EntryType.Symlink:
                     File.CreateSymbolicLink(target, e.LinkTarget ?? "");
                     break;
-                case Context.Native.EntryType.File:
+                case Os.EntryType.File:
                     try
                     {
-                        Images.Layers.Posix.Link(e.FullPath, target);
+                        Os.LibC.Link(e.FullPath, target);
                     }
                     catch (IOException)
                     {

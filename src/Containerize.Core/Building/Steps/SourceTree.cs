@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Containerize.Core.Context;
-using Containerize.Core.Context.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Layers;
 
@@ -46,7 +46,7 @@ internal sealed class SourceTree
     {
         var root = Path.GetFullPath(folder);
         return new(LayerSource.FromDirectory(root).Select(e =>
-            Images.Layers.Posix.LStat(Path.Combine(root, e.Path.TrimStart('/'))) is { } st ? e with { Uid = (int)st.Uid, Gid = (int)st.Gid } : e).ToList());
+            Os.LibC.LStat(Path.Combine(root, e.Path.TrimStart('/'))) is { } st ? e with { Uid = (int)st.Uid, Gid = (int)st.Gid } : e).ToList());
     }
 
     /// <summary>

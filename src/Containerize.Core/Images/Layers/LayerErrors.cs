@@ -6,8 +6,8 @@ public static class LayerErrors
     /// <summary>An entry path that climbs above the layer's root (<c>../x</c>, <c>a/../../x</c>).</summary>
     public const string PathEscapesRoot = "CTZ3101";
 
-    /// <summary>An entry that would be written through a symlink leading outside the root.</summary>
-    public const string SymlinkEscapesRoot = "CTZ3102";
+    /// <summary>An entry whose path leads through more than 40 symlinks (a loop), resolved inside the root.</summary>
+    public const string SymlinkLoop = "CTZ3102";
 
     /// <summary>A hardlink whose target is outside the root or does not exist.</summary>
     public const string BadHardlink = "CTZ3103";
@@ -38,4 +38,10 @@ public static class LayerErrors
 
     /// <summary>A source folder or file the writer cannot read (a socket, a path that does not exist).</summary>
     public const string UnreadableSource = "CTZ3112";
+
+    /// <summary>A whiteout that names no sibling (<c>.wh.</c>, <c>.wh..</c>, <c>.wh...</c>): it would delete its own folder or a parent.</summary>
+    public const string InvalidWhiteout = "CTZ3113";
+
+    /// <summary>The file system refused to write an entry while applying a layer (no space, permissions).</summary>
+    public const string ApplyFailed = "CTZ3114";
 }

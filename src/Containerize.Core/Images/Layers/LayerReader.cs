@@ -103,6 +103,13 @@ public static class LayerReader
         if (kind == LayerEntryKind.File && name.StartsWith(LayerPaths.WhiteoutPrefix, StringComparison.Ordinal))
         {
             var parent = LayerPaths.Parent(path);
+            var target = name[LayerPaths.WhiteoutPrefix.Length..];
+            if (name != LayerPaths.OpaqueMarker && (target is "" or "." or ".." || target.Contains('/')))
+            {
+                throw new ContainerizeException(LayerErrors.InvalidWhiteout, $"whiteout '{entry.Name}' names no entry of its folder",
+                    hint: "a whiteout '.wh.NAME' deletes NAME beside it; this one would delete its own folder or a parent. The layer is malformed or malicious");
+            }
+
             (kind, path) = name == LayerPaths.OpaqueMarker
                 ? (LayerEntryKind.OpaqueWhiteout, parent)
                 : (LayerEntryKind.Whiteout, LayerPaths.Join(parent, name[LayerPaths.WhiteoutPrefix.Length..]));

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 
 namespace Containerize.Core.Images.Layers;
@@ -44,34 +45,34 @@ public static class LayerSource
         {
             var full = Path.Combine(folder, name!);
             var path = LayerPaths.Join(layerFolder, name!);
-            if (Posix.LStat(full) is not { } st) continue; // removed while walking
+            if (LibC.LStat(full) is not { } st) continue; // removed while walking
             switch (st.Type)
             {
-                case Posix.TypeDirectory:
-                    entries.Add(LayerEntry.Directory(path, st.Permissions));
+                case FileStatus.Directory:
+                    entries.Add(LayerEntry.Directory(path, st.UnixMode));
                     Walk(full, path, entries, firstNames);
                     break;
-                case Posix.TypeRegular when st.LinkCount > 1 && firstNames.TryGetValue((st.Device, st.Inode), out var first):
-                    entries.Add(LayerEntry.Hardlink(path, first) with { Mode = st.Permissions });
+                case FileStatus.Regular when st.Links > 1 && firstNames.TryGetValue((st.Device, st.Inode), out var first):
+                    entries.Add(LayerEntry.Hardlink(path, first) with { Mode = st.UnixMode });
                     break;
-                case Posix.TypeRegular:
-                    if (st.LinkCount > 1) firstNames[(st.Device, st.Inode)] = path;
-                    entries.Add(LayerEntry.FromFile(path, full, st.Permissions));
+                case FileStatus.Regular:
+                    if (st.Links > 1) firstNames[(st.Device, st.Inode)] = path;
+                    entries.Add(LayerEntry.FromFile(path, full, st.UnixMode));
                     break;
-                case Posix.TypeSymlink:
+                case FileStatus.Symlink:
                     entries.Add(LayerEntry.Symlink(path, new FileInfo(full).LinkTarget ?? ""));
                     break;
-                case Posix.TypeFifo:
-                    entries.Add(new LayerEntry { Path = path, Kind = LayerEntryKind.Fifo, Mode = st.Permissions });
+                case FileStatus.Fifo:
+                    entries.Add(new LayerEntry { Path = path, Kind = LayerEntryKind.Fifo, Mode = st.UnixMode });
                     break;
-                case Posix.TypeChar or Posix.TypeBlock:
+                case FileStatus.CharDevice or FileStatus.BlockDevice:
                     entries.Add(new LayerEntry
                     {
                         Path = path,
-                        Kind = st.Type == Posix.TypeChar ? LayerEntryKind.CharDevice : LayerEntryKind.BlockDevice,
-                        Mode = st.Permissions,
-                        DeviceMajor = (int)st.RdevMajor,
-                        DeviceMinor = (int)st.RdevMinor,
+                        Kind = st.Type == FileStatus.CharDevice ? LayerEntryKind.CharDevice : LayerEntryKind.BlockDevice,
+                        Mode = st.UnixMode,
+                        DeviceMajor = (int)st.RDevMajor,
+                        DeviceMinor = (int)st.RDevMinor,
                     });
                     break;
 

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Formats.Tar;
 using System.IO.Compression;
 using Containerize.Core.Diagnostics;
@@ -91,7 +92,7 @@ public sealed class RootfsImporter(OciLayoutStore store)
         var root = Path.GetFullPath(rootfs);
         return LayerSource.FromDirectory(root).Select(e =>
         {
-            var st = Posix.LStat(Path.Combine(root, e.Path.TrimStart('/')));
+            var st = LibC.LStat(Path.Combine(root, e.Path.TrimStart('/')));
             return st is { } s ? e with { Uid = (int)s.Uid, Gid = (int)s.Gid } : e;
         }).ToList();
     }

@@ -50,7 +50,7 @@ public sealed class RuncProcess(string runcPath, string stateRoot)
         foreach (var a in new[] { "--root", StateRoot, "--log", logFile, "run", "--bundle", bundle, "--pid-file", pidFile, containerId })
             psi.ArgumentList.Add(a);
         // runc's rootless mode looks here for its state when it is not given --root; keep it inside our state.
-        if (Native.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = StateRoot;
+        if (Os.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = StateRoot;
 
         // runc copies the container's stdout and stderr through two pipes of its own, so lines of the two streams
         // arrive in the order runc forwards them, which may differ from a terminal's (as with docker build).
@@ -135,7 +135,7 @@ public sealed class RuncProcess(string runcPath, string stateRoot)
     {
         var psi = new ProcessStartInfo(RuncPath) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        if (Native.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = StateRoot;
+        if (Os.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = StateRoot;
         using var p = Process.Start(psi)!;
         var drain = Task.WhenAll(p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));

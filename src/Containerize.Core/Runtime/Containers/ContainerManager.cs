@@ -143,7 +143,7 @@ public sealed partial class ContainerManager(string runtimeRoot, string runc = "
             ?? throw new ContainerizeException(RuntimeErrors.RuncNotFound, $"runc not found ('{runc}')", hint: "install runc (apt-get install runc)");
         var psi = new System.Diagnostics.ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "--root", StateRoot }.Concat(args)) psi.ArgumentList.Add(a);
-        if (Native.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = StateRoot;
+        if (Os.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = StateRoot;
         using var p = System.Diagnostics.Process.Start(psi)!;
         await Task.WhenAll(p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync(), p.WaitForExitAsync()).ConfigureAwait(false);
     }

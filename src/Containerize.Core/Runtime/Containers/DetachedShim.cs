@@ -46,7 +46,7 @@ internal static class DetachedShim
             WorkingDirectory = folder,
         };
         foreach (var a in new[] { "-f", "/bin/sh", script, runc, stateRoot, folder, id, removeOnExit ? "1" : "0" }) psi.ArgumentList.Add(a);
-        if (Native.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = stateRoot;
+        if (Os.LibC.IsRootless) psi.Environment["XDG_RUNTIME_DIR"] = stateRoot;
         using (var setsidProcess = Process.Start(psi)!)
         {
             setsidProcess.StandardInput.Close();

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Containerize.Core.Runtime.Native;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Runtime.Diff;
 

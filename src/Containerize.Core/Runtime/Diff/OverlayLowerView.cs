@@ -1,4 +1,4 @@
-using Containerize.Core.Runtime.Native;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Runtime.Diff;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Runtime.Bundles;
-using Containerize.Core.Runtime.Native;
+using Containerize.Core.Os;
 using Containerize.Core.Runtime.Snapshots;
 
 namespace Containerize.Core.Runtime.Mounts;

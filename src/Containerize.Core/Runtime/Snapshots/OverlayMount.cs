@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Runtime.Native;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Runtime.Snapshots;
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Containerize.Core.Images.Layers;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Runtime.Snapshots;
 
@@ -14,6 +16,7 @@ namespace Containerize.Core.Runtime.Snapshots;
 public sealed class SnapshotStore
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
+    private static readonly LayerApplyOptions OverlayLayer = new() { Whiteouts = WhiteoutMode.OverlayFormat };
 
     public SnapshotStore(string root)
     {
@@ -40,17 +43,17 @@ public sealed class SnapshotStore
                 try
                 {
                     await using var tar = await layer.OpenUncompressed(cancellationToken).ConfigureAwait(false);
-                    await LayerExtractor.ExtractAsync(tar, temp, WhiteoutHandling.OverlayFormat, cancellationToken).ConfigureAwait(false);
+                    await LayerApplier.ApplyAsync(temp, tar, OverlayLayer, cancellationToken: cancellationToken).ConfigureAwait(false);
                     Directory.Move(temp, diff);
                 }
                 catch (IOException) when (Directory.Exists(diff))
                 {
                     // Another process extracted the same layer first: theirs is as good as ours.
-                    LayerExtractor.RemoveAny(temp);
+                    TreeRemover.RemoveAll(temp);
                 }
                 catch
                 {
-                    LayerExtractor.RemoveAny(temp);
+                    TreeRemover.RemoveAll(temp);
                     throw;
                 }
             }
@@ -82,7 +85,7 @@ public sealed class SnapshotStore
             var link = Path.Combine(Root, "l", id);
             var existing = new FileInfo(link).LinkTarget;
             if (existing == target) return "l/" + id;
-            if (existing is null && Native.LibC.LStat(link) is null)
+            if (existing is null && Os.LibC.LStat(link) is null)
             {
                 try
                 {

@@ -1,4 +1,4 @@
-using Containerize.Core.Runtime.Native;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Runtime.Snapshots;
 
@@ -37,7 +37,7 @@ public static class TreeCopier
             if (status is not { } s) continue;
             var target = Path.Combine(destination, Path.GetFileName(child));
             var existing = LibC.LStat(target);
-            if (existing is not null && !(existing.Value.IsDirectory && s.IsDirectory)) LayerExtractor.RemoveAny(target);
+            if (existing is not null && !(existing.Value.IsDirectory && s.IsDirectory)) TreeRemover.RemoveAll(target);
 
             if (s.IsDirectory)
             {

@@ -136,11 +136,18 @@ public sealed class LayerApplierTests
         var root = dir.Combine("rootfs");
         var outside = Directory.CreateDirectory(dir.Combine("outside")).FullName;
 
-        // A relative link that climbs out, then a file through it: refused.
-        var relative = RawTar(RawLink(TarEntryType.SymbolicLink, "evil", "../outside"), RawFile("evil/pwned", "x"));
-        var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => ApplyAsync(root, relative));
-        Assert.AreEqual(LayerErrors.SymlinkEscapesRoot, e.Code);
+        // A relative link that climbs out, then a file through it: '..' stops at the root, as in a chroot.
+        var relative = RawTar(RawLink(TarEntryType.SymbolicLink, "evil", "../../../outside"), RawFile("evil/pwned", "x"));
+        await ApplyAsync(root, relative);
         Assert.IsEmpty(Directory.GetFileSystemEntries(outside));
+        Assert.AreEqual("x", await File.ReadAllTextAsync(Path.Combine(root, "outside", "pwned")));
+        Assert.AreEqual("../../../outside", new FileInfo(Path.Combine(root, "evil")).LinkTarget, "the link is stored as written");
+
+        // A loop of links is a coded error naming the entry, and writes nothing.
+        var loop = RawTar(RawLink(TarEntryType.SymbolicLink, "l1", "l2"), RawLink(TarEntryType.SymbolicLink, "l2", "/l1"), RawFile("l1/x", "x"));
+        var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => ApplyAsync(dir.Combine("loop"), loop));
+        Assert.AreEqual(LayerErrors.SymlinkLoop, e.Code);
+        StringAssert.Contains(e.Message, "l1/x");
 
         // An absolute link to the host's folder, then a file through it: the container's view, inside the root.
         var absolute = RawTar(RawLink(TarEntryType.SymbolicLink, "abs", outside), RawFile("abs/pwned", "x"));
