@@ -5,7 +5,7 @@ namespace Containerize.Tests.Images.Layers.Breakouts;
 
 /// <summary>
 /// Hostile layers as data (README.md in this folder): containerd's TestBreakouts re-expressed in breakouts.json,
-///. Each case is applied to a fresh root beside canaries; besides its
+/// and our own cases in containerize-cases.json. Each case is applied to a fresh root beside canaries; besides its
 /// own checks, every case must leave everything outside the root as it was, the root a folder, and the host paths
 /// the layers name untouched.
 /// </summary>
@@ -14,14 +14,21 @@ namespace Containerize.Tests.Images.Layers.Breakouts;
 public sealed class LayerBreakoutTests
 {
     private static readonly Lazy<IReadOnlyList<BreakoutCase>> Containerd = new(() => BreakoutData.Load("breakouts.json"));
+    private static readonly Lazy<IReadOnlyList<BreakoutCase>> Ours = new(() => BreakoutData.Load("containerize-cases.json"));
 
     public static IEnumerable<object[]> ContainerdCases => Containerd.Value.Select(c => new object[] { c.Name });
+
+    public static IEnumerable<object[]> OurCases => Ours.Value.Select(c => new object[] { c.Name });
 
     public static string CaseName(MethodInfo method, object?[]? data) => $"{method.Name} ({data?[0]})";
 
     [TestMethod]
     [DynamicData(nameof(ContainerdCases), DynamicDataDisplayName = nameof(CaseName))]
     public Task Layers_breakout_containerd(string name) => RunAsync(Containerd.Value.Single(c => c.Name == name));
+
+    [TestMethod]
+    [DynamicData(nameof(OurCases), DynamicDataDisplayName = nameof(CaseName))]
+    public Task Layers_breakout_ours(string name) => RunAsync(Ours.Value.Single(c => c.Name == name));
 
     private static async Task RunAsync(BreakoutCase c)
     {
