@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -118,10 +119,7 @@ public sealed class DigestCache
 
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(File)!);
-            var temp = File + "." + Environment.ProcessId + ".tmp";
-            await System.IO.File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
-            System.IO.File.Move(temp, File, overwrite: true);
+            await AtomicFile.WriteAsync(File, bytes, AtomicWriteOptions.Cache, cancellationToken).ConfigureAwait(false);
             Writes++;
             // The text cache of earlier versions would otherwise stay behind for ever.
             System.IO.File.Delete(Path.ChangeExtension(File, ".tsv"));

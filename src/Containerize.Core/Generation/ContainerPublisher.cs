@@ -84,7 +84,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         {
             var path = Path.Combine(request.ContainerDirectory, "Dockerfile");
             var relative = Path.GetRelativePath(Path.GetFullPath(project.ContextRoot), path).Replace('\\', '/');
-            await AtomicFile.WriteTextIfChangedAsync(path, DockerfileWriter.WriteContainerMode(plan, relative), cancellationToken).ConfigureAwait(false);
+            await OutputFiles.WriteTextIfChangedAsync(path, DockerfileWriter.WriteContainerMode(plan, relative), cancellationToken).ConfigureAwait(false);
             return (path, project.ContextRoot);
         }
 
@@ -224,7 +224,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
     {
         await using var blob = await store.OpenBlobAsync(digest, cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(blob);
-        await AtomicFile.WriteTextIfChangedAsync(path, await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await OutputFiles.WriteTextIfChangedAsync(path, await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>ContainerBuildNetwork: null leaves the engine's default.</summary>

@@ -29,6 +29,6 @@ public sealed record EjectedDockerfile(GeneratedFile Dockerfile, GeneratedFile D
     /// <summary>Writes each file atomically; unchanged files are left alone so their timestamps do not move.</summary>
     public async Task WriteAsync(CancellationToken cancellationToken)
     {
-        foreach (var f in Files) await AtomicFile.WriteTextIfChangedAsync(f.Path, f.Text, cancellationToken);
+        foreach (var f in Files) await OutputFiles.WriteTextIfChangedAsync(f.Path, f.Text, cancellationToken);
     }
 }

@@ -14,7 +14,7 @@ public static class HostModeContext
         var staging = await ContextStager.StageAsync(layers, context, cancellationToken);
         var text = DockerfileWriter.WriteHostMode(plan, layers);
         var dockerfile = Path.Combine(containerDirectory, "Dockerfile");
-        await AtomicFile.WriteTextIfChangedAsync(dockerfile, text, cancellationToken);
+        await OutputFiles.WriteTextIfChangedAsync(dockerfile, text, cancellationToken);
         return new Result(dockerfile, context, text, staging);
     }
 }

@@ -72,7 +72,7 @@ public static class ImageMetadataFile
 
         buffer.WriteByte((byte)'\n');
         var text = Encoding.UTF8.GetString(buffer.ToArray());
-        if (!await AtomicFile.WriteTextIfChangedAsync(path, text, cancellationToken).ConfigureAwait(false))
+        if (!await OutputFiles.WriteTextIfChangedAsync(path, text, cancellationToken).ConfigureAwait(false))
         {
             // Same content: still move its time, the output stamp MSBuild compares the inputs with.
             File.SetLastWriteTimeUtc(path, DateTime.UtcNow);

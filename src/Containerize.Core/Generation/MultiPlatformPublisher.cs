@@ -136,6 +136,6 @@ public sealed class MultiPlatformPublisher(IDiagnosticSink sink)
     private static async Task CopyIndexAsync(OciLayoutStore store, Descriptor index, string path, CancellationToken cancellationToken)
     {
         var bytes = await store.ReadBlobBytesAsync(index, cancellationToken).ConfigureAwait(false);
-        await AtomicFile.WriteTextIfChangedAsync(path, System.Text.Encoding.UTF8.GetString(bytes), cancellationToken).ConfigureAwait(false);
+        await OutputFiles.WriteTextIfChangedAsync(path, System.Text.Encoding.UTF8.GetString(bytes), cancellationToken).ConfigureAwait(false);
     }
 }

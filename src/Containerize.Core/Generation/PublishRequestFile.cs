@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Containerize.Core.Diagnostics;
@@ -46,17 +47,7 @@ public static class PublishRequestFile
     public static async Task SaveAsync(ContainerPublishRequest request, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {
         var path = Path.Combine(request.ContainerDirectory, FileName);
-        Directory.CreateDirectory(request.ContainerDirectory);
-        var temp = Path.Combine(request.ContainerDirectory, $".{FileName}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await File.WriteAllBytesAsync(temp, json, cancellationToken).ConfigureAwait(false);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        await AtomicFile.WriteAsync(path, json, AtomicWriteOptions.Cache, cancellationToken).ConfigureAwait(false);
     }
 }
 

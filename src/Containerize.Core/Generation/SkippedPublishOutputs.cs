@@ -21,7 +21,7 @@ public static class SkippedPublishOutputs
             Line("archive", r.ArchivePath),
             Line("skippedSummary", r.Summary(skipped: true))) + "\n";
         var path = Path.Combine(containerDirectory, FileName);
-        if (!await AtomicFile.WriteTextIfChangedAsync(path, text, cancellationToken))
+        if (!await OutputFiles.WriteTextIfChangedAsync(path, text, cancellationToken))
         {
             // Same content: still move its time, it is one of the output stamps MSBuild compares the inputs with.
             File.SetLastWriteTimeUtc(path, DateTime.UtcNow);

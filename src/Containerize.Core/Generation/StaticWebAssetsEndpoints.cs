@@ -27,7 +27,7 @@ public static partial class StaticWebAssetsEndpoints
             var copy = Path.Combine(folder, file.RelativePath);
             var text = Normalize(await File.ReadAllTextAsync(file.SourcePath, cancellationToken).ConfigureAwait(false), epoch);
             // Written only when it changes, so that staging sees an unchanged file and the engine's cache hits.
-            await AtomicFile.WriteTextIfChangedAsync(copy, text, cancellationToken).ConfigureAwait(false);
+            await OutputFiles.WriteTextIfChangedAsync(copy, text, cancellationToken).ConfigureAwait(false);
             result.Add(file with { SourcePath = copy });
         }
 

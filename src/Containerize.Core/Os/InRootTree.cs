@@ -52,6 +52,14 @@ public sealed class InRootTree : IDisposable
     /// <summary>Forces the userspace walk, as on a kernel without openat2 (tests run both paths).</summary>
     public static bool DisableOpenat2 { get; set; }
 
+    /// <summary>Whether openat2(RESOLVE_IN_ROOT) has answered here (false until a first resolution needed it).</summary>
+    public static bool KernelResolvesInRoot => s_openat2 == 1;
+
+    /// <summary>How many resolutions took the walk, for tests that force it.</summary>
+    internal static long Walks => Interlocked.Read(ref s_walks);
+
+    private static long s_walks;
+
     public static InRootTree Open(string root)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
@@ -88,8 +96,13 @@ public sealed class InRootTree : IDisposable
 
     private InRootFolder Walk(string path, bool create, Action<int, string>? created)
     {
+        Interlocked.Increment(ref s_walks);
         var pending = new List<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
         var stack = new List<(int Fd, string Name)> { (RootFd, "") };
+
+        // Names past the last folder that exists: as containerd's RootPath, "missing/.." is resolved by name,
+        // and nothing is created until the whole path is known.
+        var missing = new List<string>();
         var at = 0;
         var links = 0;
         try
@@ -101,7 +114,14 @@ public sealed class InRootTree : IDisposable
                 if (part == "..")
                 {
                     // A chroot's "/.." is "/": the root is never left.
-                    if (stack.Count > 1) PopTo(stack, stack.Count - 1);
+                    if (missing.Count > 0) missing.RemoveAt(missing.Count - 1);
+                    else if (stack.Count > 1) PopTo(stack, stack.Count - 1);
+                    continue;
+                }
+
+                if (missing.Count > 0)
+                {
+                    missing.Add(part);
                     continue;
                 }
 
@@ -109,11 +129,8 @@ public sealed class InRootTree : IDisposable
                 var rc = LibC.StatAt(current, part, out var status);
                 if (rc == -LibC.ENOENT)
                 {
-                    if (!create) return Fail(InRootFailure.Missing, stack, part);
-                    rc = LibC.MkdirAt(current, part, 0x1ED /* 0755 */);
-                    if (rc != 0 && rc != -LibC.EEXIST) throw LibC.Error("mkdirat", Describe(stack, part), -rc);
-                    if (rc == 0) created?.Invoke(current, part);
-                    rc = LibC.StatAt(current, part, out status);
+                    missing.Add(part);
+                    continue;
                 }
 
                 if (rc != 0) throw LibC.Error("statx", Describe(stack, part), -rc);
@@ -129,9 +146,18 @@ public sealed class InRootTree : IDisposable
                 }
 
                 if (!status.IsDirectory) return Fail(InRootFailure.NotADirectory, stack, part);
-                var fd = LibC.Openat(current, part, LibC.OPath | LibC.ODirectory | LibC.ONoFollow);
-                if (fd < 0) throw LibC.Error("openat", Describe(stack, part), -fd);
-                stack.Add((fd, part));
+                Push(stack, part);
+            }
+
+            foreach (var part in missing)
+            {
+                if (!create) return Fail(InRootFailure.Missing, stack, part);
+                var current = stack[^1].Fd;
+                var rc = LibC.MkdirAt(current, part, 0x1ED /* 0755 */);
+                if (rc != 0 && rc != -LibC.EEXIST) throw LibC.Error("mkdirat", Describe(stack, part), -rc);
+                if (rc == 0) created?.Invoke(current, part);
+                if (LibC.StatAt(current, part, out var made) != 0 || !made.IsDirectory) return Fail(InRootFailure.NotADirectory, stack, part);
+                Push(stack, part);
             }
 
             if (stack.Count == 1) return Dup(RootFd);
@@ -143,6 +169,13 @@ public sealed class InRootTree : IDisposable
         {
             PopTo(stack, 1);
         }
+    }
+
+    private static void Push(List<(int Fd, string Name)> stack, string part)
+    {
+        var fd = LibC.Openat(stack[^1].Fd, part, LibC.OPath | LibC.ODirectory | LibC.ONoFollow);
+        if (fd < 0) throw LibC.Error("openat", Describe(stack, part), -fd);
+        stack.Add((fd, part));
     }
 
     private static InRootFolder Dup(int fd)

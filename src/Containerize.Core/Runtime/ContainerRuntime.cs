@@ -398,17 +398,13 @@ public sealed class ContainerRuntime
 
     private static void EnsureWorkingDirectory(string rootfs, string workingDirectory)
     {
-        var host = RootfsPath.Resolve(rootfs, workingDirectory);
+        var host = InRootPath.Resolve(rootfs, workingDirectory);
         if (host is null || LibC.LStat(host) is not null) return;
         Directory.CreateDirectory(host);
     }
 
-    private static async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
-    {
-        var temp = path + ".tmp";
-        await File.WriteAllBytesAsync(temp, content, cancellationToken).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
-    }
+    private static Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken) =>
+        AtomicFile.WriteAsync(path, content, AtomicWriteOptions.Cache, cancellationToken);
 
     /// <summary>A kept bundle is for inspection: secret values in its process environment are replaced by their names.</summary>
     private static void RedactSecretEnv(string configPath, IReadOnlyList<string> secretEnv)

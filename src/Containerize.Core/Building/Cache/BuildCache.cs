@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -46,11 +47,8 @@ public sealed class BuildCache(OciLayoutStore store) : IPruneRootSource
 
     public async Task StoreAsync(string key, Descriptor manifest, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Folder);
-        var path = Path.Combine(Folder, key);
-        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        await File.WriteAllTextAsync(temp, $"{manifest.Digest} {manifest.Size.ToString(CultureInfo.InvariantCulture)}\n", cancellationToken).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
+        await AtomicFile.WriteTextAsync(Path.Combine(Folder, key), $"{manifest.Digest} {manifest.Size.ToString(CultureInfo.InvariantCulture)}\n",
+            AtomicWriteOptions.Cache, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<PruneRoot>> GetRootsAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Building.Plan;
 using Containerize.Core.Images.Layers;
 using Containerize.Core.Images.Store;
@@ -85,10 +86,8 @@ public sealed class DirectoryIndex(OciLayoutStore store, string cacheFolder)
                 }
             }
 
-            Directory.CreateDirectory(folder);
-            var temp = file + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-            await File.WriteAllLinesAsync(temp, listing.Select(kv => $"{kv.Value.Kind} {Convert.ToString((int)kv.Value.Mode, 8)} {kv.Value.Uid} {kv.Value.Gid} {kv.Key}"), cancellationToken).ConfigureAwait(false);
-            File.Move(temp, file, overwrite: true);
+            await AtomicFile.WriteTextAsync(file, string.Concat(listing.Select(kv => $"{kv.Value.Kind} {Convert.ToString((int)kv.Value.Mode, 8)} {kv.Value.Uid} {kv.Value.Gid} {kv.Key}\n")),
+                AtomicWriteOptions.Cache, cancellationToken).ConfigureAwait(false);
         }
 
         _listings[key] = listing;

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -43,10 +44,7 @@ public sealed class MissExplainer(string cacheFolder)
         var path = PathOf(location);
         // A fully cached build usually finds what it would write: reading a few lines beats a write and a rename per step.
         if (File.Exists(path) && (await File.ReadAllLinesAsync(path, cancellationToken).ConfigureAwait(false)).SequenceEqual(inputs)) return;
-        Directory.CreateDirectory(Folder);
-        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        await File.WriteAllLinesAsync(temp, inputs, cancellationToken).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
+        await AtomicFile.WriteTextAsync(path, string.Concat(inputs.Select(l => l + "\n")), AtomicWriteOptions.Cache, cancellationToken).ConfigureAwait(false);
     }
 
     private string PathOf(string location) =>

@@ -69,7 +69,7 @@ internal sealed class SourceScope
             if (info.Kind == LayerEntryKind.Symlink) _links.Add(path);
             if (info.Kind == LayerEntryKind.Hardlink)
             {
-                var target = LayerPaths.TryNormalize(info.LinkTarget ?? "") ?? "";
+                var target = LayerPaths.Clamp(info.LinkTarget ?? "");
                 if (Inside(target) != inside || ThroughLink(target)) Unsafe = true;
             }
 

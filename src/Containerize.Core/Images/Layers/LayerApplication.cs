@@ -144,7 +144,7 @@ internal sealed class LayerApplication : IDisposable
 
     private void Hardlink(int dirFd, string name, LayerEntryInfo info)
     {
-        var target = LayerPaths.TryNormalize(info.LinkTarget ?? "");
+        var target = LayerPaths.Clamp(info.LinkTarget ?? "");
         if (target is { Length: > 0 })
         {
             var folder = _tree.OpenFolder(LayerPaths.Parent(target), create: false);

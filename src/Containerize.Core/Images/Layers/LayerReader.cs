@@ -83,7 +83,7 @@ public static class LayerReader
     /// <summary>The entry as the rest of the engine sees it, or null for tar metadata (global PAX headers).</summary>
     internal static LayerEntryInfo? ToInfo(TarEntry entry)
     {
-        var path = LayerPaths.Normalize(entry.Name);
+        var path = LayerPaths.Clamp(entry.Name);
         var name = LayerPaths.Name(path);
         var kind = entry.EntryType switch
         {

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Images.Oci;
 
 namespace Containerize.Core.Images.Store;
@@ -21,7 +22,7 @@ public static class BlobSources
         var known = await ReadAsync(path, cancellationToken).ConfigureAwait(false);
         if (known.Count > 0 && known[0] == entry) return;
         var lines = known.Where(k => k != entry).Prepend(entry).Take(Kept);
-        await AtomicFile.WriteAsync(path, System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"), cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(path, System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"), AtomicWriteOptions.Durable, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Repositories of <paramref name="registry"/> other than <paramref name="except"/> that hold the blob.</summary>

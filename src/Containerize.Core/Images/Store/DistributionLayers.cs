@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Globalization;
 using Containerize.Core.Images.Layers;
 using Containerize.Core.Images.Oci;
@@ -92,7 +93,7 @@ public static class DistributionLayers
             await gzip.FinishAsync(ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(Path.GetDirectoryName(record)!);
-        await AtomicFile.WriteAsync(record, System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{twin.Digest}\n{twin.Size}\n")), cancellationToken)
+        await AtomicFile.WriteAsync(record, System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{twin.Digest}\n{twin.Size}\n")), AtomicWriteOptions.Durable, cancellationToken)
             .ConfigureAwait(false);
         return twin with { Annotations = plain.Annotations };
     }

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Text;
 using Containerize.Core.Images.Layers;
 using Containerize.Core.Images.Oci;
@@ -60,7 +61,7 @@ internal sealed record LayerPathIndex(bool Everything, IReadOnlySet<string> Comp
         foreach (var c in Components.Order(StringComparer.Ordinal)) text.Append("c ").Append(c).Append('\n');
         foreach (var (from, to) in Links.Distinct().Order()) text.Append("l ").Append(from).Append('\t').Append(to).Append('\n');
         text.Append("end\n");
-        await AtomicFile.WriteAsync(PathFor(store, digest), Encoding.UTF8.GetBytes(text.ToString()), cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(PathFor(store, digest), Encoding.UTF8.GetBytes(text.ToString()), AtomicWriteOptions.Durable, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Collects the index from the entries of one full read of a layer.</summary>
@@ -82,7 +83,7 @@ internal sealed record LayerPathIndex(bool Everything, IReadOnlySet<string> Comp
             AddComponent(info.Path);
             if (info.Kind == LayerEntryKind.Hardlink)
             {
-                if (LayerPaths.TryNormalize(info.LinkTarget ?? "") is { Length: > 0 } target) AddComponent(target);
+                if (LayerPaths.Clamp(info.LinkTarget ?? "") is { Length: > 0 } target) AddComponent(target);
                 else _everything = true;
             }
 
@@ -124,7 +125,7 @@ internal sealed record LayerPathIndex(bool Everything, IReadOnlySet<string> Comp
             var joined = target.StartsWith('/') ? target : LayerPaths.Join(LayerPaths.Parent(path), target);
 
             // The applier clamps '..' at the root (a container's root is its own parent), so an escape reads as the root.
-            var resolved = LayerPaths.TryNormalize(joined) ?? "";
+            var resolved = LayerPaths.Clamp(joined);
             var first = First(resolved);
             return Unwritable(first) ? "" : first;
         }

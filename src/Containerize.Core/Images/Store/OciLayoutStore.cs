@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Security.Cryptography;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
@@ -50,12 +51,12 @@ public sealed class OciLayoutStore : IContentStore
             {
                 if (!File.Exists(Path.Combine(store.Root, IndexFile)))
                 {
-                    await AtomicFile.WriteAsync(Path.Combine(store.Root, IndexFile), OciJson.Serialize(new ImageIndex { Manifests = [] }), cancellationToken).ConfigureAwait(false);
+                    await AtomicFile.WriteAsync(Path.Combine(store.Root, IndexFile), OciJson.Serialize(new ImageIndex { Manifests = [] }), AtomicWriteOptions.Durable, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
 
-        await AtomicFile.WriteAsync(layout, OciJson.Serialize(new ImageLayoutHeader()), cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(layout, OciJson.Serialize(new ImageLayoutHeader()), AtomicWriteOptions.Durable, cancellationToken).ConfigureAwait(false);
         return store;
     }
 
@@ -252,7 +253,7 @@ public sealed class OciLayoutStore : IContentStore
             .OrderBy(d => d.Annotation(AnnotationKeys.RefName) ?? "\uffff", StringComparer.Ordinal)
             .ThenBy(d => d.Digest.ToString(), StringComparer.Ordinal)
             .ToList();
-        await AtomicFile.WriteAsync(Path.Combine(Root, IndexFile), OciJson.Serialize(index with { Manifests = sorted }), cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(Path.Combine(Root, IndexFile), OciJson.Serialize(index with { Manifests = sorted }), AtomicWriteOptions.Durable, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Names a manifest with the full normalised reference (<c>docker.io/library/app:1.0</c>).</summary>

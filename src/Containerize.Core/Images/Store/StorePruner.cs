@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Images.Oci;
 
 namespace Containerize.Core.Images.Store;

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Containerize.Core.Diagnostics;

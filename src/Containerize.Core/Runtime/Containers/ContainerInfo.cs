@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Globalization;
 using System.Text.Json;
 
@@ -38,10 +39,7 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
             json.WriteEndObject();
         }
 
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, FileName);
-        await File.WriteAllBytesAsync(path + ".tmp", buffer.ToArray(), cancellationToken).ConfigureAwait(false);
-        File.Move(path + ".tmp", path, overwrite: true);
+        await AtomicFile.WriteAsync(Path.Combine(folder, FileName), buffer.ToArray(), AtomicWriteOptions.Cache, cancellationToken).ConfigureAwait(false);
     }
 
     public static ContainerInfo? Read(string folder)

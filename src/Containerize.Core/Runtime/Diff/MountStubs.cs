@@ -26,7 +26,7 @@ public sealed class MountStubs
         var stubs = new MountStubs();
         foreach (var target in containerTargets)
         {
-            var host = RootfsPath.Resolve(rootfs, target);
+            var host = InRootPath.Resolve(rootfs, target);
             if (host is null) continue;
             var relative = Path.GetRelativePath(rootfs, host).Replace('\\', '/');
             if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal)) continue;

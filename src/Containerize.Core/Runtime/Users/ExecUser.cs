@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Diagnostics;
 
 namespace Containerize.Core.Runtime.Users;
@@ -85,7 +86,7 @@ public static class UserResolver
     private static string? ReadInside(string rootfs, string relative)
     {
         // /etc/passwd could be a symbolic link pointing out of the rootfs; follow it inside the rootfs only.
-        var path = RootfsPath.Resolve(rootfs, relative);
+        var path = InRootPath.Resolve(rootfs, relative);
         return path is not null && File.Exists(path) ? File.ReadAllText(path) : null;
     }
 

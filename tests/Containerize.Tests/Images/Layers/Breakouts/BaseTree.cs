@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Images.Layers;
 
 namespace Containerize.Tests.Images.Layers.Breakouts;
@@ -28,7 +29,7 @@ internal static class BaseTree
                     File.CreateSymbolicLink(path, expand(e.Target!));
                     break;
                 case "hardlink":
-                    Posix.Link(RootView.Resolve(root, expand(e.Target!), followLast: false), path);
+                    LibC.Link(RootView.Resolve(root, expand(e.Target!), followLast: false), path);
                     break;
                 default:
                     throw new InvalidDataException($"a base tree holds files, folders and links, not '{e.Type}'");

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Images.Layers;
 
 namespace Containerize.Tests.Images.Layers.Breakouts;
@@ -34,7 +35,7 @@ internal static class BreakoutChecks
             case "content":
             {
                 var real = Stat(path);
-                if (Posix.LStat(real) is not { Type: Posix.TypeRegular }) return "no file there";
+                if (LibC.LStat(real) is not { Type: FileStatus.Regular }) return "no file there";
                 var expected = c.Hex is { } hex ? Convert.FromHexString(hex) : System.Text.Encoding.UTF8.GetBytes(expand(c.Text ?? ""));
                 var actual = File.ReadAllBytes(real);
                 return actual.AsSpan().SequenceEqual(expected) ? null : $"content is {Convert.ToHexString(actual)}, expected {Convert.ToHexString(expected)}";
@@ -42,8 +43,8 @@ internal static class BreakoutChecks
 
             case "sameFile" or "notSameFile":
             {
-                var a = Posix.LStat(Stat(path));
-                var b = Posix.LStat(Stat(expand(c.Other!)));
+                var a = LibC.LStat(Stat(path));
+                var b = LibC.LStat(Stat(expand(c.Other!)));
                 if (a is null || b is null) return $"{(a is null ? path : c.Other)} does not exist";
                 var same = a.Value.Device == b.Value.Device && a.Value.Inode == b.Value.Inode;
                 return same == (c.Kind == "sameFile") ? null : $"{(same ? "is" : "is not")} the same file as {c.Other}";
@@ -52,20 +53,20 @@ internal static class BreakoutChecks
             case "symlink":
             {
                 var real = LStat(path);
-                if (Posix.LStat(real) is not { Type: Posix.TypeSymlink }) return "not a symlink";
+                if (LibC.LStat(real) is not { Type: FileStatus.Symlink }) return "not a symlink";
                 var target = new FileInfo(real).LinkTarget;
                 return target == expand(c.Target!) ? null : $"points at '{target}', expected '{expand(c.Target!)}'";
             }
 
             case "absent":
-                return Posix.LStat(LStat(path)) is null ? null : "exists";
+                return LibC.LStat(LStat(path)) is null ? null : "exists";
             case "dir":
-                return Posix.LStat(Stat(path)) is { Type: Posix.TypeDirectory } ? null : "no folder there";
+                return LibC.LStat(Stat(path)) is { Type: FileStatus.Directory } ? null : "no folder there";
             case "hostAbsent":
-                return Posix.LStat(path) is null ? null : "exists on the host";
+                return LibC.LStat(path) is null ? null : "exists on the host";
             case "hostMode":
             {
-                var st = Posix.LStat(path);
+                var st = LibC.LStat(path);
                 var mode = st is null ? "nothing" : Convert.ToString(st.Value.Mode & 0xFFF, 8);
                 return mode == c.Mode ? null : $"host mode is {mode}, expected {c.Mode}";
             }

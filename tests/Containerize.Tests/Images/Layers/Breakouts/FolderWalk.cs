@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Images.Layers;
 
 namespace Containerize.Tests.Images.Layers.Breakouts;
@@ -17,7 +18,7 @@ internal static class FolderWalk
             foreach (var child in Directory.EnumerateFileSystemEntries(folder, "*", new EnumerationOptions { AttributesToSkip = 0 }))
             {
                 yield return child;
-                if (Posix.LStat(child) is { Type: Posix.TypeDirectory } && skip?.Invoke(child) != true) pending.Push(child);
+                if (LibC.LStat(child) is { Type: FileStatus.Directory } && skip?.Invoke(child) != true) pending.Push(child);
             }
         }
     }

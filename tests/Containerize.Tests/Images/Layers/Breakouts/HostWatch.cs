@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Images.Layers;
 
 namespace Containerize.Tests.Images.Layers.Breakouts;
@@ -46,11 +47,11 @@ internal sealed class HostWatch
     {
         try
         {
-            return Posix.LStat(path) switch
+            return LibC.LStat(path) switch
             {
                 null => "absent",
-                { Type: Posix.TypeDirectory } st => $"dir inode={st.Inode}",
-                var st => $"type={st.Value.Type:x} mode={Convert.ToString(st.Value.Mode & 0xFFF, 8)} links={st.Value.LinkCount} inode={st.Value.Inode} size={st.Value.Size}",
+                { Type: FileStatus.Directory } st => $"dir inode={st.Inode}",
+                var st => $"type={st.Value.Type:x} mode={Convert.ToString(st.Value.Mode & 0xFFF, 8)} links={st.Value.Links} inode={st.Value.Inode} size={st.Value.Size}",
             };
         }
         catch (IOException e)

@@ -30,6 +30,48 @@ public sealed class LayerBreakoutTests
     [DynamicData(nameof(OurCases), DynamicDataDisplayName = nameof(CaseName))]
     public Task Layers_breakout_ours(string name) => RunAsync(Ours.Value.Single(c => c.Name == name));
 
+    /// <summary>
+    /// The same cases through the descriptor walk that stands in for openat2 on kernels before 5.6 and in sandboxes
+    /// that filter it: both resolutions must give the same, contained, result.
+    /// </summary>
+    [TestMethod]
+    public async Task Layers_breakout_every_case_through_the_walk_without_openat2()
+    {
+        var failures = new List<string>();
+        var walksBefore = Core.Os.InRootTree.Walks;
+        Core.Os.InRootTree.DisableOpenat2 = true;
+        try
+        {
+            foreach (var c in Containerd.Value.Concat(Ours.Value))
+            {
+                try
+                {
+                    await RunAsync(c);
+                }
+                catch (AssertFailedException e)
+                {
+                    failures.Add(e.Message);
+                }
+            }
+        }
+        finally
+        {
+            Core.Os.InRootTree.DisableOpenat2 = false;
+        }
+
+        Assert.IsEmpty(failures, string.Join("\n", failures));
+        Assert.IsGreaterThanOrEqualTo(44, Core.Os.InRootTree.Walks - walksBefore, "the cases resolved their folders through the walk");
+    }
+
+    /// <summary>This kernel (5.6 or later) resolves in the root itself: the fast path is the one the other tests exercise.</summary>
+    [TestMethod]
+    public async Task Layers_breakout_the_kernel_resolves_in_the_root_where_it_can()
+    {
+        if (Environment.OSVersion.Version < new Version(5, 6)) Assert.Inconclusive("openat2 came with Linux 5.6");
+        await RunAsync(Containerd.Value[0]);
+        Assert.IsTrue(Core.Os.InRootTree.KernelResolvesInRoot, "openat2(RESOLVE_IN_ROOT) was not used on a kernel that has it");
+    }
+
     private static async Task RunAsync(BreakoutCase c)
     {
         using var sandbox = Sandbox.Create();

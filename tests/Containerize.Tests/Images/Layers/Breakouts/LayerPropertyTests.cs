@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Diagnostics;
 using System.Runtime.Versioning;
 using Containerize.Core.Images.Layers;
@@ -27,7 +28,7 @@ public sealed class LayerPropertyTests
 
         // The layers point symlinks at /a, /b and /c; an applier that follows one on the host (today's opaque purge
         // does, see the README) would empty it. Only run where nothing is there.
-        if (RandomLayers.HostNames.FirstOrDefault(n => Posix.LStat(n) is not null) is { } present)
+        if (RandomLayers.HostNames.FirstOrDefault(n => LibC.LStat(n) is not null) is { } present)
         {
             Requirements.Missing($"the host has {present}, which the random layers' absolute symlinks name");
         }

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Images.Layers;
 
 namespace Containerize.Tests.Images.Layers.Breakouts;
@@ -29,7 +30,7 @@ internal static class RootView
 
             var real = Join(root, [.. resolved, part]);
             var follow = pending.Count > 0 || followLast;
-            if (!follow || Posix.LStat(real) is not { Type: Posix.TypeSymlink })
+            if (!follow || LibC.LStat(real) is not { Type: FileStatus.Symlink })
             {
                 resolved.Add(part);
                 continue;

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Security.Cryptography;
 using Containerize.Core.Images.Layers;
 using Containerize.Tests.Infrastructure;
@@ -63,7 +64,7 @@ internal sealed class Sandbox : IDisposable
         Write("also-exists-outside-root", "...", "640");
         File.CreateSymbolicLink(Path.Combine(Folder, "a-symlink-canary"), "canary-dir");
 
-        foreach (var dir in FolderWalk.Under(_temp.Path).Append(_temp.Path).Where(p => p != Root && Posix.LStat(p) is { Type: Posix.TypeDirectory }))
+        foreach (var dir in FolderWalk.Under(_temp.Path).Append(_temp.Path).Where(p => p != Root && LibC.LStat(p) is { Type: FileStatus.Directory }))
         {
             Directory.SetLastWriteTimeUtc(dir, OldTime);
         }
@@ -93,9 +94,9 @@ internal sealed class Sandbox : IDisposable
         }
 
         changes.AddRange(after.Keys.Where(p => !_before.ContainsKey(p)).Select(p => $"appeared: {p} ({after[p]})"));
-        if (Posix.LStat(Root) is not { Type: Posix.TypeDirectory })
+        if (LibC.LStat(Root) is not { Type: FileStatus.Directory })
         {
-            changes.Add($"the root is no longer a folder: {(Posix.LStat(Root) is { } st ? Describe(Root, st) : "it is gone")}");
+            changes.Add($"the root is no longer a folder: {(LibC.LStat(Root) is { } st ? Describe(Root, st) : "it is gone")}");
         }
 
         return changes;
@@ -104,16 +105,16 @@ internal sealed class Sandbox : IDisposable
     /// <summary>Empties the root (never following a symlink) for the next sequence.</summary>
     public void ClearRoot()
     {
-        if (Posix.LStat(Root) is not { Type: Posix.TypeDirectory })
+        if (LibC.LStat(Root) is not { Type: FileStatus.Directory })
         {
-            if (Posix.LStat(Root) is not null) File.Delete(Root);
+            if (LibC.LStat(Root) is not null) File.Delete(Root);
             Directory.CreateDirectory(Root);
             return;
         }
 
         foreach (var child in Directory.EnumerateFileSystemEntries(Root, "*", new EnumerationOptions { AttributesToSkip = 0 }).ToList())
         {
-            if (Posix.LStat(child) is { Type: Posix.TypeDirectory }) Directory.Delete(child, recursive: true);
+            if (LibC.LStat(child) is { Type: FileStatus.Directory }) Directory.Delete(child, recursive: true);
             else File.Delete(child);
         }
     }
@@ -127,31 +128,31 @@ internal sealed class Sandbox : IDisposable
 
     private void Walk(string top, Dictionary<string, PathState> into)
     {
-        into["."] = State(top, Posix.LStat(top)!.Value);
+        into["."] = State(top, LibC.LStat(top)!.Value);
 
         // The root's contents are the applier's to change; Changes() checks that the root is still a folder.
         foreach (var path in FolderWalk.Under(top, skip: p => p == Root))
         {
-            if (path != Root && Posix.LStat(path) is { } st) into[Path.GetRelativePath(top, path)] = State(path, st);
+            if (path != Root && LibC.LStat(path) is { } st) into[Path.GetRelativePath(top, path)] = State(path, st);
         }
     }
 
-    private static PathState State(string path, Posix.FileStatus st)
+    private static PathState State(string path, FileStatus st)
     {
         var type = st.Type switch
         {
-            Posix.TypeDirectory => "dir",
-            Posix.TypeRegular => "file",
-            Posix.TypeSymlink => "symlink",
+            FileStatus.Directory => "dir",
+            FileStatus.Regular => "file",
+            FileStatus.Symlink => "symlink",
             _ => "other",
         };
-        var mtime = st.Type is Posix.TypeDirectory or Posix.TypeRegular ? File.GetLastWriteTimeUtc(path).Ticks : 0;
-        var target = st.Type == Posix.TypeSymlink ? new FileInfo(path).LinkTarget : null;
-        var hash = st.Type == Posix.TypeRegular ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)))[..16] : null;
-        return new PathState(type, Convert.ToString(st.Mode & 0xFFF, 8), st.Uid, st.Gid, st.LinkCount, st.Inode, st.Type == Posix.TypeDirectory ? 0 : st.Size, mtime, target, hash);
+        var mtime = st.Type is FileStatus.Directory or FileStatus.Regular ? File.GetLastWriteTimeUtc(path).Ticks : 0;
+        var target = st.Type == FileStatus.Symlink ? new FileInfo(path).LinkTarget : null;
+        var hash = st.Type == FileStatus.Regular ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)))[..16] : null;
+        return new PathState(type, Convert.ToString(st.Mode & 0xFFF, 8), st.Uid, st.Gid, st.Links, st.Inode, st.Type == FileStatus.Directory ? 0 : st.Size, mtime, target, hash);
     }
 
-    private static string Describe(string path, Posix.FileStatus st) => State(path, st).ToString();
+    private static string Describe(string path, FileStatus st) => State(path, st).ToString();
 
     public void Dispose() => _temp.Dispose();
 

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Text.RegularExpressions;
 using Containerize.Core.Images.Layers;
 
@@ -45,7 +46,7 @@ internal static partial class SequenceRunner
         if (outcome.Coded is { } c && !CodePattern().IsMatch(c.Code)) violations.Add($"an error without a CTZ code: '{c.Code}' {c.Message}");
         violations.AddRange(sandbox.Changes());
         violations.AddRange(host.Changes());
-        if (outcome.Succeeded && Posix.LStat(sandbox.Root) is { Type: Posix.TypeDirectory })
+        if (outcome.Succeeded && LibC.LStat(sandbox.Root) is { Type: FileStatus.Directory })
         {
             violations.AddRange(WhiteoutsLeftIn(sandbox.Root).Select(p => "a whiteout reached the root: " + p));
         }

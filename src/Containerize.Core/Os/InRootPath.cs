@@ -1,7 +1,7 @@
-namespace Containerize.Core.Runtime;
+namespace Containerize.Core.Os;
 
 /// <summary>Paths inside a rootfs folder, resolving symbolic links as the container would (never escaping it).</summary>
-internal static class RootfsPath
+internal static class InRootPath
 {
     /// <summary>
     /// The host path of a container path, following symbolic links within the rootfs (an absolute link target is
@@ -24,7 +24,7 @@ internal static class RootfsPath
 
             var host = Path.Combine(rootfs, string.Join('/', parts), part);
             var isLast = pending.Count == 0;
-            var status = Os.LibC.LStat(host);
+            var status = LibC.LStat(host);
             if (status is { IsSymlink: true })
             {
                 var target = new FileInfo(host).LinkTarget;
