@@ -30,7 +30,16 @@ internal sealed class SymlinkLab : IDisposable
     /// <summary>The lab's folder: the canaries are under it, and the links name it absolutely.</summary>
     public string Root => _temp.Path;
 
-    public string Store => _temp.Combine("store");
+    /// <summary>The store holding only the base image; each case builds in a copy (<see cref="StoreOf"/>), so a secret found is that case's.</summary>
+    private string BaseStore => _temp.Combine("store");
+
+    /// <summary>The case's own store, a copy of the base one made on first use.</summary>
+    public string StoreOf(string name)
+    {
+        var store = _temp.Combine("stores", name);
+        if (!Directory.Exists(store)) CopyTree(BaseStore, store);
+        return store;
+    }
 
     public string CanaryA => _temp.Combine("canary-a");
 
@@ -50,7 +59,7 @@ internal sealed class SymlinkLab : IDisposable
         var lab = new SymlinkLab(docker);
         try
         {
-            await DifferentialCorpus.EnsureBaseInDockerAsync(docker, lab.Root, lab.Store);
+            await DifferentialCorpus.EnsureBaseInDockerAsync(docker, lab.Root, lab.BaseStore);
             lab.WriteCanaries();
             lab.WriteHostileContext();
             lab.WriteIgnoreContexts();
@@ -149,13 +158,13 @@ internal sealed class SymlinkLab : IDisposable
     public async Task<(int ExitCode, string Output, ImageArchive? Image)> OursAsync(string name, string dockerfile, string context, string? named)
     {
         var tag = $"ctz-links/{name}:builtin";
-        List<string> args = ["build", "--store", Store, "--runtime-root", _temp.Combine("runtime"), "-f", dockerfile, "-t", tag];
+        List<string> args = ["build", "--store", StoreOf(name), "--runtime-root", _temp.Combine("runtime"), "-f", dockerfile, "-t", tag];
         if (named is not null) args.AddRange(["--build-context", "n=" + named]);
         args.Add(context);
         var build = await CliRunner.RunAsync(Root, [.. args]);
         if (build.ExitCode != 0) return (build.ExitCode, build.StdErr + build.StdOut, null);
         var archive = _temp.Combine(name + ".builtin.tar");
-        var save = await CliRunner.RunAsync(Root, "save", tag, "-o", "docker-archive:" + archive, "--store", Store);
+        var save = await CliRunner.RunAsync(Root, "save", tag, "-o", "docker-archive:" + archive, "--store", StoreOf(name));
         Assert.AreEqual(0, save.ExitCode, save.StdErr);
         return (0, build.StdOut, await ImageArchive.ReadAsync(archive));
     }
@@ -164,14 +173,15 @@ internal sealed class SymlinkLab : IDisposable
     public IEnumerable<string> Needles() =>
         Secrets.SelectMany(s => new[] { s, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s))) });
 
-    /// <summary>Every file under our store (blobs: layers as plain tars, configs, cache records, indexes) holding a needle.</summary>
-    public IEnumerable<string> StoreFilesWithCanary()
+    /// <summary>Every file under a case's store (blobs: layers as plain tars, configs, cache records, indexes) holding a needle.</summary>
+    public IEnumerable<string> StoreFilesWithCanary(string name)
     {
         var needles = Needles().Select(Encoding.UTF8.GetBytes).ToList();
-        foreach (var file in Directory.EnumerateFiles(Store, "*", SearchOption.AllDirectories))
+        var store = StoreOf(name);
+        foreach (var file in Directory.EnumerateFiles(store, "*", SearchOption.AllDirectories))
         {
             var bytes = File.ReadAllBytes(file);
-            if (needles.Any(n => bytes.AsSpan().IndexOf(n) >= 0)) yield return Path.GetRelativePath(Store, file);
+            if (needles.Any(n => bytes.AsSpan().IndexOf(n) >= 0)) yield return Path.GetRelativePath(store, file);
         }
     }
 
@@ -187,6 +197,20 @@ internal sealed class SymlinkLab : IDisposable
         var path = Path.Combine(root, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, content);
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+        }
     }
 
     private static byte[] Tar(string name, string content)
