@@ -30,6 +30,12 @@ public static class EngineErrors
     /// <summary>containerize run: the image is not in the store or has no command.</summary>
     public const string NothingToRun = "CTZ5009";
 
+    /// <summary>
+    /// A COPY/ADD or bind-mount source is, or goes through, a symlink that leads nowhere inside its context or stage
+    /// (links are resolved inside it, as BuildKit does, never on this machine), or a symlink loop.
+    /// </summary>
+    public const string SourceLinkUnresolved = "CTZ5010";
+
     // CTZ5040-5059: Container-mode engine features (secrets, ssh, named contexts, outputs, platforms).
 
     /// <summary>A RUN --mount=type=secret,required names a secret the build was not given.</summary>

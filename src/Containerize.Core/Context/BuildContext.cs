@@ -61,8 +61,9 @@ public sealed class BuildContext
             }
         }
 
-        var ignoreFile = IgnoreFile.Locate(root, dockerfilePath);
-        var lines = ignoreFile is null ? [] : await IgnoreFile.ReadAsync(ignoreFile, cancellationToken).ConfigureAwait(false);
+        var located = IgnoreFile.Locate(root, dockerfilePath);
+        var ignoreFile = located?.Name;
+        var lines = located is { } l ? await IgnoreFile.ReadAsync(l.Content, cancellationToken).ConfigureAwait(false) : [];
         var matcher = PatternMatcher.Create(lines, ignoreFile is null ? null : DisplayPath(ignoreFile));
         return new BuildContext(root, dockerfilePath, ignoreFile, lines, matcher);
     }

@@ -40,6 +40,13 @@ public sealed class ContextSnapshot
     public ContextEntry? Find(string path) =>
         LazyInitializer.EnsureInitialized(ref _byPath, () => Entries.ToDictionary(e => e.Path, StringComparer.Ordinal)).GetValueOrDefault(path);
 
+    /// <summary>
+    /// Where a path leads in the context as sent: symlinks followed among the kept entries (an absolute target or a
+    /// climbing one starts again at the root, <see cref="ScopedPath"/>), never on this machine. Null for a loop.
+    /// </summary>
+    public ScopedPath.Resolution? Resolve(string path) =>
+        ScopedPath.Resolve(path, p => Find(p) is { Type: EntryType.Symlink } e ? e.LinkTarget ?? "" : null);
+
     public static Task<ContextSnapshot> CreateAsync(BuildContext context, DigestCache? cache, IDiagnosticSink? sink, CancellationToken cancellationToken) =>
         CreateAsync(context, cache, sink, null, cancellationToken);
 

@@ -56,7 +56,7 @@ public static class IgnoreFile
         return result;
     }
 
-    /// <summary>Reads and parses an ignore file; a missing file gives no patterns.</summary>
+    /// <summary>Reads and parses an ignore file; a missing file gives no patterns. Its symlinks are followed as the OS does: see <see cref="Locate"/>.</summary>
     public static async Task<IReadOnlyList<IgnoreLine>> ReadAsync(string path, CancellationToken cancellationToken)
     {
         byte[] bytes;
@@ -85,18 +85,26 @@ public static class IgnoreFile
 
     /// <summary>
     /// Which ignore file applies, as BuildKit decides: <c>&lt;Dockerfile name&gt;.dockerignore</c> beside the
-    /// Dockerfile when it exists, else <c>.dockerignore</c> at the context root. Null when neither exists.
+    /// Dockerfile when it exists, else <c>.dockerignore</c> at the context root; null when neither exists. Name is
+    /// that file, Content the file its patterns are read from: BuildKit reads it from the folder as sent, so a symlink
+    /// is followed inside that folder (the Dockerfile's, or the context root) and never on this machine; a link to a
+    /// host file, or one that leads nowhere inside, is no ignore file.
     /// </summary>
-    public static string? Locate(string contextDir, string? dockerfilePath)
+    public static (string Name, string Content)? Locate(string contextDir, string? dockerfilePath)
     {
-        if (dockerfilePath is not null)
+        if (dockerfilePath is not null && Inside(Path.GetDirectoryName(dockerfilePath)!, Path.GetFileName(dockerfilePath) + DefaultName) is { } specific)
         {
-            var specific = dockerfilePath + DefaultName;
-            if (File.Exists(specific)) return specific;
+            return (dockerfilePath + DefaultName, specific);
         }
 
-        var root = Path.Combine(contextDir, DefaultName);
-        return File.Exists(root) ? root : null;
+        return Inside(contextDir, DefaultName) is { } root ? (Path.Combine(contextDir, DefaultName), root) : null;
+    }
+
+    private static string? Inside(string folder, string name)
+    {
+        if (ScopedPath.ResolveOnDisk(folder, name) is not { Path.Length: > 0 } r) return null;
+        var path = Path.Combine(folder, r.Path);
+        return File.Exists(path) ? path : null;
     }
 
     // Go's strings.TrimSpace: Unicode white space, which .NET's Trim also uses.

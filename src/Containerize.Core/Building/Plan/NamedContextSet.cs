@@ -93,13 +93,10 @@ public sealed class NamedContextSet
     }
 
     /// <summary>
-    /// A folder a RUN bind mount can show: the named folder itself when it has no .dockerignore, else a hard-linked
-    /// copy of what the ignore file keeps (made once per build), so a step never sees an excluded file.
+    /// A folder a RUN bind mount can show (a named context's or the main context's: BuildKit mounts the context as
+    /// sent): the folder itself when it has no .dockerignore, else a hard-linked copy of what the ignore file keeps
+    /// (made once per build), so a step never sees an excluded file. Symlinks are copied as links.
     /// </summary>
-    public async Task<string> MountableFolderAsync(string name, IDiagnosticSink sink, CancellationToken cancellationToken) =>
-        MountableFolder(await SnapshotAsync(name, sink, cancellationToken).ConfigureAwait(false), cancellationToken);
-
-    /// <summary>The same for any context snapshot (the main context's bind mounts too): BuildKit mounts the context as sent.</summary>
     public string MountableFolder(ContextSnapshot snapshot, CancellationToken cancellationToken)
     {
         if (snapshot.Context.IgnoreFilePath is null) return snapshot.Context.Root;

@@ -44,15 +44,14 @@ public sealed class CopyStep : IStepExecutor
         var tree = SourceTree.FromSnapshot(snapshot);
         foreach (var source in spec.Paths.SourcePaths)
         {
-            foreach (var e in tree.Match(source, what, context.DockerfilePath, step.Source.StartLine))
+            foreach (var m in tree.Match(source, what, context.DockerfilePath, step.Source.StartLine))
             {
-                var path = e.Path.Length == 0 ? "." : e.Path;
-                inputs.Add(path + " " + await snapshot.TreeDigestAsync(path, cancellationToken).ConfigureAwait(false));
-                // A symlink source is copied as what it names, so that content is an input too.
-                if (tree.Resolve(e) is { } target)
-                {
-                    inputs.Add("-> " + target.Path + " " + await snapshot.TreeDigestAsync(target.Path, cancellationToken).ConfigureAwait(false));
-                }
+                var path = m.Path.Length == 0 ? "." : m.Path;
+                // A source reached through a symlink is copied from where the link leads inside the context: that
+                // path and its content are the input (a link to outside fails in Match, as in BuildKit).
+                var read = m.Entry.Path.Length == 0 ? "." : m.Entry.Path;
+                var digest = await snapshot.TreeDigestAsync(read, cancellationToken).ConfigureAwait(false);
+                inputs.Add(m.FollowedLink ? path + " -> " + read + " " + digest : path + " " + digest);
             }
         }
 
@@ -81,8 +80,8 @@ public sealed class CopyStep : IStepExecutor
             if (context.SourceRootfs is { } partial && SourceScope.For(spec.Paths.SourcePaths, file, line) is { } scope)
             {
                 scoped = SourceTree.FromFolder(await partial(image, scope, cancellationToken).ConfigureAwait(false));
-                // A symlink source is copied as what it names, which may lie outside the scope: read the whole image then.
-                if (spec.Paths.SourcePaths.SelectMany(s => scoped.Match(s, what, file, line)).Any(m => m.Kind == LayerEntryKind.Symlink)) scoped = null;
+                // A symlink on a source's path may lead outside the scope: read the whole image then.
+                if (scoped.FollowsLinks(spec.Paths.SourcePaths, what, file, line)) scoped = null;
             }
 
             tree = scoped ?? SourceTree.FromFolder(await context.Rootfs(image, cancellationToken).ConfigureAwait(false));
@@ -126,9 +125,10 @@ public sealed class CopyStep : IStepExecutor
 
         foreach (var source in matches)
         {
-            // BuildKit follows a symlink that is itself a source (named or matched by a wildcard), not those inside a folder.
-            var m = tree.Resolve(source) is { } resolved ? resolved with { Path = source.Path } : source;
-            var contentsOf = m.Kind == LayerEntryKind.Directory && !ReferenceEquals(m, source) ? tree.Resolve(source)!.Path : m.Path;
+            // BuildKit follows a symlink that is itself a source (named or matched by a wildcard), not those inside a
+            // folder; the copy is named as the source and read from where the link leads, inside the tree.
+            var m = source.Entry with { Path = source.Path };
+            var contentsOf = source.Entry.Path;
             if (spec.Unpack && m.Kind == LayerEntryKind.File && await ArchiveExtractor.IsArchiveAsync(m.SourcePath!, cancellationToken).ConfigureAwait(false))
             {
                 // ADD extracts a local tar (plain, gzip, bzip2, xz or zstd) into the destination folder, owners and all.

@@ -20,23 +20,25 @@ public sealed class RunStep : IStepExecutor
     public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         var run = (RunInstruction)step.Instruction;
-        return InputsAsync(run, context, cancellationToken);
+        return InputsAsync(run, context, context.DockerfilePath, step.Source.StartLine, cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<string>> InputsAsync(RunInstruction run, StepContext context, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<string>> InputsAsync(RunInstruction run, StepContext context, string file, int line, CancellationToken cancellationToken)
     {
         List<string> inputs = [.. run.FlagsUsed, .. run.Command.Files.Select(f => $"<<{f.Name} {Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(f.Data))}")];
         foreach (var m in run.Mounts.Where(m => m.Type == MountType.Bind))
         {
-            // A bind mount's content is an input, as BuildKit keys it: the context's files or the source stage.
-            var sub = string.IsNullOrEmpty(m.Source) ? "." : m.Source.Trim('/');
+            // A bind mount's content is an input, as BuildKit keys it: the context's files (where source= leads
+            // inside the context) or the source stage.
             if (m.From is null)
             {
-                inputs.Add($"bind {m.Source} {await context.Snapshot.TreeDigestAsync(sub, cancellationToken).ConfigureAwait(false)}");
+                var sub = BindSource.InSnapshot(context.Snapshot, m.Source, "the build context", file, line);
+                inputs.Add($"bind {m.Source} {await context.Snapshot.TreeDigestAsync(sub.Length == 0 ? "." : sub, cancellationToken).ConfigureAwait(false)}");
             }
             else if (context.NamedContexts.FolderOf(m.From) is not null)
             {
                 var named = await context.NamedContexts.SnapshotAsync(m.From, context.Sink, cancellationToken).ConfigureAwait(false);
+                var sub = BindSource.InSnapshot(named, m.Source, $"build context '{m.From}'", file, line);
                 inputs.Add($"bind context:{m.From} {m.Source} {await named.TreeDigestAsync(sub.Length == 0 ? "." : sub, cancellationToken).ConfigureAwait(false)}");
             }
             else
@@ -78,21 +80,26 @@ public sealed class RunStep : IStepExecutor
                 return new Runtime.Mounts.TmpfsMount(Target(m, file, line), m.SizeLimit > 0 ? m.SizeLimit : null);
             case MountType.Bind:
                 string root;
+                var sub = string.IsNullOrEmpty(m.Source) ? null : m.Source;
                 if (m.From is null)
                 {
-                    // The context as BuildKit sends it: without what .dockerignore excludes.
+                    // The context as BuildKit sends it: without what .dockerignore excludes; source= where it leads inside it.
                     root = context.NamedContexts.MountableFolder(context.Snapshot, cancellationToken);
+                    sub = BindSource.InSnapshot(context.Snapshot, m.Source, "the build context", file, line);
                 }
                 else if (context.NamedContexts.FolderOf(m.From) is not null)
                 {
-                    root = await context.NamedContexts.MountableFolderAsync(m.From, context.Sink, cancellationToken).ConfigureAwait(false);
+                    var named = await context.NamedContexts.SnapshotAsync(m.From, context.Sink, cancellationToken).ConfigureAwait(false);
+                    root = context.NamedContexts.MountableFolder(named, cancellationToken);
+                    sub = BindSource.InSnapshot(named, m.Source, $"build context '{m.From}'", file, line);
                 }
                 else
                 {
+                    // A stage's rootfs: the runtime resolves source= inside it (MountPreparer).
                     root = await context.Rootfs(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 }
 
-                return new Runtime.Mounts.BindMount(Target(m, file, line), root, string.IsNullOrEmpty(m.Source) ? null : m.Source, ReadWrite: !m.ReadOnly);
+                return new Runtime.Mounts.BindMount(Target(m, file, line), root, string.IsNullOrEmpty(sub) ? null : sub, ReadWrite: !m.ReadOnly);
             case MountType.Secret:
                 var id = SecretId(m);
                 if (!context.Secrets.TryGetValue(id, out var secretFile))
@@ -114,8 +121,9 @@ public sealed class RunStep : IStepExecutor
                         $"pass it with `--ssh {agentId}` (SSH_AUTH_SOCK) or `--ssh {agentId}=/path/to/agent.sock`");
                 }
 
-                // The agent's socket itself, bound read-only (connect() needs no write access to the mount).
-                return new Runtime.Mounts.BindMount(SshTarget(m, sshIndex), Path.GetDirectoryName(socket)!, Path.GetFileName(socket));
+                // The agent's socket itself, bound read-only (connect() needs no write access to the mount). It is the
+                // user's own path, so it is the mount's root: a sub-path would be resolved inside its folder.
+                return new Runtime.Mounts.BindMount(SshTarget(m, sshIndex), socket);
             default:
                 throw new ContainerizeException(EngineErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} is not supported by this engine", file, line,
                     "build this Dockerfile with `containerize handoff build`");

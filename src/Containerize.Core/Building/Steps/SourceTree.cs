@@ -50,46 +50,73 @@ internal sealed class SourceTree
     }
 
     /// <summary>
-    /// The entry a symlink leads to inside this tree (links followed up to 40 times; an absolute target or one
-    /// climbing above the root starts again at the root), or null when the entry is no symlink or leads nowhere.
+    /// The sources a COPY names, as fsutil's copy finds them: a path, or every path a wildcard matches (Go's
+    /// filepath.Match, per component). Symlinks are followed inside this tree (<see cref="ScopedPath"/>), never on this
+    /// machine: in the path's folders, in the folders before a wildcard, and a source that is itself a link; links
+    /// below a wildcard are not walked through, and links inside a copied folder stay links.
     /// </summary>
-    public LayerEntry? Resolve(LayerEntry entry)
-    {
-        var current = entry;
-        for (var hops = 0; hops < 40 && current.Kind == LayerEntryKind.Symlink; hops++)
-        {
-            var target = current.LinkTarget ?? "";
-            var slash = current.Path.LastIndexOf('/');
-            var start = target.StartsWith('/') || slash < 0 ? "" : current.Path[..slash];
-            var parts = start.Length == 0 ? new List<string>() : [.. start.Split('/')];
-            foreach (var p in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (p == ".") continue;
-                if (p == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
-                parts.Add(p);
-            }
-
-            if (!_byPath.TryGetValue(string.Join('/', parts), out var next)) return null;
-            current = next;
-        }
-
-        return current.Kind == LayerEntryKind.Symlink || ReferenceEquals(current, entry) ? null : current;
-    }
-
-    /// <summary>The entries a source names: one path, or every path a wildcard matches (Go's filepath.Match, per component).</summary>
-    public IReadOnlyList<LayerEntry> Match(string source, string what, string file, int line)
+    public IReadOnlyList<SourceMatch> Match(string source, string what, string file, int line)
     {
         var path = Normalize(source, file, line);
-        if (path.Length == 0) return [LayerEntry.Directory("", null)];
-        if (!HasWildcard(path))
+        var parts = path.Length == 0 ? [] : path.Split('/');
+        var literal = parts.TakeWhile(p => !HasWildcard(p)).Count();
+        if (literal == parts.Length) return [Follow(path, source, what, file, line)];
+
+        // The folder before the first wildcard, links and all; the matches are found under where it leads.
+        var prefix = ResolveOrThrow(string.Join('/', parts[..literal]), source, what, file, line);
+        var folder = prefix.Path;
+        if (folder.Length > 0 && !(_byPath.TryGetValue(folder, out var f) && f.Kind == LayerEntryKind.Directory))
         {
-            return _byPath.TryGetValue(path, out var e) ? [e] : throw NotFound(source, what, file, line);
+            throw prefix.FollowedLink ? Unresolved(source, folder, what, file, line) : NotFound(source, what, file, line);
         }
 
-        var regex = new Regex("^" + ToRegex(path) + "$", RegexOptions.CultureInvariant);
-        var matched = _entries.Where(e => regex.IsMatch(e.Path)).ToList();
-        return matched.Count > 0 ? matched : throw NotFound(source, what, file, line);
+        var regex = new Regex("^" + ToRegex(string.Join('/', parts[literal..])) + "$", RegexOptions.CultureInvariant);
+        var skip = folder.Length == 0 ? 0 : folder.Length + 1;
+        var matched = Under(folder).Where(e => regex.IsMatch(e.Path[skip..])).ToList();
+        if (matched.Count == 0) throw NotFound(source, what, file, line);
+        return matched.Select(e =>
+        {
+            var m = Follow(e.Path, source, what, file, line);
+            return m with { FollowedLink = m.FollowedLink || prefix.FollowedLink };
+        }).ToList();
     }
+
+    /// <summary>
+    /// Whether any of these sources reads through a symlink here, or through one that leads nowhere here: a partial
+    /// tree (<see cref="SourceScope"/>) cannot answer those, the whole image can.
+    /// </summary>
+    public bool FollowsLinks(IEnumerable<string> sources, string what, string file, int line)
+    {
+        try
+        {
+            return sources.SelectMany(s => Match(s, what, file, line)).Any(m => m.FollowedLink);
+        }
+        catch (ContainerizeException e) when (e.Code == EngineErrors.SourceLinkUnresolved)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>One path, its final component followed too (BuildKit copies what a source link names).</summary>
+    private SourceMatch Follow(string path, string source, string what, string file, int line)
+    {
+        var r = ResolveOrThrow(path, source, what, file, line);
+        if (r.Path.Length == 0) return new SourceMatch(path, LayerEntry.Directory("", null), r.FollowedLink);
+        if (_byPath.TryGetValue(r.Path, out var e)) return new SourceMatch(path, e, r.FollowedLink);
+        throw r.FollowedLink ? Unresolved(source, r.Path, what, file, line) : NotFound(source, what, file, line);
+    }
+
+    private ScopedPath.Resolution ResolveOrThrow(string path, string source, string what, string file, int line) =>
+        ScopedPath.Resolve(path, p => _byPath.TryGetValue(p, out var e) && e.Kind == LayerEntryKind.Symlink ? e.LinkTarget ?? "" : null)
+        ?? throw new ContainerizeException(EngineErrors.SourceLinkUnresolved,
+            $"COPY/ADD failed: '{source}': too many levels of symbolic links in {what}", file, line,
+            "a symlink on this path leads back to itself: fix or remove it");
+
+    private static ContainerizeException Unresolved(string source, string resolved, string what, string file, int line) =>
+        new(EngineErrors.SourceLinkUnresolved,
+            $"COPY/ADD failed: '{source}' follows a symlink to '/{resolved}', which is not in {what} (links are resolved inside it, as BuildKit does)",
+            file, line,
+            "a link is never followed out of the context: copy its target into the context (and keep .dockerignore from excluding it), or name the real path");
 
     /// <summary>Everything under a folder (not the folder itself), in walk order.</summary>
     public IEnumerable<LayerEntry> Under(string folder) => folder.Length == 0

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Containerize.Core.Context;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Runtime.Bundles;
 using Containerize.Core.Os;
@@ -125,12 +126,18 @@ public sealed class MountPreparer : IAsyncDisposable
     private async Task<OciMountSpec> BindAsync(BindMount bind, string scratch, bool overlaySupported, CancellationToken cancellationToken)
     {
         var root = Path.GetFullPath(bind.SourceRoot);
-        var source = Path.GetFullPath(Path.Combine(root, (bind.SubPath ?? "").TrimStart('/')));
-        if (!(source == root || source.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal)) || LibC.LStat(source) is null)
+        // The sub-path is resolved inside the root as BuildKit does (continuity's fs.RootPath): '..' stops at the
+        // root and a symlink, absolute or climbing, leads somewhere inside it. runc would follow the link on this
+        // machine and mount whatever it names, a host folder included. The result has no symlink left to follow.
+        var sub = bind.SubPath is null ? new ScopedPath.Resolution("", false) : ScopedPath.ResolveOnDisk(root, bind.SubPath);
+        var source = sub is { Path.Length: > 0 } s ? Path.Combine(root, s.Path) : root;
+        if (sub is null || LibC.LStat(source) is null)
         {
             throw new ContainerizeException(RuntimeErrors.BindSourceNotFound,
-                $"bind mount source '{bind.SubPath ?? "."}' does not exist in {root}",
-                hint: "source= is relative to the build context or to the from= stage, and cannot leave it");
+                sub is null
+                    ? $"bind mount source '{bind.SubPath}' in {root}: too many levels of symbolic links"
+                    : $"bind mount source '{bind.SubPath}' does not exist in {root}" + (sub.Value.FollowedLink ? $" (its symlinks lead to '/{sub.Value.Path}' inside it)" : ""),
+                hint: "source= is relative to the build context or to the from= stage, and its symlinks are followed inside it, never out of it");
         }
 
         if (!bind.ReadWrite) return new OciMountSpec(bind.Target, "bind", source, ["rbind", "ro"]);
