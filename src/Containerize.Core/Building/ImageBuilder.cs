@@ -233,12 +233,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                     "parent:" + (state.Manifest?.Digest.ToString() ?? $"scratch {state.Config.Os}/{state.Config.Architecture}/{state.Config.Variant}"),
                     "instruction:" + InstructionText.Format(step.Instruction),
                 };
+                // The planner names what a step uses: for a RUN, every build arg in scope, since all are in its environment.
                 inputs.AddRange(step.UsedVariables.Where(stepContext.Args.ContainsKey).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
-                if (step.Instruction is RunInstruction)
-                {
-                    // A RUN sees every build arg in its environment.
-                    inputs.AddRange(stepContext.Args.Keys.Except(step.UsedVariables).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
-                }
 
                 inputs.AddRange((await executor.CacheInputsAsync(step, state, stepContext, ct).ConfigureAwait(false)).Select(i => "input:" + i));
                 var key = BuildCache.Key(inputs);

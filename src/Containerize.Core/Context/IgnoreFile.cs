@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using System.Text;
 using Containerize.Core.Diagnostics;
 

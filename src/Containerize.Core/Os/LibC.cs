@@ -184,20 +184,6 @@ internal static unsafe partial class LibC
         return 0;
     }
 
-    /// <summary><see cref="StatAt(int, string, out FileStatus)"/> for a NUL-terminated UTF-8 name (the context walk's hot path).</summary>
-    public static int StatAt(int dirFd, byte* name, out FileStatus status)
-    {
-        var buffer = stackalloc byte[256];
-        if (StatxBytes(dirFd, name, AtSymlinkNoFollow, StatxBasicStats | StatxBtime, buffer) != 0)
-        {
-            status = default;
-            return -Errno;
-        }
-
-        status = FromStatx(buffer);
-        return 0;
-    }
-
     /// <summary>statx of an open file descriptor itself.</summary>
     public static int FStat(int fd, out FileStatus status)
     {

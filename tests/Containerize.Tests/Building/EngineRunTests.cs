@@ -61,6 +61,25 @@ public sealed partial class EngineRunTests
     }
 
     [TestMethod]
+    public async Task Engine_RunIsRebuiltWhenABuildArgItDoesNotNameChanges()
+    {
+        using var lab = await LabAsync();
+
+        // The RUN never writes $W, but W is in its environment, as in BuildKit: its value is an input of the step.
+        lab.Write("Dockerfile", "FROM busybox:test\nARG W=1\nRUN env | sort > /env.txt\n");
+        var first = await lab.BuildAsync("-t", "args:1");
+        Assert.AreEqual(0, first.ExitCode, first.StdErr + first.StdOut);
+
+        var changed = await lab.BuildAsync("-t", "args:1", "--build-arg", "W=2");
+        Assert.AreEqual(0, changed.ExitCode, changed.StdErr + changed.StdOut);
+        Assert.IsFalse(EngineLab.CacheHits(changed.StdOut)[3], "the RUN ran again with W=2:\n" + changed.StdOut);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(await lab.UnpackAsync("args:1"), "env.txt")), "W=2\n");
+
+        var same = await lab.BuildAsync("-t", "args:1", "--build-arg", "W=2");
+        Assert.IsTrue(EngineLab.CacheHits(same.StdOut)[3], "the same value reuses the RUN:\n" + same.StdOut);
+    }
+
+    [TestMethod]
     public async Task Engine_PruneKeepsTheBuildCache()
     {
         using var lab = await LabAsync();

@@ -1,3 +1,4 @@
+using Containerize.Core.Os;
 using Containerize.Core.Context;
 using Containerize.Tests.Infrastructure;
 

@@ -35,23 +35,7 @@ public static class LayerPaths
     /// The clean relative form of a path read from a layer, as containerd cleans an entry's name: '..' above the
     /// root stays at the root (a chroot's "/.." is "/"), so every name lands inside it. "" is the root itself.
     /// </summary>
-    public static string Clamp(string path)
-    {
-        var parts = new List<string>();
-        foreach (var part in path.Split('/'))
-        {
-            if (part is "" or ".") continue;
-            if (part == "..")
-            {
-                if (parts.Count > 0) parts.RemoveAt(parts.Count - 1);
-                continue;
-            }
-
-            parts.Add(part);
-        }
-
-        return string.Join('/', parts);
-    }
+    public static string Clamp(string path) => string.Join('/', Os.ScopedPath.Clean(path));
 
     public static string Normalize(string path, string what = "entry") =>
         TryNormalize(path) ?? throw new ContainerizeException(LayerErrors.PathEscapesRoot, $"{what} '{path}' climbs above the root of the layer",

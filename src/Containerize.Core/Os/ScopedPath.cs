@@ -1,4 +1,4 @@
-namespace Containerize.Core.Context;
+namespace Containerize.Core.Os;
 
 /// <summary>
 /// A path resolved inside a root the way BuildKit resolves paths in a build context, a named context or a stage
