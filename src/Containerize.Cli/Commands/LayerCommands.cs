@@ -209,8 +209,8 @@ internal static class LayerCommands
 
         /// <summary>
         /// The one place that picks today's unpacker per whiteout mode. Issue #17 merges the two unpackers: the overlay
-        /// branch then becomes <c>LayerApplier.ApplyAsync(root, blob, options with { Whiteouts = WhiteoutMode.OverlayFormat })</c>
-        /// and <see cref="OpenTar"/> goes away.
+        /// branch then becomes <c>LayerApplier.ApplyAsync(root, blob, options with { Whiteouts = WhiteoutMode.OverlayFormat })</c>;
+        /// <see cref="OpenTar"/> and the refusal of <c>--no-owners</c> with <c>--whiteouts overlay</c> go away.
         /// </summary>
         private static async Task ApplyOneAsync(string root, Stream blob, bool overlay, LayerApplyOptions options, CancellationToken cancellationToken)
         {
