@@ -11,6 +11,7 @@ import images
 import publish
 import run
 import svg
+import unpack
 
 
 class RowTests(unittest.TestCase):
@@ -387,6 +388,87 @@ class ImagesRowsTests(unittest.TestCase):
         self.assertIsNone(app["anchor_value"])
         self.assertIsNone(app["same_base"])
         self.assertIn("could not be resolved", app["note"])
+
+
+class UnpackTests(unittest.TestCase):
+    """eng/bench/unpack: which blobs each tool reads, in which order, and how its rows judge the targets."""
+
+    def layout(self, root: Path, layers: list[bytes], tag="bench") -> Path:
+        import hashlib
+        blobs = root / "blobs/sha256"
+        blobs.mkdir(parents=True)
+
+        def put(data: bytes) -> str:
+            d = hashlib.sha256(data).hexdigest()
+            (blobs / d).write_bytes(data)
+            return "sha256:" + d
+        manifest = json.dumps({"schemaVersion": 2, "layers": [{"digest": put(l), "size": len(l)} for l in layers]})
+        other = json.dumps({"schemaVersion": 2, "layers": []})
+        (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
+            {"digest": put(other.encode()), "annotations": {"org.opencontainers.image.ref.name": "other"}},
+            {"digest": put(manifest.encode()), "annotations": {"org.opencontainers.image.ref.name": tag}}]}))
+        return root
+
+    def test_layers_are_the_tagged_manifests_lowest_first_and_tar_decompresses_only_gzip(self):
+        with tempfile.TemporaryDirectory() as d:
+            gz, plain = b"\x1f\x8b\x08rest-of-a-gzip", b"a plain tar"
+            layout = self.layout(Path(d) / "image", [gz, plain])
+            blobs = unpack.layer_blobs(layout, "bench")
+            self.assertEqual([p.read_bytes() for p in blobs], [gz, plain])
+            cmds = unpack.commands("/cli", None, layout, "bench", blobs, Path("/o"))
+            self.assertEqual(cmds["tar"], f"tar -xzf '{blobs[0]}' -C '/o' && tar -xf '{blobs[1]}' -C '/o'")
+            self.assertEqual(cmds["ours"], f"'/cli' layer apply '/o' '{blobs[0]}' '{blobs[1]}'")
+            self.assertIn("--whiteouts overlay", cmds["ours-overlay"])
+            self.assertEqual(cmds["umoci"], f"umoci raw unpack --image '{layout}:bench' '/o'")
+            self.assertNotIn("baseline", cmds)
+            self.assertIn("baseline-overlay", unpack.commands("/cli", "/old", layout, "bench", blobs, Path("/o")))
+            with self.assertRaises(b.CommandFailed):
+                unpack.layer_blobs(layout, "missing")
+
+    def times(self, **walls):
+        return {k: [(w, w / 2, 1024)] for k, w in walls.items()}
+
+    def test_ours_against_umoci_has_the_target_and_tar_is_information(self):
+        rows = {r["id"]: r for r in unpack.rows(self.times(ours=10.5, **{"ours-overlay": 12.0}, umoci=10.0, tar=8.0),
+                                                "localhost:5000/dotnet/sdk:10.0", 5, 300e6, 800.0, 30000)}
+        self.assertEqual(set(rows), {"unpack.sdk.vs-umoci", "unpack.sdk.vs-tar", "unpack.sdk.overlay.vs-umoci",
+                                     "unpack.sdk.overlay.vs-tar"})
+        self.assertEqual((rows["unpack.sdk.vs-umoci"]["ratio"], rows["unpack.sdk.vs-umoci"]["met"]), (1.05, True))
+        self.assertIsNone(rows["unpack.sdk.vs-tar"]["met"])
+        self.assertIsNone(rows["unpack.sdk.overlay.vs-umoci"]["target"])
+        self.assertIn("dotnet/sdk:10.0", rows["unpack.sdk.vs-umoci"]["what"])
+        slow = unpack.rows(self.times(ours=11.2, **{"ours-overlay": 12.0}, umoci=10.0, tar=8.0), "sdk", 5, 1, 1, 1)
+        self.assertFalse(slow[0]["met"])  # 1.12x is outside the 10% band of 1.0x
+
+    def test_the_baseline_rows_allow_ten_percent_more(self):
+        got = self.times(ours=11.0, **{"ours-overlay": 13.5}, umoci=10.0, tar=8.0, baseline=10.0,
+                         **{"baseline-overlay": 12.0})
+        rows = {r["id"]: r for r in unpack.rows(got, "sdk", 5, 1, 1, 1)}
+        self.assertTrue(rows["unpack.sdk.vs-baseline"]["met"])  # 1.10x
+        self.assertFalse(rows["unpack.sdk.overlay.vs-baseline"]["met"])  # 1.125x
+
+    def test_tree_listings_compare_contents_not_how_folders_were_filled(self):
+        import os
+        with tempfile.TemporaryDirectory() as d:
+            a, c = Path(d) / "a", Path(d) / "c"
+            for root in (a, c):
+                (root / "dir").mkdir(parents=True)
+                (root / "dir/f").write_text("x")
+                os.link(root / "dir/f", root / "dir/g")
+                os.utime(root / "dir/f", (1, 1))
+                os.utime(root / "dir", (1, 1))
+            # A folder that once held many entries is larger on disk, and that is no difference.
+            for i in range(1000):
+                (c / "dir" / f"tmp{i:04}").write_text("")
+            for i in range(1000):
+                (c / "dir" / f"tmp{i:04}").unlink()
+            self.assertGreater((c / "dir").stat().st_size, (a / "dir").stat().st_size)
+            os.utime(c / "dir", (1, 1))
+            self.assertEqual(unpack.tree_listing(a), unpack.tree_listing(c))
+            os.chmod(c / "dir/f", 0o600)
+            self.assertNotEqual(unpack.tree_listing(a), unpack.tree_listing(c))
+            self.assertTrue(any(line.startswith("- f 644") for line in
+                                unpack.differences(unpack.tree_listing(a), unpack.tree_listing(c))))
 
 
 if __name__ == "__main__":

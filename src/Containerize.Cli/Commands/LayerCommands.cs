@@ -7,10 +7,11 @@ using Containerize.Core.Images.Oci;
 
 namespace Containerize.Cli.Commands;
 
-/// <summary>Diagnostic layer commands: eng/bench/layers times the writer through them, and they help inspect a layer.</summary>
+/// <summary>Diagnostic layer commands: eng/bench/layers and eng/bench/unpack time the writer and the unpacker through them, and they help inspect a layer.</summary>
 internal static class LayerCommands
 {
-    public static IEnumerable<CliCommand> All => [new Create(), new List()];
+    // Layers are applied with Linux's file system calls only (owners, devices, xattrs).
+    public static IEnumerable<CliCommand> All => OperatingSystem.IsLinux() ? [new Create(), new List(), new Apply()] : [new Create(), new List()];
 
     private sealed class Create : CliCommand
     {
@@ -147,6 +148,63 @@ internal static class LayerCommands
             LayerEntryKind.BlockDevice => "b",
             _ => "p",
         };
+    }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private sealed class Apply : CliCommand
+    {
+        public override string Name => "layer apply";
+
+        public override string Usage => "containerize layer apply [--whiteouts apply|overlay] [--no-owners] ROOT LAYER [LAYER ...]";
+
+        public override string Summary => "(diagnostic) apply layer blobs (gzip, zstd or plain tar; lowest first) to a folder, as a rootfs or as overlayfs lower folders";
+
+        public override IReadOnlyList<OptionSpec> Options =>
+        [
+            OptionSpec.Value("apply (default): whiteouts delete what lower layers put there; overlay: kept as overlayfs whiteouts (0/0 character devices, the trusted.overlay.opaque xattr)", "--whiteouts"),
+            OptionSpec.Flag("leave every entry owned by the caller (default: the layer's owners when run as root)", "--no-owners"),
+        ];
+
+        public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
+        {
+            if (args.Positionals.Count < 2) throw CommandArgs.Bad("give the root folder and at least one layer", Usage);
+            var overlay = args.Get("--whiteouts") switch
+            {
+                null or "apply" => false,
+                "overlay" => true,
+                var other => throw CommandArgs.Bad($"unknown whiteout mode '{other}'", Usage),
+            };
+            var noOwners = args.Has("--no-owners");
+
+            var root = context.FullPath(args.Positionals[0]);
+            var layers = args.Positionals.Skip(1).Select(context.FullPath).ToList();
+            foreach (var layer in layers)
+            {
+                if (!File.Exists(layer)) throw new ContainerizeException(GeneralErrors.FileNotFound, $"layer file '{layer}' does not exist", hint: "check the path");
+            }
+
+            Directory.CreateDirectory(root);
+            var options = new LayerApplyOptions
+            {
+                PreserveOwners = noOwners ? false : null,
+                Whiteouts = overlay ? WhiteoutMode.OverlayFormat : WhiteoutMode.Apply,
+            };
+            foreach (var layer in layers)
+            {
+                await using var blob = new FileStream(layer, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                try
+                {
+                    await LayerApplier.ApplyAsync(root, blob, options, cancellationToken: cancellationToken);
+                }
+                catch (ContainerizeException e) when (e.Diagnostic.File is null)
+                {
+                    // The unpacker does not know which file it read: name it, so a bad layer among several is found.
+                    throw new ContainerizeException(e.Diagnostic with { File = layer }, e);
+                }
+            }
+
+            return 0;
+        }
     }
 
     private static int? Int(CommandArgs args, string key)
