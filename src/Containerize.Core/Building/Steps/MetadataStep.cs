@@ -27,7 +27,7 @@ public sealed class MetadataStep : IStepExecutor
         {
             EnvInstruction e => c with { Env = SetEnv(c.Env, e.Variables) },
             LabelInstruction l => c with { Labels = Merge(c.Labels, l.Labels.Select(kv => (kv.Key, kv.Value))) },
-            ExposeInstruction x => c with { ExposedPorts = AddKeys(c.ExposedPorts, x.Ports.Select(NormalizePort)) },
+            ExposeInstruction x => c with { ExposedPorts = AddKeys(c.ExposedPorts, ExposedPorts.Parse(x.Ports)) },
             VolumeInstruction v => c with { Volumes = AddKeys(c.Volumes, v.Volumes) },
             UserInstruction u => c with { User = u.User },
             CmdInstruction cmd => c with { Cmd = Argv(cmd.Command, shell) },
@@ -116,9 +116,6 @@ public sealed class MetadataStep : IStepExecutor
         foreach (var k in keys) result[k] = EmptyObject.Instance;
         return result;
     }
-
-    /// <summary>"80" is "80/tcp", as Docker records it.</summary>
-    private static string NormalizePort(string port) => port.Contains('/', StringComparison.Ordinal) ? port.ToLowerInvariant() : port + "/tcp";
 
     private static HealthConfig Health(HealthcheckInstruction h)
     {
