@@ -111,6 +111,40 @@ public sealed class EngineBuildKitParityTests
         Assert.IsFalse(Directory.Exists(Path.Combine(rootfs, "dev/pipes")), "the script mount leaves nothing in the image");
     }
 
+    /// <summary>
+    /// Issue #17: BuildKit 0.13 gives a stage built FROM another stage the ARG values of that stage: RUN sees them
+    /// (and reruns when one changes, as its environment is in its cache key) while a COPY that does not use them stays
+    /// cached, as Docker 26 does.
+    /// </summary>
+    [TestMethod]
+    public async Task Parity_AStageInheritsTheArgsOfItsBaseStage()
+    {
+        Requirements.Tool("runc");
+        Requirements.RequireRoot("runc");
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("hello.txt", "hello\n");
+        lab.Write("Dockerfile", """
+            FROM busybox:test AS build
+            ARG TARGETARCH
+            ARG VERSION=1
+            FROM build AS publish
+            COPY hello.txt /hello.txt
+            RUN echo "$TARGETARCH $VERSION" > /out
+            """);
+        var first = await lab.BuildAsync("-t", "args:1");
+        Assert.AreEqual(0, first.ExitCode, first.StdErr + first.StdOut);
+        var arch = Core.Building.Plan.BuildPlatforms.Host.Architecture;
+        Assert.AreEqual($"{arch} 1\n", File.ReadAllText(Path.Combine(await lab.UnpackAsync("args:1"), "out")));
+
+        var second = await lab.BuildAsync("-t", "args:2", "--build-arg", "VERSION=2");
+        Assert.AreEqual(0, second.ExitCode, second.StdErr + second.StdOut);
+        Assert.AreEqual($"{arch} 2\n", File.ReadAllText(Path.Combine(await lab.UnpackAsync("args:2"), "out")));
+        var hits = EngineLab.CacheHits(second.StdOut);
+        Assert.IsTrue(hits[5], "the COPY does not use VERSION: cached, as in BuildKit");
+        Assert.IsFalse(hits[6], "the RUN's environment has the inherited VERSION: it reruns, as in BuildKit");
+        StringAssert.Contains(second.StdOut, "build arg changed: VERSION");
+    }
+
     private static byte[] OwnedTar()
     {
         using var output = new MemoryStream();

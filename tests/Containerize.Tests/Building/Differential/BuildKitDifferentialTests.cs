@@ -31,7 +31,7 @@ public sealed class BuildKitDifferentialTests
         var lab = await LabAsync();
         var ours = await lab.OursAsync(name);
         var tag = $"ctz-diff/{name}:buildkit";
-        (await ProcessRunner.RunAsync(lab.Docker, ["build", "-q", "--network=host", "-f", DifferentialCorpus.DockerfileOf(name), "-t", tag, lab.Context],
+        (await ProcessRunner.RunAsync(lab.Docker, ["build", "-q", "--network=host", .. DifferentialCorpus.BuildArgWords(name), "-f", DifferentialCorpus.DockerfileOf(name), "-t", tag, lab.Context],
             timeout: TimeSpan.FromMinutes(5))).EnsureSuccess("docker build " + name);
         var theirs = await lab.SaveFromDockerAsync(tag);
         AssertSame(name, theirs, ours, "buildkit", "builtin");
@@ -44,8 +44,8 @@ public sealed class BuildKitDifferentialTests
         var lab = await LabAsync();
         var ours = await lab.OursAsync(name);
         var tag = $"ctz-diff/{name}:handoff";
-        var r = await CliRunner.RunAsync(lab.Temp, "build", "--engine", "docker", "--client", lab.Docker, "--network", "host",
-            "-f", DifferentialCorpus.DockerfileOf(name), "-t", tag, lab.Context);
+        var r = await CliRunner.RunAsync(lab.Temp, ["build", "--engine", "docker", "--client", lab.Docker, "--network", "host", .. DifferentialCorpus.BuildArgWords(name),
+            "-f", DifferentialCorpus.DockerfileOf(name), "-t", tag, lab.Context]);
         Assert.AreEqual(0, r.ExitCode, r.StdErr);
         var theirs = await lab.SaveFromDockerAsync(tag);
         AssertSame(name, theirs, ours, "--engine docker", "--engine builtin");
@@ -66,7 +66,7 @@ public sealed class BuildKitDifferentialTests
         var lab = await LabAsync();
         var ours = await lab.OursAsync(name);
         var tag = $"ctz-diff/{name}:epoch";
-        (await ProcessRunner.RunAsync(lab.Docker, ["buildx", "build", "--network=host", "--build-arg", "SOURCE_DATE_EPOCH=0",
+        (await ProcessRunner.RunAsync(lab.Docker, ["buildx", "build", "--network=host", "--build-arg", "SOURCE_DATE_EPOCH=0", .. DifferentialCorpus.BuildArgWords(name),
             "--output", $"type=image,name={tag},rewrite-timestamp=true", "-f", DifferentialCorpus.DockerfileOf(name), lab.Context],
             timeout: TimeSpan.FromMinutes(5))).EnsureSuccess("docker buildx build " + name);
         var theirs = await lab.SaveFromDockerAsync(tag);

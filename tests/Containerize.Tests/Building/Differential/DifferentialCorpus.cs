@@ -23,6 +23,18 @@ public static class DifferentialCorpus
 
     public static string DockerfileOf(string name) => Path.Combine(Folder, name + ".Dockerfile");
 
+    /// <summary>The `--build-arg K=V` values a corpus file asks for in `# build-arg: K=V` comment lines (both engines get them).</summary>
+    public static IReadOnlyList<string> BuildArgsOf(string name) =>
+        File.ReadLines(DockerfileOf(name))
+            .Where(l => l.StartsWith(BuildArgComment, StringComparison.Ordinal))
+            .Select(l => l[BuildArgComment.Length..].Trim())
+            .ToList();
+
+    /// <summary><see cref="BuildArgsOf"/> as command-line words.</summary>
+    public static IEnumerable<string> BuildArgWords(string name) => BuildArgsOf(name).SelectMany(a => new[] { "--build-arg", a });
+
+    private const string BuildArgComment = "# build-arg:";
+
     /// <summary>The bases of the corpus: (folder under artifacts/base-images, its tag there, the name both engines use).</summary>
     public static readonly (string Folder, string Tag, string Name)[] Bases = [("busybox", "latest", Base), ("debian", "bookworm", "ctz-diff/debian:1")];
 

@@ -49,7 +49,8 @@ internal sealed class DifferentialLab : IDisposable
     {
         if (_ours.TryGetValue(name, out var known)) return known;
         var tag = $"ctz-diff/{name}:builtin";
-        var build = await CliRunner.RunAsync(Temp, "build", "--store", Store, "--runtime-root", RuntimeRoot, "-f", DifferentialCorpus.DockerfileOf(name), "-t", tag, Context);
+        var build = await CliRunner.RunAsync(Temp, ["build", "--store", Store, "--runtime-root", RuntimeRoot, .. DifferentialCorpus.BuildArgWords(name),
+            "-f", DifferentialCorpus.DockerfileOf(name), "-t", tag, Context]);
         Assert.AreEqual(0, build.ExitCode, $"containerize build {name}:\n{build.StdErr}\n{build.StdOut}");
         var archive = _temp.Combine(name + ".builtin.tar");
         var save = await CliRunner.RunAsync(Temp, "save", tag, "-o", "docker-archive:" + archive, "--store", Store);
