@@ -42,14 +42,15 @@ public sealed class MetadataStep : IStepExecutor
         };
         StepLayer? layer = null;
         if (step.Instruction is WorkdirInstruction && c.WorkingDir is { } dir && dir != "/"
-            && !await context.Directories.IsDirectoryAsync(parent, dir, cancellationToken).ConfigureAwait(false))
+            && await WorkdirFolderAsync(dir, parent, context, step.Source.StartLine, cancellationToken).ConfigureAwait(false) is { } missing)
         {
             // WORKDIR makes the missing folders (0755) as BuildKit does: owned by the USER in force (mkdir -p as that
-            // user), while folders the image has keep their mode and owner; one small layer.
+            // user), while folders the image has keep their mode and owner; one small layer. The config keeps the
+            // path as written; the folders are made where its symlinks lead.
             var (uid, gid) = await WorkdirOwnerAsync(c.User, parent, context, cancellationToken).ConfigureAwait(false);
             var entries = new List<Images.Layers.LayerEntry>();
             var path = "";
-            foreach (var part in dir.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var part in missing.Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
                 path = path.Length == 0 ? part : path + "/" + part;
                 entries.Add(await context.Directories.FolderAsync(parent, path, cancellationToken).ConfigureAwait(false) is { } existing
@@ -61,6 +62,24 @@ public sealed class MetadataStep : IStepExecutor
         }
 
         return new StepOutcome(c, layer, InstructionText.Format(step.Instruction) + (layer is null ? "" : " # buildkit"));
+    }
+
+    /// <summary>
+    /// The folder WORKDIR must make, after the image's symlinks (BuildKit's mkdir -p follows them inside the image),
+    /// or null when the image has it already.
+    /// </summary>
+    private static async Task<string?> WorkdirFolderAsync(string dir, ImageState parent, StepContext context, int line, CancellationToken cancellationToken)
+    {
+        var resolved = await ImagePathResolver.ResolveAsync(context.Directories, parent, dir.Trim('/'), $"WORKDIR {dir}", context.DockerfilePath, line, cancellationToken)
+            .ConfigureAwait(false);
+        if (resolved.IsFolder) return null;
+        if (resolved.Existing is not null)
+        {
+            throw new Diagnostics.ContainerizeException(EngineErrors.DestinationBlocked, $"WORKDIR {dir}: /{resolved.Path} is a file in the image, not a folder",
+                context.DockerfilePath, line, "remove or rename the file in an earlier step, or choose another working directory");
+        }
+
+        return resolved.Path;
     }
 
     private static async Task<(int Uid, int Gid)> WorkdirOwnerAsync(string? user, ImageState parent, StepContext context, CancellationToken cancellationToken)

@@ -35,6 +35,34 @@ public sealed class BuildKitDifferentialTests
             timeout: TimeSpan.FromMinutes(5))).EnsureSuccess("docker build " + name);
         var theirs = await lab.SaveFromDockerAsync(tag);
         AssertSame(name, theirs, ours, "buildkit", "builtin");
+        Assert.IsFalse(Path.Exists(DifferentialCorpus.HostCanary), $"{name}: a COPY below a symlink to a host path wrote on the host ({DifferentialCorpus.HostCanary})");
+    }
+
+    /// <summary>
+    /// Destinations BuildKit refuses (the last column is its message): we refuse them too, with a coded error at the
+    /// line, instead of a layer that silently replaces a file with a folder or the other way round.
+    /// </summary>
+    [TestMethod]
+    [DataRow("copy-below-a-file", "RUN mkdir /real && echo x > /real/file\nCOPY hello.txt /real/file/x", "CTZ5010", "real/file: not a directory")]
+    [DataRow("folder-over-a-file", "RUN mkdir /real && echo x > /real/file\nCOPY src /real/file", "CTZ5010", "cannot copy to non-directory")]
+    [DataRow("folder-over-a-symlink", "RUN mkdir -p /x /elsewhere && ln -s /elsewhere /x/sub\nCOPY src/ /x/", "CTZ5010", "cannot copy to non-directory")]
+    [DataRow("file-over-a-folder", "RUN mkdir -p /x/one.txt\nCOPY src/ /x/", "CTZ5010", "cannot replace to directory")]
+    [DataRow("symlink-loop", "RUN ln -s /loop /loop\nCOPY hello.txt /loop/x", "CTZ5011", "too many links")]
+    [DataRow("workdir-below-a-file", "RUN mkdir /real && echo x > /real/file\nWORKDIR /real/file/w", "CTZ5010", "not a directory")]
+    [DataRow("workdir-at-a-link-to-a-file", "RUN mkdir /real && echo x > /real/file && ln -s /real/file /link\nWORKDIR /link", "CTZ5010", "not a directory")]
+    public async Task Differential_BuildKitRejects(string name, string steps, string code, string buildKitSays)
+    {
+        var lab = await LabAsync();
+        var dockerfile = Path.Combine(lab.Temp, name + ".Dockerfile");
+        await File.WriteAllTextAsync(dockerfile, $"FROM {DifferentialCorpus.Base}\n{steps}\n");
+        var theirs = await ProcessRunner.RunAsync(lab.Docker, ["build", "-q", "--network=host", "-f", dockerfile, "-t", $"ctz-diff/{name}:rejected", lab.Context],
+            timeout: TimeSpan.FromMinutes(5));
+        Assert.AreNotEqual(0, theirs.ExitCode, $"{name}: BuildKit accepted it");
+        StringAssert.Contains(theirs.StdErr, buildKitSays, $"{name}: BuildKit failed for another reason");
+        var ours = await CliRunner.RunAsync(lab.Temp, "build", "--store", lab.Store, "--runtime-root", lab.RuntimeRoot, "-f", dockerfile, "-t", $"ctz-diff/{name}:rejected", lab.Context);
+        Assert.AreNotEqual(0, ours.ExitCode, $"{name}: we accepted what BuildKit rejects ({theirs.StdErr.Trim()})");
+        StringAssert.Contains(ours.StdErr, $"{name}.Dockerfile:3: {code} ", $"{name}: the coded error at the failing line");
+        Assert.DoesNotContain("   at ", ours.StdErr, "no stack trace");
     }
 
     [TestMethod]

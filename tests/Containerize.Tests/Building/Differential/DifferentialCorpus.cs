@@ -23,6 +23,12 @@ public static class DifferentialCorpus
 
     public static string DockerfileOf(string name) => Path.Combine(Folder, name + ".Dockerfile");
 
+    /// <summary>
+    /// A host path that the context's links/host symlink names: a COPY below that link must write it inside the image
+    /// (as a chroot would), so after a build it must not exist on the host.
+    /// </summary>
+    public const string HostCanary = "/var/tmp/ctz-diff-host-canary";
+
     /// <summary>The `--build-arg K=V` values a corpus file asks for in `# build-arg: K=V` comment lines (both engines get them).</summary>
     public static IReadOnlyList<string> BuildArgsOf(string name) =>
         File.ReadLines(DockerfileOf(name))
@@ -85,6 +91,16 @@ public static class DifferentialCorpus
         File.CreateSymbolicLink(Path.Combine(dir, "dir-with-link/ln"), "file");
         Directory.CreateDirectory(Path.Combine(dir, "empty-dir"));
         File.SetUnixFileMode(Path.Combine(dir, "empty-dir"), (UnixFileMode)0x1C0);
+
+        // Symlinks that a COPY puts into an image, for later COPY/WORKDIR destinations below them (11-dest-symlinks):
+        // absolute, relative, climbing above the root, naming a host path, dangling, to a file.
+        Directory.CreateDirectory(Path.Combine(dir, "links"));
+        File.CreateSymbolicLink(Path.Combine(dir, "links/to-real"), "/real");
+        File.CreateSymbolicLink(Path.Combine(dir, "links/relative"), "real/sub");
+        File.CreateSymbolicLink(Path.Combine(dir, "links/escape"), "/../../../etc");
+        File.CreateSymbolicLink(Path.Combine(dir, "links/host"), HostCanary);
+        File.CreateSymbolicLink(Path.Combine(dir, "links/dangling"), "/nowhere/deeper");
+        File.CreateSymbolicLink(Path.Combine(dir, "links/to-file"), "/real/one.txt");
 
         var tar = Archive();
         await File.WriteAllBytesAsync(Path.Combine(dir, "arch.tar"), tar);
