@@ -165,6 +165,33 @@ public sealed class EngineBuildKitParityTests
     }
 
     /// <summary>
+    /// Issue #17: `COPY --chmod` gives its mode to what is copied; the destination folder the copy makes, and the
+    /// parents of a deep destination, are 0755 as BuildKit's mkdir -p makes them, owned by --chown.
+    /// </summary>
+    [TestMethod]
+    public async Task Parity_ChmodLeavesTheFoldersACopyMakesAt0755()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("dir/sub/f.txt", "f\n");
+        lab.Write("Dockerfile", """
+            FROM busybox:test
+            COPY --chmod=750 dir /dest/
+            COPY --chmod=750 --chown=7:8 dir /a/b/c/
+            """);
+        var result = await lab.BuildAsync("-t", "chmod:1");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("chmod:1");
+        Assert.AreEqual((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.Combine(rootfs, "dest")), "made by the copy: 0755");
+        Assert.AreEqual((UnixFileMode)0x1E8, File.GetUnixFileMode(Path.Combine(rootfs, "dest/sub")), "copied: --chmod");
+        Assert.AreEqual((UnixFileMode)0x1E8, File.GetUnixFileMode(Path.Combine(rootfs, "dest/sub/f.txt")));
+        foreach (var made in new[] { "a", "a/b", "a/b/c" })
+        {
+            Assert.AreEqual((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.Combine(rootfs, made)), made);
+            Assert.AreEqual((7u, 8u), Owner(Path.Combine(rootfs, made)), made + " is owned by --chown");
+        }
+    }
+
+    /// <summary>
     /// Issue #17: BuildKit 0.13 gives a stage built FROM another stage the ARG values of that stage: RUN sees them
     /// (and reruns when one changes, as its environment is in its cache key) while a COPY that does not use them stays
     /// cached, as Docker 26 does.

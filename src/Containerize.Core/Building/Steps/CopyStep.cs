@@ -119,6 +119,8 @@ public sealed class CopyStep : IStepExecutor
         var entries = new List<LayerEntry>();
         // Entries whose owners are final: extracted archive contents and folders the image already has.
         var fixedOwners = new List<LayerEntry>();
+        // Destination folders the copy makes: 0755 as mkdir -p, never --chmod's mode (which is for what is copied).
+        var madeFolders = new HashSet<string>(StringComparer.Ordinal);
         var scratch = new List<string>();
         foreach (var c in spec.Paths.SourceContents)
         {
@@ -139,6 +141,7 @@ public sealed class CopyStep : IStepExecutor
                 if (destPath.Length > 0 && !destination.IsFolder)
                 {
                     entries.Add(LayerEntry.Directory(destPath));
+                    madeFolders.Add(destPath);
                 }
 
                 fixedOwners.AddRange(await ArchiveExtractor.EntriesAsync(m.SourcePath!, destPath, folder, cancellationToken).ConfigureAwait(false));
@@ -161,6 +164,7 @@ public sealed class CopyStep : IStepExecutor
                     else
                     {
                         entries.Add(LayerEntry.Directory(into));
+                        madeFolders.Add(into);
                     }
                 }
 
@@ -210,7 +214,10 @@ public sealed class CopyStep : IStepExecutor
         }
 
         owned.InsertRange(0, ancestors.Values);
-        if (options.ModeRule is { } rule) options = options with { ModeRule = (e, m) => ancestors.ContainsKey(e.Path) || keep.Contains(e.Path) ? m : rule(e, m) };
+        if (options.ModeRule is { } rule)
+        {
+            options = options with { ModeRule = (e, m) => ancestors.ContainsKey(e.Path) || keep.Contains(e.Path) || madeFolders.Contains(e.Path) ? m : rule(e, m) };
+        }
 
         StepLayer layer;
         try
