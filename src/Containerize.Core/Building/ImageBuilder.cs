@@ -236,6 +236,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                         "build this Dockerfile with `containerize handoff build`");
                 var inputs = new List<string>
                 {
+                    "engine:" + BuildCache.ResultsVersion,
                     // scratch differs by platform: its config carries os and architecture.
                     "parent:" + (state.Manifest?.Digest.ToString() ?? $"scratch {state.Config.Os}/{state.Config.Architecture}/{state.Config.Variant}"),
                     "instruction:" + InstructionText.Format(step.Instruction),
