@@ -250,10 +250,18 @@ public sealed class CopyStep : IStepExecutor
         }
 
         if (!destination.IsFolder) return;
-        foreach (var e in entries)
+        // Below a folder the image lacks there is nothing to clash with: parents sort first, so their answer is known.
+        var absent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
         {
-            if (await context.Directories.LookupAsync(parent, e.Path, cancellationToken).ConfigureAwait(false) is not { } existing) continue;
             var folder = e.Kind == LayerEntryKind.Directory;
+            if (absent.Contains(ParentOf(e.Path) ?? "")
+                || await context.Directories.LookupAsync(parent, e.Path, cancellationToken).ConfigureAwait(false) is not { } existing)
+            {
+                if (folder) absent.Add(e.Path);
+                continue;
+            }
+
             if (folder == existing.IsFolder) continue;
             throw new ContainerizeException(EngineErrors.DestinationBlocked,
                 folder ? $"{what}: cannot copy the folder /{e.Path} over the {(existing.Kind == 'l' ? "symlink" : "file")} the image has there"
