@@ -5,7 +5,7 @@ using Containerize.Core.Diagnostics;
 namespace Containerize.Core.Building.Steps;
 
 /// <summary>A path after its symlinks were followed in an image, and what the image has there (null: nothing yet).</summary>
-public readonly record struct ResolvedImagePath(string Path, DirectoryIndex.Item? Existing)
+internal readonly record struct ResolvedImagePath(string Path, DirectoryIndex.Item? Existing)
 {
     /// <summary>The root, or a folder the image already has.</summary>
     public bool IsFolder => Path.Length == 0 || Existing is { IsFolder: true };
@@ -19,7 +19,7 @@ public readonly record struct ResolvedImagePath(string Path, DirectoryIndex.Item
 /// the image (a link to a host path names that path inside the image). What is missing is looked up no further
 /// down: it will be made.
 /// </summary>
-public static class ImagePathResolver
+internal static class ImagePathResolver
 {
     /// <summary>continuity's limit on the links followed for one path (Linux's own is 40).</summary>
     public const int MaxLinks = 255;
