@@ -36,6 +36,15 @@ public static class EngineErrors
     /// </summary>
     public const string SourceLinkUnresolved = "CTZ5010";
 
+    /// <summary>
+    /// A COPY/ADD destination or WORKDIR must pass through or be a folder where the image has a file, or a copied
+    /// folder or file would replace an existing file or folder of the other kind (BuildKit refuses the same).
+    /// </summary>
+    public const string DestinationBlocked = "CTZ5012";
+
+    /// <summary>The symlinks of a COPY/ADD destination or WORKDIR loop (more than 255 followed).</summary>
+    public const string TooManyLinks = "CTZ5013";
+
     // CTZ5040-5059: Container-mode engine features (secrets, ssh, named contexts, outputs, platforms).
 
     /// <summary>A RUN --mount=type=secret,required names a secret the build was not given.</summary>

@@ -207,6 +207,13 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 SshAgents = request.SshAgents,
                 NamedContexts = named,
             };
+            if (plan.Stages.FirstOrDefault(s => s.Index == stage.BaseStageIndex) is { } baseStage)
+            {
+                // BuildKit 0.13: a stage built FROM another stage starts with that stage's ARG values (its RUN
+                // environment and cache keys), as the planner already expands its instructions with them.
+                foreach (var (name, value) in baseStage.Args) stepContext.Args[name] = value;
+            }
+
             foreach (var step in stage.Instructions)
             {
                 clock.Restart();
@@ -229,6 +236,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                         "build this Dockerfile with `containerize handoff build`");
                 var inputs = new List<string>
                 {
+                    "engine:" + BuildCache.ResultsVersion,
                     // scratch differs by platform: its config carries os and architecture.
                     "parent:" + (state.Manifest?.Digest.ToString() ?? $"scratch {state.Config.Os}/{state.Config.Architecture}/{state.Config.Variant}"),
                     "instruction:" + InstructionText.Format(step.Instruction),

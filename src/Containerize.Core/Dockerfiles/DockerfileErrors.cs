@@ -46,4 +46,5 @@ public static class DockerfileErrors
     public const string BlankBaseName = "CTZ1206";
     public const string InvalidBuildArg = "CTZ1208";
     public const string UnusedBuildArg = "CTZ1209";
+    public const string InvalidExposedPort = "CTZ1210";
 }

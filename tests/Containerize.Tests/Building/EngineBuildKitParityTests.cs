@@ -111,6 +111,120 @@ public sealed class EngineBuildKitParityTests
         Assert.IsFalse(Directory.Exists(Path.Combine(rootfs, "dev/pipes")), "the script mount leaves nothing in the image");
     }
 
+    /// <summary>
+    /// Issue #17: BuildKit writes a COPY (or WORKDIR) below a symlink of the image into the link's target, resolved
+    /// inside the image (an absolute or climbing target never leaves it), and keeps the link; we used to replace the
+    /// link with a folder. The links come from a COPY, so no runc is needed.
+    /// </summary>
+    [TestMethod]
+    public async Task Parity_CopyAndWorkdirWriteThroughTheImagesSymlinks()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("hello.txt", "hello\n");
+        lab.Write("real/old.txt", "old\n");
+        Directory.CreateDirectory(Path.Combine(lab.Context, "links"));
+        File.CreateSymbolicLink(Path.Combine(lab.Context, "links/link"), "/real");
+        File.CreateSymbolicLink(Path.Combine(lab.Context, "links/climb"), "/../../real");
+        var host = Path.Combine(lab.Temp, "host-canary");
+        File.CreateSymbolicLink(Path.Combine(lab.Context, "links/host"), host);
+        File.CreateSymbolicLink(Path.Combine(lab.Context, "links/file"), "/real/old.txt");
+        File.CreateSymbolicLink(Path.Combine(lab.Context, "links/loop"), "/loop");
+        lab.Write("Dockerfile", """
+            FROM busybox:test
+            COPY real /real/
+            COPY links/ /
+            COPY hello.txt /link/a.txt
+            COPY hello.txt /climb/sub/b.txt
+            COPY hello.txt /host/c.txt
+            COPY hello.txt /file
+            WORKDIR /link/work
+            COPY hello.txt d.txt
+            """);
+        var result = await lab.BuildAsync("-t", "links:1");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("links:1");
+        Assert.AreEqual("/real", new FileInfo(Path.Combine(rootfs, "link")).LinkTarget, "the link stays a link");
+        Assert.AreEqual("/../../real", new FileInfo(Path.Combine(rootfs, "climb")).LinkTarget);
+        Assert.AreEqual("/real/old.txt", new FileInfo(Path.Combine(rootfs, "file")).LinkTarget);
+        Assert.AreEqual("hello\n", File.ReadAllText(Path.Combine(rootfs, "real/a.txt")));
+        Assert.AreEqual("hello\n", File.ReadAllText(Path.Combine(rootfs, "real/sub/b.txt")), "'..' above the root stays at the root");
+        Assert.AreEqual("hello\n", File.ReadAllText(Path.Combine(rootfs, host.TrimStart('/'), "c.txt")), "a host path is a path inside the image");
+        Assert.IsFalse(Path.Exists(host), "nothing is written on the host");
+        Assert.AreEqual("hello\n", File.ReadAllText(Path.Combine(rootfs, "real/old.txt")), "a final link to a file is written through");
+        Assert.AreEqual("hello\n", File.ReadAllText(Path.Combine(rootfs, "real/work/d.txt")));
+        Assert.AreEqual("/link/work", (await lab.ImageAsync("links:1")).Config.Config!.WorkingDir, "the config keeps WORKDIR as written");
+
+        lab.Write("Dockerfile", "FROM links:1\nCOPY hello.txt /loop/x\n");
+        var loop = await lab.BuildAsync("-t", "links:2");
+        Assert.AreNotEqual(0, loop.ExitCode);
+        StringAssert.Contains(loop.StdErr, "Dockerfile:2: CTZ5013 ");
+        lab.Write("Dockerfile", "FROM links:1\nCOPY hello.txt /file/x\n");
+        var belowFile = await lab.BuildAsync("-t", "links:3");
+        Assert.AreNotEqual(0, belowFile.ExitCode);
+        StringAssert.Contains(belowFile.StdErr, "Dockerfile:2: CTZ5012 COPY destination /file/x: /real/old.txt is a file in the image, not a folder");
+    }
+
+    /// <summary>
+    /// Issue #17: `COPY --chmod` gives its mode to what is copied; the destination folder the copy makes, and the
+    /// parents of a deep destination, are 0755 as BuildKit's mkdir -p makes them, owned by --chown.
+    /// </summary>
+    [TestMethod]
+    public async Task Parity_ChmodLeavesTheFoldersACopyMakesAt0755()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("dir/sub/f.txt", "f\n");
+        lab.Write("Dockerfile", """
+            FROM busybox:test
+            COPY --chmod=750 dir /dest/
+            COPY --chmod=750 --chown=7:8 dir /a/b/c/
+            """);
+        var result = await lab.BuildAsync("-t", "chmod:1");
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("chmod:1");
+        Assert.AreEqual((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.Combine(rootfs, "dest")), "made by the copy: 0755");
+        Assert.AreEqual((UnixFileMode)0x1E8, File.GetUnixFileMode(Path.Combine(rootfs, "dest/sub")), "copied: --chmod");
+        Assert.AreEqual((UnixFileMode)0x1E8, File.GetUnixFileMode(Path.Combine(rootfs, "dest/sub/f.txt")));
+        foreach (var made in new[] { "a", "a/b", "a/b/c" })
+        {
+            Assert.AreEqual((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.Combine(rootfs, made)), made);
+            Assert.AreEqual((7u, 8u), Owner(Path.Combine(rootfs, made)), made + " is owned by --chown");
+        }
+    }
+
+    /// <summary>
+    /// Issue #17: BuildKit 0.13 gives a stage built FROM another stage the ARG values of that stage: RUN sees them
+    /// (and reruns when one changes, as its environment is in its cache key) while a COPY that does not use them stays
+    /// cached, as Docker 26 does.
+    /// </summary>
+    [TestMethod]
+    public async Task Parity_AStageInheritsTheArgsOfItsBaseStage()
+    {
+        Requirements.Tool("runc");
+        Requirements.RequireRoot("runc");
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("hello.txt", "hello\n");
+        lab.Write("Dockerfile", """
+            FROM busybox:test AS build
+            ARG TARGETARCH
+            ARG VERSION=1
+            FROM build AS publish
+            COPY hello.txt /hello.txt
+            RUN echo "$TARGETARCH $VERSION" > /out
+            """);
+        var first = await lab.BuildAsync("-t", "args:1");
+        Assert.AreEqual(0, first.ExitCode, first.StdErr + first.StdOut);
+        var arch = Core.Building.Plan.BuildPlatforms.Host.Architecture;
+        Assert.AreEqual($"{arch} 1\n", File.ReadAllText(Path.Combine(await lab.UnpackAsync("args:1"), "out")));
+
+        var second = await lab.BuildAsync("-t", "args:2", "--build-arg", "VERSION=2");
+        Assert.AreEqual(0, second.ExitCode, second.StdErr + second.StdOut);
+        Assert.AreEqual($"{arch} 2\n", File.ReadAllText(Path.Combine(await lab.UnpackAsync("args:2"), "out")));
+        var hits = EngineLab.CacheHits(second.StdOut);
+        Assert.IsTrue(hits[5], "the COPY does not use VERSION: cached, as in BuildKit");
+        Assert.IsFalse(hits[6], "the RUN's environment has the inherited VERSION: it reruns, as in BuildKit");
+        StringAssert.Contains(second.StdOut, "build arg changed: VERSION");
+    }
+
     private static byte[] OwnedTar()
     {
         using var output = new MemoryStream();

@@ -76,6 +76,12 @@ public sealed class DifferentialTests
             ARG TARGETPLATFORM
             ENV G1=$G1 G2=$G2 S=$S BP=$BUILDPLATFORM TP=$TARGETPLATFORM
             """, "G2=from-cli;S=over", null];
+        yield return ["expose-ranges", """
+            FROM scratch
+            ARG R=7000-7002
+            EXPOSE 9000-9002 6000-6001/udp 5000-5000 $R/tcp
+            EXPOSE 080 53/UDP 8443/sctp 127.0.0.1:8080:80 [::1]:81:81 :82 1-2-3 4000-4001:3000-3001 10000/ 65535 0 11/udp/x
+            """, null, null];
         yield return ["escape-backtick", "# escape=`\nFROM scratch\nARG A=1\nENV B=`$A C=$A D=\"x`\"y\"\nLABEL e=c:\\path\n", null, null];
     }
 
@@ -220,6 +226,11 @@ public sealed class DifferentialTests
         yield return ["unknown-target", "FROM scratch AS a\n", "nope"];
         yield return ["bad-substitution", "FROM scratch\nENV A=${}\n", null];
         yield return ["unterminated-heredoc", "FROM scratch\nCOPY <<EOF /x\nbody\n", null];
+        yield return ["expose-reversed-range", "FROM scratch\nARG R=9002-9000\nEXPOSE $R\n", null];
+        yield return ["expose-port-above-65535", "FROM scratch\nEXPOSE 65536\n", null];
+        yield return ["expose-protocol", "FROM scratch\nEXPOSE 9000-9002/xyz\n", null];
+        yield return ["expose-host-range", "FROM scratch\nEXPOSE 1-3:4-5\n", null];
+        yield return ["expose-ip", "FROM scratch\nEXPOSE foo:1:2\n", null];
     }
 
     [TestMethod]
@@ -320,7 +331,7 @@ public sealed class DifferentialTests
                     c.User = u.User;
                     break;
                 case ExposeInstruction x:
-                    foreach (var p in x.Ports) c.Ports.Add(p.Contains('/') ? p : p + "/tcp");
+                    foreach (var p in ExposedPorts.Parse(x.Ports)) c.Ports.Add(p);
                     break;
                 case VolumeInstruction v:
                     foreach (var p in v.Volumes) c.Volumes.Add(p);

@@ -18,6 +18,13 @@ public sealed class BuildCache(OciLayoutStore store) : IPruneRootSource
 {
     public string Folder => Path.Combine(store.Root, "build-cache");
 
+    /// <summary>
+    /// Part of every key. Raise it when the engine makes a different result from the same inputs (a semantics fix),
+    /// so a store filled by an older engine does not hand its results back. 2: COPY/WORKDIR write through the image's
+    /// symlinks, EXPOSE ranges, --chmod leaves made destination folders 0755, a stage inherits its base stage's ARGs.
+    /// </summary>
+    public const int ResultsVersion = 2;
+
     public static string Key(IEnumerable<string> lines)
     {
         var text = string.Join('\n', lines);

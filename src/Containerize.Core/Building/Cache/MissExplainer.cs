@@ -6,7 +6,7 @@ namespace Containerize.Core.Building.Cache;
 
 /// <summary>
 /// Remembers the cache inputs each Dockerfile line last had (build-cache/steps/), so that a miss can say what changed:
-/// the parent (an earlier step ran), the instruction, a build arg or the source files.
+/// the engine's results version, the parent (an earlier step ran), the instruction, a build arg or the source files.
 /// </summary>
 public sealed class MissExplainer(string cacheFolder)
 {
@@ -20,6 +20,7 @@ public sealed class MissExplainer(string cacheFolder)
         string? Changed(string prefix) =>
             previous.Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).SequenceEqual(inputs.Where(l => l.StartsWith(prefix, StringComparison.Ordinal)))
                 ? null : prefix;
+        if (Changed("engine:") is not null) return "engine changed (cached results of an older containerize are not reused)";
         if (Changed("instruction:") is not null) return "instruction changed";
         if (Changed("arg:") is not null)
         {

@@ -95,16 +95,18 @@ public sealed class CopyStep : IStepExecutor
         var workdir = parent.ContainerConfig.WorkingDir;
         var dest = spec.Paths.DestPath;
         var destIsFolder = dest.EndsWith('/') || dest is "." or "./";
-        var destPath = SourceTree.Normalize(MetadataStep.ResolveWorkdir(workdir, dest).TrimStart('/'), file, line);
+        var written = SourceTree.Normalize(MetadataStep.ResolveWorkdir(workdir, dest).TrimStart('/'), file, line);
+        // BuildKit writes through the image's symlinks on the way to the destination (and a final one): into the
+        // link's target, which may not exist yet, keeping the link.
+        var destination = await ImagePathResolver.ResolveAsync(context.Directories, parent, written, $"{step.Instruction.Keyword} destination /{written}", file, line, cancellationToken)
+            .ConfigureAwait(false);
+        var destPath = destination.Path;
         var matches = spec.Paths.SourcePaths.SelectMany(s => tree.Match(s, what, file, line)).ToList();
         var excluded = spec.Excludes.Count == 0 ? null : Context.PatternMatcher.Create(spec.Excludes);
         if (excluded is not null) matches = matches.Where(m => m.Path.Length == 0 || !excluded.MatchesOrParentMatches(m.Path)).ToList();
         var many = matches.Count + spec.Paths.SourceContents.Count > 1;
         // Docker: a destination that is a folder in the image receives the source inside it, '/' or not.
-        if (!destIsFolder && !many && destPath.Length > 0 && await context.Directories.IsDirectoryAsync(parent, destPath, cancellationToken).ConfigureAwait(false))
-        {
-            destIsFolder = true;
-        }
+        if (!destIsFolder && !many && destination.IsFolder) destIsFolder = true;
 
         if (many && !destIsFolder && !spec.Parents)
         {
@@ -116,6 +118,8 @@ public sealed class CopyStep : IStepExecutor
         var entries = new List<LayerEntry>();
         // Entries whose owners are final: extracted archive contents and folders the image already has.
         var fixedOwners = new List<LayerEntry>();
+        // Destination folders the copy makes: 0755 as mkdir -p, never --chmod's mode (which is for what is copied).
+        var madeFolders = new HashSet<string>(StringComparer.Ordinal);
         var scratch = new List<string>();
         foreach (var c in spec.Paths.SourceContents)
         {
@@ -134,7 +138,12 @@ public sealed class CopyStep : IStepExecutor
                 // ADD extracts a local tar (plain, gzip, bzip2, xz or zstd) into the destination folder, owners and all.
                 var folder = Path.Combine(context.Store.IngestPath, "add-" + Guid.NewGuid().ToString("N")[..12]);
                 scratch.Add(folder);
-                if (destPath.Length > 0) entries.Add(LayerEntry.Directory(destPath));
+                if (destPath.Length > 0 && !destination.IsFolder)
+                {
+                    entries.Add(LayerEntry.Directory(destPath));
+                    madeFolders.Add(destPath);
+                }
+
                 fixedOwners.AddRange(await ArchiveExtractor.EntriesAsync(m.SourcePath!, destPath, folder, cancellationToken).ConfigureAwait(false));
             }
             else if (m.Kind == LayerEntryKind.Directory)
@@ -144,13 +153,18 @@ public sealed class CopyStep : IStepExecutor
                 var into = spec.Parents ? Join(destPath, m.Path) : destPath;
                 if (into.Length > 0)
                 {
-                    if (!spec.Parents && await context.Directories.FolderAsync(parent, into, cancellationToken).ConfigureAwait(false) is { } existing)
+                    if (!spec.Parents && destination.Existing is { IsFolder: true } existing)
                     {
                         fixedOwners.Add(LayerEntry.Directory(into, existing.Mode) with { Uid = existing.Uid, Gid = existing.Gid });
                     }
+                    else if (spec.Parents && m.Path.Length > 0)
+                    {
+                        entries.Add(LayerEntry.Directory(into, m.Mode));
+                    }
                     else
                     {
-                        entries.Add(LayerEntry.Directory(into, spec.Parents && m.Path.Length > 0 ? m.Mode : null));
+                        entries.Add(LayerEntry.Directory(into));
+                        madeFolders.Add(into);
                     }
                 }
 
@@ -169,6 +183,7 @@ public sealed class CopyStep : IStepExecutor
             }
         }
 
+        await RefuseReplacingAsync(entries, fixedOwners, destination, parent, context, $"{step.Instruction.Keyword} destination /{written}", file, line, cancellationToken).ConfigureAwait(false);
         var (uid, gid) = await OwnerAsync(spec.Chown, parent, context, file, line, cancellationToken).ConfigureAwait(false);
         var options = new LayerWriterOptions
         {
@@ -185,11 +200,12 @@ public sealed class CopyStep : IStepExecutor
         // Folders above the copied paths that the image already has go into the layer as the image has them, so
         // applying the layer does not reset, say, /tmp's 1777 to the writer's default.
         var ancestors = new SortedDictionary<string, LayerEntry>(StringComparer.Ordinal);
+        var ownedPaths = owned.Select(o => o.Path).ToHashSet(StringComparer.Ordinal);
         foreach (var e in owned)
         {
             for (var p = ParentOf(e.Path); p is not null && !ancestors.ContainsKey(p); p = ParentOf(p))
             {
-                if (owned.Any(o => o.Path == p)) continue;
+                if (ownedPaths.Contains(p)) continue;
                 if (await context.Directories.FolderAsync(parent, p, cancellationToken).ConfigureAwait(false) is { } existing)
                 {
                     ancestors[p] = LayerEntry.Directory(p, existing.Mode) with { Uid = existing.Uid, Gid = existing.Gid };
@@ -198,7 +214,11 @@ public sealed class CopyStep : IStepExecutor
         }
 
         owned.InsertRange(0, ancestors.Values);
-        if (options.ModeRule is { } rule) options = options with { ModeRule = (e, m) => ancestors.ContainsKey(e.Path) || keep.Contains(e.Path) ? m : rule(e, m) };
+        if (options.ModeRule is { } rule)
+        {
+            options = options with { ModeRule = (e, m) => ancestors.ContainsKey(e.Path) || keep.Contains(e.Path) || madeFolders.Contains(e.Path) ? m : rule(e, m) };
+        }
+
         StepLayer layer;
         try
         {
@@ -210,6 +230,44 @@ public sealed class CopyStep : IStepExecutor
         }
 
         return new StepOutcome(parent.ContainerConfig, layer, InstructionText.Format(step.Instruction) + " # buildkit");
+    }
+
+    /// <summary>
+    /// BuildKit's copy refuses to put anything below a file ("not a directory"), a folder over a file or symlink
+    /// ("cannot copy to non-directory") and a file or link over a folder ("cannot replace to directory … with file"),
+    /// where a layer would silently replace one with the other. Only a destination the image already has as a
+    /// folder can hold such clashes; a new one is empty. An archive's extracted entries (<paramref name="extracted"/>)
+    /// are only checked for lying below a file.
+    /// </summary>
+    private static async Task RefuseReplacingAsync(
+        List<LayerEntry> entries, List<LayerEntry> extracted, ResolvedImagePath destination, ImageState parent, StepContext context, string what, string file, int line, CancellationToken cancellationToken)
+    {
+        var dest = destination.Path;
+        if (destination.Existing is { IsFolder: false } && entries.Concat(extracted).Any(e => e.Path.StartsWith(dest + "/", StringComparison.Ordinal)))
+        {
+            throw new ContainerizeException(EngineErrors.DestinationBlocked, $"{what}: /{dest} is a file in the image, not a folder", file, line,
+                "copy into a folder: remove or rename the file in an earlier step, or choose another destination");
+        }
+
+        if (!destination.IsFolder) return;
+        // Below a folder the image lacks there is nothing to clash with: parents sort first, so their answer is known.
+        var absent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in entries.OrderBy(e => e.Path, StringComparer.Ordinal))
+        {
+            var folder = e.Kind == LayerEntryKind.Directory;
+            if (absent.Contains(ParentOf(e.Path) ?? "")
+                || await context.Directories.LookupAsync(parent, e.Path, cancellationToken).ConfigureAwait(false) is not { } existing)
+            {
+                if (folder) absent.Add(e.Path);
+                continue;
+            }
+
+            if (folder == existing.IsFolder) continue;
+            throw new ContainerizeException(EngineErrors.DestinationBlocked,
+                folder ? $"{what}: cannot copy the folder /{e.Path} over the {(existing.Kind == 'l' ? "symlink" : "file")} the image has there"
+                    : $"{what}: cannot replace the folder /{e.Path} of the image with a {(e.Kind == LayerEntryKind.Symlink ? "symlink" : "file")}",
+                file, line, "BuildKit refuses this too: remove the image's path in an earlier step, or copy to another destination");
+        }
     }
 
     private static string Content(InlineFile file) => file.Chomp ? Dockerfiles.Parsing.HeredocWords.ChompContent(file.Data) : file.Data;

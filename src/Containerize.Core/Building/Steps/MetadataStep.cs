@@ -27,7 +27,7 @@ public sealed class MetadataStep : IStepExecutor
         {
             EnvInstruction e => c with { Env = SetEnv(c.Env, e.Variables) },
             LabelInstruction l => c with { Labels = Merge(c.Labels, l.Labels.Select(kv => (kv.Key, kv.Value))) },
-            ExposeInstruction x => c with { ExposedPorts = AddKeys(c.ExposedPorts, x.Ports.Select(NormalizePort)) },
+            ExposeInstruction x => c with { ExposedPorts = AddKeys(c.ExposedPorts, ExposedPorts.Parse(x.Ports)) },
             VolumeInstruction v => c with { Volumes = AddKeys(c.Volumes, v.Volumes) },
             UserInstruction u => c with { User = u.User },
             CmdInstruction cmd => c with { Cmd = Argv(cmd.Command, shell) },
@@ -42,14 +42,15 @@ public sealed class MetadataStep : IStepExecutor
         };
         StepLayer? layer = null;
         if (step.Instruction is WorkdirInstruction && c.WorkingDir is { } dir && dir != "/"
-            && !await context.Directories.IsDirectoryAsync(parent, dir, cancellationToken).ConfigureAwait(false))
+            && await WorkdirFolderAsync(dir, parent, context, step.Source.StartLine, cancellationToken).ConfigureAwait(false) is { } missing)
         {
             // WORKDIR makes the missing folders (0755) as BuildKit does: owned by the USER in force (mkdir -p as that
-            // user), while folders the image has keep their mode and owner; one small layer.
+            // user), while folders the image has keep their mode and owner; one small layer. The config keeps the
+            // path as written; the folders are made where its symlinks lead.
             var (uid, gid) = await WorkdirOwnerAsync(c.User, parent, context, cancellationToken).ConfigureAwait(false);
             var entries = new List<Images.Layers.LayerEntry>();
             var path = "";
-            foreach (var part in dir.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            foreach (var part in missing.Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
                 path = path.Length == 0 ? part : path + "/" + part;
                 entries.Add(await context.Directories.FolderAsync(parent, path, cancellationToken).ConfigureAwait(false) is { } existing
@@ -61,6 +62,24 @@ public sealed class MetadataStep : IStepExecutor
         }
 
         return new StepOutcome(c, layer, InstructionText.Format(step.Instruction) + (layer is null ? "" : " # buildkit"));
+    }
+
+    /// <summary>
+    /// The folder WORKDIR must make, after the image's symlinks (BuildKit's mkdir -p follows them inside the image),
+    /// or null when the image has it already.
+    /// </summary>
+    private static async Task<string?> WorkdirFolderAsync(string dir, ImageState parent, StepContext context, int line, CancellationToken cancellationToken)
+    {
+        var resolved = await ImagePathResolver.ResolveAsync(context.Directories, parent, dir.Trim('/'), $"WORKDIR {dir}", context.DockerfilePath, line, cancellationToken)
+            .ConfigureAwait(false);
+        if (resolved.IsFolder) return null;
+        if (resolved.Existing is not null)
+        {
+            throw new Diagnostics.ContainerizeException(EngineErrors.DestinationBlocked, $"WORKDIR {dir}: /{resolved.Path} is a file in the image, not a folder",
+                context.DockerfilePath, line, "remove or rename the file in an earlier step, or choose another working directory");
+        }
+
+        return resolved.Path;
     }
 
     private static async Task<(int Uid, int Gid)> WorkdirOwnerAsync(string? user, ImageState parent, StepContext context, CancellationToken cancellationToken)
@@ -116,9 +135,6 @@ public sealed class MetadataStep : IStepExecutor
         foreach (var k in keys) result[k] = EmptyObject.Instance;
         return result;
     }
-
-    /// <summary>"80" is "80/tcp", as Docker records it.</summary>
-    private static string NormalizePort(string port) => port.Contains('/', StringComparison.Ordinal) ? port.ToLowerInvariant() : port + "/tcp";
 
     private static HealthConfig Health(HealthcheckInstruction h)
     {

@@ -48,7 +48,7 @@ public sealed class StepContext
     /// <summary>`--build-context` names.</summary>
     public NamedContextSet NamedContexts { get; init; } = NamedContextSet.Empty;
 
-    /// <summary>The ARG values declared so far in the current stage (the build environment of RUN).</summary>
+    /// <summary>The ARG values in force in the current stage: its base stage's when built FROM a stage, then those declared so far (the build environment of RUN).</summary>
     public Dictionary<string, string> Args { get; } = new(StringComparer.Ordinal);
 
     /// <summary>"Step 3/7", for messages.</summary>

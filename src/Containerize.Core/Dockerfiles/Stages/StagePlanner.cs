@@ -329,6 +329,16 @@ public sealed class StagePlanner(IWordExpander expander)
                         ports.AddRange(r.Words);
                     }
 
+                    // BuildKit rejects a bad port when it converts the Dockerfile, before any step runs.
+                    try
+                    {
+                        ExposedPorts.Parse(ports);
+                    }
+                    catch (ContainerizeException e) when (e.Diagnostic.Line is null)
+                    {
+                        throw new ContainerizeException(e.Diagnostic with { File = file, Line = ex.StartLine }, e);
+                    }
+
                     expanded = ex with { Ports = ports };
                     break;
                 case StopSignalInstruction s:

@@ -35,7 +35,7 @@ public static class ImageChanges
             "WORKDIR" => c with { WorkingDir = rest.StartsWith('/') ? rest : "/" + Path.Join(c.WorkingDir?.TrimStart('/') ?? "", rest).Replace('\\', '/') },
             "USER" => c with { User = rest },
             "STOPSIGNAL" => c with { StopSignal = rest },
-            "EXPOSE" => c with { ExposedPorts = AddKeys(c.ExposedPorts, rest.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Port(line, p))) },
+            "EXPOSE" => c with { ExposedPorts = AddKeys(c.ExposedPorts, Ports(line, rest.Split(' ', StringSplitOptions.RemoveEmptyEntries))) },
             "VOLUME" => c with { Volumes = AddKeys(c.Volumes, rest.StartsWith('[') ? JsonArray(line, rest) : rest.Split(' ', StringSplitOptions.RemoveEmptyEntries)) },
             _ => throw Bad(line, $"'{keyword}' cannot be changed on import"),
         };
@@ -152,13 +152,17 @@ public static class ImageChanges
         return result;
     }
 
-    private static string Port(string line, string port)
+    /// <summary>As a Dockerfile's EXPOSE (ranges are each of their ports), with this command's error code.</summary>
+    private static IReadOnlyList<string> Ports(string line, string[] words)
     {
-        var slash = port.IndexOf('/');
-        var number = slash < 0 ? port : port[..slash];
-        var proto = slash < 0 ? "tcp" : port[(slash + 1)..].ToLowerInvariant();
-        if (!int.TryParse(number, out var n) || n is < 1 or > 65535 || proto is not ("tcp" or "udp" or "sctp")) throw Bad(line, $"invalid port '{port}'");
-        return $"{n}/{proto}";
+        try
+        {
+            return Dockerfiles.Instructions.ExposedPorts.Parse(words);
+        }
+        catch (ContainerizeException e)
+        {
+            throw Bad(line, e.Diagnostic.Message);
+        }
     }
 
     private static ContainerizeException Bad(string line, string why) =>

@@ -23,6 +23,60 @@ public static class DifferentialCorpus
 
     public static string DockerfileOf(string name) => Path.Combine(Folder, name + ".Dockerfile");
 
+    /// <summary>
+    /// A host path that the context's links/host symlink names: a COPY below that link must write it inside the image
+    /// (as a chroot would), so after a build it must not exist on the host.
+    /// </summary>
+    public const string HostCanary = "/var/tmp/ctz-diff-host-canary";
+
+    /// <summary>The `--build-arg K=V` values a corpus file asks for in `# build-arg: K=V` comment lines (both engines get them).</summary>
+    public static IReadOnlyList<string> BuildArgsOf(string name) => CommentValues(name, "# build-arg:");
+
+    /// <summary><see cref="BuildArgsOf"/> as command-line words.</summary>
+    public static IEnumerable<string> BuildArgWords(string name) => BuildArgsOf(name).SelectMany(a => new[] { "--build-arg", a });
+
+    /// <summary>
+    /// The shell commands of a corpus file's `# context: COMMAND` lines: run in order in an empty folder, they make
+    /// that file's own context (the real-world .NET Dockerfiles get `dotnet new` projects in their source's layout,
+    /// since the sources' code cannot be kept here). A file without them builds from the shared context.
+    /// </summary>
+    public static IReadOnlyList<string> ContextCommandsOf(string name) => CommentValues(name, "# context:");
+
+    /// <summary>Makes a corpus file's own context in <paramref name="dir"/> (see <see cref="ContextCommandsOf"/>).</summary>
+    public static async Task WriteOwnContextAsync(string name, string dir)
+    {
+        Requirements.Tool("dotnet");
+        Directory.CreateDirectory(dir);
+        var quiet = new Dictionary<string, string?> { ["DOTNET_NOLOGO"] = "1", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1" };
+        foreach (var command in ContextCommandsOf(name))
+        {
+            (await ProcessRunner.RunAsync("/bin/sh", ["-ec", command], dir, quiet, timeout: TimeSpan.FromMinutes(3))).EnsureSuccess($"{name}: context command '{command}'");
+        }
+    }
+
+    /// <summary>The lab registry (eng/setup.d/50-registry.sh) that the real-world files' FROM lines name, or a Missing() outcome.</summary>
+    public static async Task RequireLabRegistryAsync(string name)
+    {
+        if (!File.ReadAllText(DockerfileOf(name)).Contains(LabRegistry + "/", StringComparison.Ordinal)) return;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            (await http.GetAsync($"http://{LabRegistry}/v2/dotnet/sdk/tags/list")).EnsureSuccessStatusCode();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            Requirements.Missing($"{name} needs the lab registry on {LabRegistry} with the offline .NET images (bash eng/setup): {e.Message}");
+        }
+    }
+
+    private const string LabRegistry = "localhost:5000";
+
+    private static IReadOnlyList<string> CommentValues(string name, string prefix) =>
+        File.ReadLines(DockerfileOf(name))
+            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(l => l[prefix.Length..].Trim())
+            .ToList();
+
     /// <summary>The bases of the corpus: (folder under artifacts/base-images, its tag there, the name both engines use).</summary>
     public static readonly (string Folder, string Tag, string Name)[] Bases = [("busybox", "latest", Base), ("debian", "bookworm", "ctz-diff/debian:1")];
 
@@ -73,6 +127,16 @@ public static class DifferentialCorpus
         File.CreateSymbolicLink(Path.Combine(dir, "dir-with-link/ln"), "file");
         Directory.CreateDirectory(Path.Combine(dir, "empty-dir"));
         File.SetUnixFileMode(Path.Combine(dir, "empty-dir"), (UnixFileMode)0x1C0);
+
+        // Symlinks that a COPY puts into an image, for later COPY/WORKDIR destinations below them (11-dest-symlinks):
+        // absolute, relative, climbing above the root, naming a host path, dangling, to a file.
+        Directory.CreateDirectory(Path.Combine(dir, "links"));
+        File.CreateSymbolicLink(Path.Combine(dir, "links/to-real"), "/real");
+        File.CreateSymbolicLink(Path.Combine(dir, "links/relative"), "real/sub");
+        File.CreateSymbolicLink(Path.Combine(dir, "links/escape"), "/../../../etc");
+        File.CreateSymbolicLink(Path.Combine(dir, "links/host"), HostCanary);
+        File.CreateSymbolicLink(Path.Combine(dir, "links/dangling"), "/nowhere/deeper");
+        File.CreateSymbolicLink(Path.Combine(dir, "links/to-file"), "/real/one.txt");
 
         var tar = Archive();
         await File.WriteAllBytesAsync(Path.Combine(dir, "arch.tar"), tar);

@@ -12,6 +12,7 @@ internal sealed class DifferentialLab : IDisposable
 {
     private readonly TempDir _temp = new("ctz-diff");
     private readonly Dictionary<string, ImageArchive> _ours = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _contexts = new(StringComparer.Ordinal);
 
     private DifferentialLab(string docker) => Docker = docker;
 
@@ -44,12 +45,27 @@ internal sealed class DifferentialLab : IDisposable
         }
     }
 
+    /// <summary>
+    /// The context a corpus file builds from: the shared one, or its own, made once per run from its `# context:`
+    /// lines (<see cref="DifferentialCorpus.ContextCommandsOf"/>).
+    /// </summary>
+    public async Task<string> ContextOfAsync(string name)
+    {
+        if (DifferentialCorpus.ContextCommandsOf(name).Count == 0) return Context;
+        if (_contexts.TryGetValue(name, out var known)) return known;
+        await DifferentialCorpus.RequireLabRegistryAsync(name);
+        var dir = _temp.Combine("ctx-" + name);
+        await DifferentialCorpus.WriteOwnContextAsync(name, dir);
+        return _contexts[name] = dir;
+    }
+
     /// <summary>Our engine's image of a corpus Dockerfile (built once per run), as exported by `containerize save`.</summary>
     public async Task<ImageArchive> OursAsync(string name)
     {
         if (_ours.TryGetValue(name, out var known)) return known;
         var tag = $"ctz-diff/{name}:builtin";
-        var build = await CliRunner.RunAsync(Temp, "build", "--store", Store, "--runtime-root", RuntimeRoot, "-f", DifferentialCorpus.DockerfileOf(name), "-t", tag, Context);
+        var build = await CliRunner.RunAsync(Temp, ["build", "--store", Store, "--runtime-root", RuntimeRoot, .. DifferentialCorpus.BuildArgWords(name),
+            "-f", DifferentialCorpus.DockerfileOf(name), "-t", tag, await ContextOfAsync(name)]);
         Assert.AreEqual(0, build.ExitCode, $"containerize build {name}:\n{build.StdErr}\n{build.StdOut}");
         var archive = _temp.Combine(name + ".builtin.tar");
         var save = await CliRunner.RunAsync(Temp, "save", tag, "-o", "docker-archive:" + archive, "--store", Store);

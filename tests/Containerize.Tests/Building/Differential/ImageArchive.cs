@@ -18,7 +18,7 @@ public sealed record TreeNode(string Type, int Mode, int Uid, int Gid, long Size
 /// this test alone: manifest.json, the config JSON and each layer through the BCL's TarReader, with the OCI whiteout
 /// rules applied here, so that no code of Core judges its own output.
 /// </summary>
-public sealed class ImageArchive
+public sealed partial class ImageArchive
 {
     private ImageArchive(SortedDictionary<string, TreeNode> tree, JsonObject config, IReadOnlyList<string> diffIds, IReadOnlyList<byte[]> layers, IReadOnlyList<string> layerCommands)
     {
@@ -71,14 +71,20 @@ public sealed class ImageArchive
     }
 
     /// <summary>The layer's sha256 after setting every header's mtime to <paramref name="epoch"/> (what BuildKit's rewrite-timestamp does for newer files).</summary>
-    public static string ClampedDiffId(byte[] layer, long epoch)
+    public static string ClampedDiffId(byte[] layer, long epoch) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Clamped(layer, epoch)));
+
+    private static long Size(ReadOnlySpan<byte> header) =>
+        Convert.ToInt64(System.Text.Encoding.ASCII.GetString(header.Slice(124, 11)).Trim('\0', ' ') is { Length: > 0 } s ? s : "0", 8);
+
+    /// <summary>A copy of the layer with every header's mtime set to <paramref name="epoch"/> (checksums recomputed).</summary>
+    private static byte[] Clamped(byte[] layer, long epoch)
     {
         var copy = (byte[])layer.Clone();
         for (var offset = 0; offset + 512 <= copy.Length; )
         {
             var header = copy.AsSpan(offset, 512);
             if (header.IndexOfAnyExcept((byte)0) < 0) break;
-            var size = Convert.ToInt64(System.Text.Encoding.ASCII.GetString(header.Slice(124, 11)).Trim('\0', ' ') is { Length: > 0 } s ? s : "0", 8);
+            var size = Size(header);
             var mtime = Convert.ToString(epoch, 8).PadLeft(11, '0');
             System.Text.Encoding.ASCII.GetBytes(mtime).CopyTo(header.Slice(136, 11));
             header.Slice(148, 8).Fill((byte)' ');
@@ -88,7 +94,55 @@ public sealed class ImageArchive
             offset += 512 + (int)((size + 511) / 512 * 512);
         }
 
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(copy));
+        return copy;
+    }
+
+    /// <summary>
+    /// A file's content as the comparison sees it: timestamps are not compared, and ASP.NET Core's static web assets
+    /// manifest (<c>*.staticwebassets.endpoints.json</c>) embeds file times as Last-Modified headers (of the files
+    /// the build compresses, so of the build's own time, and of the context's files, which BuildKit's COPY keeps
+    /// and ours sets to the epoch); those dates are blanked, everything else in it is compared.
+    /// </summary>
+    public static byte[] WithoutEmbeddedTimes(string path, byte[] content)
+    {
+        if (!path.EndsWith(".staticwebassets.endpoints.json", StringComparison.Ordinal)) return content;
+        var text = System.Text.Encoding.UTF8.GetString(content);
+        return System.Text.Encoding.UTF8.GetBytes(LastModified().Replace(text, "${head}(a date)\""));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<head>""Name""\s*:\s*""Last-Modified""\s*,\s*""Value""\s*:\s*"")[^""]*""")]
+    private static partial System.Text.RegularExpressions.Regex LastModified();
+
+    /// <summary>
+    /// True when two layer tars are byte-identical once every header's mtime is the epoch, except for the content of
+    /// static web assets manifests, which must be equal once their embedded dates are blanked (and must differ: this
+    /// explains nothing else).
+    /// </summary>
+    public static bool SameButForEmbeddedTimes(byte[] expected, byte[] actual)
+    {
+        var a = Clamped(expected, 0);
+        var b = Clamped(actual, 0);
+        if (a.Length != b.Length) return false;
+        var explained = false;
+        for (var offset = 0; offset + 512 <= a.Length; )
+        {
+            var header = a.AsSpan(offset, 512);
+            if (!header.SequenceEqual(b.AsSpan(offset, 512))) return false;
+            if (header.IndexOfAnyExcept((byte)0) < 0) return explained && a.AsSpan(offset).SequenceEqual(b.AsSpan(offset));
+            var size = (int)Size(header);
+            var x = a.AsSpan(offset + 512, size);
+            var y = b.AsSpan(offset + 512, size);
+            if (!x.SequenceEqual(y))
+            {
+                var name = Clean(System.Text.Encoding.ASCII.GetString(header[..100]).TrimEnd('\0'));
+                if (!WithoutEmbeddedTimes(name, x.ToArray()).AsSpan().SequenceEqual(WithoutEmbeddedTimes(name, y.ToArray()))) return false;
+                explained = true;
+            }
+
+            offset += 512 + (size + 511) / 512 * 512;
+        }
+
+        return explained;
     }
 
     private static byte[] Uncompressed(byte[] blob)
@@ -152,7 +206,7 @@ public sealed class ImageArchive
                     using (var data = new MemoryStream())
                     {
                         if (e.DataStream is not null) await e.DataStream.CopyToAsync(data);
-                        node = new TreeNode("file", mode, e.Uid, e.Gid, data.Length, Convert.ToHexStringLower(SHA256.HashData(data.ToArray())), null);
+                        node = new TreeNode("file", mode, e.Uid, e.Gid, data.Length, Convert.ToHexStringLower(SHA256.HashData(WithoutEmbeddedTimes(path, data.ToArray()))), null);
                     }
 
                     break;

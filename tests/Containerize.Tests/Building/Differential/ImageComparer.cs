@@ -2,8 +2,9 @@ namespace Containerize.Tests.Building.Differential;
 
 /// <summary>
 /// The rules of issue #6 "Against Docker": file trees (paths, types, modes, owners, sizes, contents, link targets) and
-/// the config fields below must be equal. Timestamps and history are not compared, and the empty /dev, /proc and /sys
-/// folders BuildKit may leave after RUN are allowed on either side.
+/// the config fields below must be equal. Timestamps and history are not compared (nor the file times ASP.NET Core's
+/// static web assets manifest embeds: <see cref="ImageArchive.WithoutEmbeddedTimes"/>), and the empty /dev, /proc and
+/// /sys folders BuildKit may leave after RUN are allowed on either side.
 /// </summary>
 public static class ImageComparer
 {
