@@ -112,7 +112,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 foreach (var layer in image.Layers)
                 {
                     await using var blob = await store.OpenBlobAsync(layer.Digest, ct).ConfigureAwait(false);
-                    await Images.Layers.LayerApplier.ApplyAsync(folder, blob, cancellationToken: ct).ConfigureAwait(false);
+                    // The digest names the layer in an error about one of its entries (and is checked on the way).
+                    await Images.Layers.LayerApplier.ApplyAsync(folder, blob, expectedDigest: layer.Digest, cancellationToken: ct).ConfigureAwait(false);
                 }
 
                 return folder;

@@ -269,7 +269,8 @@ public sealed class ContainerRuntime
                     if (layer is TarLayer t)
                     {
                         await using var tar = await t.OpenUncompressed(cancellationToken).ConfigureAwait(false);
-                        await Images.Layers.LayerApplier.ApplyAsync(rootfs, tar, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        // The diff_id names the layer in an error about one of its entries (and is checked on the way).
+                        await Images.Layers.LayerApplier.ApplyAsync(rootfs, tar, expectedDiffId: t.DiffId, cancellationToken: cancellationToken).ConfigureAwait(false);
                     }
                     else if (layer is DirectoryLayer d)
                     {

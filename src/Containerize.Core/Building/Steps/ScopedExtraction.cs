@@ -41,7 +41,8 @@ internal static class ScopedExtraction
             {
                 try
                 {
-                    await LayerApplier.ApplyAsync(folder, blob, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    // The digest names the layer in an error about one of its entries (and is checked on the way).
+                    await LayerApplier.ApplyAsync(folder, blob, options, expectedDigest: layer.Digest, cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (Diagnostics.ContainerizeException) when (filter.Unsafe)
                 {

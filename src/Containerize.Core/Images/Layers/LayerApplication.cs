@@ -91,9 +91,10 @@ internal sealed class LayerApplication : IDisposable
                 Check(LibC.SymlinkAt(info.LinkTarget ?? "", parent.Fd, name), "symlinkat", info);
                 break;
             case LayerEntryKind.Hardlink:
+                // The entry's owner, mode, xattrs and time then go to the file it shares, as containerd's and
+                // Docker's appliers do: a changeset entry carries its own attributes (image-spec layer.md).
                 Hardlink(parent.Fd, name, info);
-                MarkWritten(parent, name);
-                return; // a hard link shares its target's inode, owner, mode and times
+                break;
             case LayerEntryKind.Fifo or LayerEntryKind.CharDevice or LayerEntryKind.BlockDevice:
             {
                 var type = info.Kind switch { LayerEntryKind.Fifo => FileStatus.Fifo, LayerEntryKind.CharDevice => FileStatus.CharDevice, _ => FileStatus.BlockDevice };
@@ -109,7 +110,10 @@ internal sealed class LayerApplication : IDisposable
         // Owner first: chown clears the setuid and setgid bits that chmod then sets, and file capabilities that
         // the xattrs then set.
         if (_owners) Check(LibC.FchownAt(parent.Fd, name, (uint)info.Uid, (uint)info.Gid), "chown", info);
-        if (info.Kind != LayerEntryKind.Symlink) Check(LibC.FchmodAt(parent.Fd, name, (uint)info.Mode & 0xFFF), "chmod", info);
+
+        // fchmodat follows a symlink, which may lead to the host: never for a symlink, nor a hard link to one.
+        var isSymlink = info.Kind == LayerEntryKind.Symlink || (info.Kind == LayerEntryKind.Hardlink && LibC.StatAt(parent.Fd, name, out var linked) == 0 && linked.IsSymlink);
+        if (!isSymlink) Check(LibC.FchmodAt(parent.Fd, name, (uint)info.Mode & 0xFFF), "chmod", info);
         SetXattrs(parent.Fd, name, entry);
         SetTime(parent.Fd, name, info);
         MarkWritten(parent, name);

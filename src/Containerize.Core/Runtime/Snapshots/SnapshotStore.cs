@@ -43,7 +43,8 @@ public sealed class SnapshotStore
                 try
                 {
                     await using var tar = await layer.OpenUncompressed(cancellationToken).ConfigureAwait(false);
-                    await LayerApplier.ApplyAsync(temp, tar, OverlayLayer, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    // The diff_id names the layer in an error about one of its entries (and is checked on the way).
+                    await LayerApplier.ApplyAsync(temp, tar, OverlayLayer, expectedDiffId: layer.DiffId, cancellationToken: cancellationToken).ConfigureAwait(false);
                     Directory.Move(temp, diff);
                 }
                 catch (IOException) when (Directory.Exists(diff))

@@ -40,7 +40,7 @@ internal sealed record BreakoutEntry
 /// <summary>What must hold after the layers were applied. Paths are the container's view (resolved inside the root) unless the kind starts with host.</summary>
 internal sealed record BreakoutCheck
 {
-    /// <summary>content, sameFile, notSameFile, symlink, absent, dir, hostAbsent, hostMode.</summary>
+    /// <summary>content, sameFile, notSameFile, symlink, absent, dir, mode, hostAbsent, hostMode.</summary>
     public required string Kind { get; init; }
 
     public required string Path { get; init; }

@@ -60,6 +60,13 @@ internal static class BreakoutChecks
 
             case "absent":
                 return LibC.LStat(LStat(path)) is null ? null : "exists";
+            case "mode":
+            {
+                var st = LibC.LStat(Stat(path));
+                var mode = st is null ? "nothing" : Convert.ToString(st.Value.Mode & 0xFFF, 8);
+                return mode == c.Mode ? null : $"mode is {mode}, expected {c.Mode}";
+            }
+
             case "dir":
                 return LibC.LStat(Stat(path)) is { Type: FileStatus.Directory } ? null : "no folder there";
             case "hostAbsent":

@@ -10,8 +10,9 @@ namespace Containerize.Tests.Images.Layers.Breakouts;
 /// outside/victim, etc/passwd, perm400, also-exists-outside-root, a-symlink-canary}</c>. The sandbox sits at the
 /// bottom of a deep chain of folders (the moat) in a temp folder, so that a relative symlink followed on the host
 /// lands in the moat, where the snapshot sees it, instead of in the real file system. Everything in the temp
-/// folder except the root's contents is snapshotted (type, permissions, owner, links, inode, size, mtime, link
-/// target, content hash); <see cref="Changes"/> lists what differs since.
+/// folder except the root's contents is snapshotted (type, permissions, owner, links, inode, size, mtime, ctime, link
+/// target, content hash); <see cref="Changes"/> lists what differs since. The ctime catches what the rest cannot see:
+/// an extended attribute set on a canary (an overlay opaque marker, a layer's xattrs) or a mode or owner set back.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class Sandbox : IDisposable
@@ -149,16 +150,16 @@ internal sealed class Sandbox : IDisposable
         var mtime = st.Type is FileStatus.Directory or FileStatus.Regular ? File.GetLastWriteTimeUtc(path).Ticks : 0;
         var target = st.Type == FileStatus.Symlink ? new FileInfo(path).LinkTarget : null;
         var hash = st.Type == FileStatus.Regular ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)))[..16] : null;
-        return new PathState(type, Convert.ToString(st.Mode & 0xFFF, 8), st.Uid, st.Gid, st.Links, st.Inode, st.Type == FileStatus.Directory ? 0 : st.Size, mtime, target, hash);
+        return new PathState(type, Convert.ToString(st.Mode & 0xFFF, 8), st.Uid, st.Gid, st.Links, st.Inode, st.Type == FileStatus.Directory ? 0 : st.Size, mtime, st.CTimeNanos, target, hash);
     }
 
     private static string Describe(string path, FileStatus st) => State(path, st).ToString();
 
     public void Dispose() => _temp.Dispose();
 
-    private sealed record PathState(string Type, string Mode, uint Uid, uint Gid, uint Links, ulong Inode, long Size, long MTimeTicks, string? LinkTarget, string? Sha256)
+    private sealed record PathState(string Type, string Mode, uint Uid, uint Gid, uint Links, ulong Inode, long Size, long MTimeTicks, long CTimeNanos, string? LinkTarget, string? Sha256)
     {
         public override string ToString() =>
-            $"{Type} {Mode} {Uid}:{Gid} links={Links} inode={Inode} size={Size} mtime={new DateTime(MTimeTicks, DateTimeKind.Utc):O}{(LinkTarget is null ? "" : " -> " + LinkTarget)}{(Sha256 is null ? "" : " sha256=" + Sha256)}";
+            $"{Type} {Mode} {Uid}:{Gid} links={Links} inode={Inode} size={Size} mtime={new DateTime(MTimeTicks, DateTimeKind.Utc):O} ctime={CTimeNanos}{(LinkTarget is null ? "" : " -> " + LinkTarget)}{(Sha256 is null ? "" : " sha256=" + Sha256)}";
     }
 }
