@@ -32,7 +32,7 @@ public sealed class ArchitectureTests
     }
 
     [TestMethod]
-    public void Architecture_pinvoke_declarations_only_in_core_platform()
+    public void Architecture_pinvoke_declarations_only_in_core_os()
     {
         var found = new List<string>();
         found.AddRange(FolderRules.PInvokesOutside(AssemblyScan.Read(CoreAssembly), Platform).Select(p => $"{CoreRoot}: {p}"));
