@@ -405,3 +405,14 @@ def require_base_registry(repos=("dotnet/runtime", "dotnet/aspnet")) -> None:
         except OSError as e:
             raise CommandFailed(f"localhost:5000 does not serve {repo}:10.0 ({e}): run `bash eng/setup` first "
                                 "(it starts the registry and pushes the offline .NET base images)")
+
+
+def timed(cmd: str, work: Path) -> tuple[float, float, int]:
+    """(wall s, cpu s, peak RSS KiB) of a shell command, from GNU time."""
+    tf = work / "time.txt"
+    p = subprocess.run(["/usr/bin/time", "-o", str(tf), "-f", "%e %U %S %M", "bash", "-c", cmd],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        raise CommandFailed(f"{cmd}\n{p.stderr.decode(errors='replace')[-2000:]}")
+    wall, user, sys_, kb = tf.read_text().split()[-4:]
+    return float(wall), float(user) + float(sys_), int(kb)

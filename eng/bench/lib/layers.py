@@ -44,17 +44,6 @@ def main() -> int:
     return 0
 
 
-def timed(cmd: str, work: Path) -> tuple[float, float, int]:
-    """(wall s, cpu s, peak RSS KiB) of a shell command, from GNU time."""
-    tf = work / "time.txt"
-    p = subprocess.run(["/usr/bin/time", "-o", str(tf), "-f", "%e %U %S %M", "bash", "-c", cmd],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        raise b.CommandFailed(f"{cmd}\n{p.stderr.decode(errors='replace')[-2000:]}")
-    wall, user, sys_, kb = tf.read_text().split()[-4:]
-    return float(wall), float(user) + float(sys_), int(kb)
-
-
 def measure(work: Path, runs: int) -> list:
     if not Path("/usr/bin/time").exists():
         raise b.CommandFailed("GNU time is needed (apt-get install time)")
@@ -99,7 +88,7 @@ def measure(work: Path, runs: int) -> list:
         order = list(commands)
         order = order[i % len(order):] + order[:i % len(order)]
         for k in order:
-            got[k].append(timed(commands[k], work))
+            got[k].append(b.timed(commands[k], work))
         b.log(f"run {i + 1}/{runs} done")
 
     def wall(k):

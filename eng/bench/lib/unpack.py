@@ -135,17 +135,6 @@ def gzipped(path: Path) -> bool:
         return f.read(2) == b"\x1f\x8b"
 
 
-def timed(cmd: str, work: Path) -> tuple[float, float, int]:
-    """(wall s, cpu s, peak RSS KiB) of a shell command, from GNU time."""
-    tf = work / "time.txt"
-    p = subprocess.run(["/usr/bin/time", "-o", str(tf), "-f", "%e %U %S %M", "bash", "-c", cmd],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        raise b.CommandFailed(f"{cmd}\n{p.stderr.decode(errors='replace')[-2000:]}")
-    wall, user, sys_, kb = tf.read_text().split()[-4:]
-    return float(wall), float(user) + float(sys_), int(kb)
-
-
 def fresh_folder(out: Path) -> None:
     """An empty output folder and no dirty pages left: untimed, so no tool pays for another's files."""
     if out.exists():
@@ -190,7 +179,7 @@ def measure(work: Path, runs: int, cli: str, baseline: str | None, layout: Path,
         order = order[i % len(order):] + order[:i % len(order)]
         for k in order:
             fresh_folder(out)
-            got[k].append(timed(cmds[k], work))
+            got[k].append(b.timed(cmds[k], work))
             if i == 0:
                 trees[k] = tree_listing(out)  # untimed: the trees must agree, or the times compare nothing
         b.log(f"run {i + 1}/{runs}: " + ", ".join(f"{k} {got[k][-1][0]:.2f} s" for k in cmds))
