@@ -26,7 +26,8 @@ public static class LayerEntries
                 FileKind.File => LayerEntry.FromFile(c.Path, c.SourcePath!, mode),
                 FileKind.Directory => LayerEntry.Directory(c.Path, mode),
                 FileKind.Symlink => LayerEntry.Symlink(c.Path, c.LinkTarget!),
-                FileKind.Hardlink => LayerEntry.Hardlink(c.Path, c.LinkTarget!),
+                // A hard link entry carries the attributes of the file it shares, as BuildKit writes it: appliers give them to that file.
+                FileKind.Hardlink => LayerEntry.Hardlink(c.Path, c.LinkTarget!) with { Mode = mode },
                 FileKind.CharDevice => new LayerEntry { Path = c.Path, Kind = LayerEntryKind.CharDevice, Mode = mode },
                 FileKind.BlockDevice => new LayerEntry { Path = c.Path, Kind = LayerEntryKind.BlockDevice, Mode = mode },
                 _ => new LayerEntry { Path = c.Path, Kind = LayerEntryKind.Fifo, Mode = mode },
