@@ -416,3 +416,10 @@ def timed(cmd: str, work: Path) -> tuple[float, float, int]:
         raise CommandFailed(f"{cmd}\n{p.stderr.decode(errors='replace')[-2000:]}")
     wall, user, sys_, kb = tf.read_text().split()[-4:]
     return float(wall), float(user) + float(sys_), int(kb)
+
+
+def timed_summaries(got: dict):
+    """Per-command medians of wall and CPU seconds and the peak RSS in MB, over timed() samples keyed by command."""
+    return (lambda k: median([x[0] for x in got[k]]),
+            lambda k: median([x[1] for x in got[k]]),
+            lambda k: round(max(x[2] for x in got[k]) / 1024, 1))

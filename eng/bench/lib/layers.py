@@ -91,14 +91,7 @@ def measure(work: Path, runs: int) -> list:
             got[k].append(b.timed(commands[k], work))
         b.log(f"run {i + 1}/{runs} done")
 
-    def wall(k):
-        return b.median([x[0] for x in got[k]])
-
-    def cpu(k):
-        return b.median([x[1] for x in got[k]])
-
-    def peak_mb(k):
-        return round(max(x[2] for x in got[k]) / 1024, 1)
+    wall, cpu, peak_mb = b.timed_summaries(got)
 
     out_size = (work / "ours.tar.gz").stat().st_size
     what = f"layer of a {size_mb:.0f} MB publish-like tree, gzip 6"

@@ -193,14 +193,7 @@ def measure(work: Path, runs: int, cli: str, baseline: str | None, layout: Path,
 
 
 def rows(got: dict, image: str, layers: int, compressed: int, size_mb: float, entries: int) -> list:
-    def wall(k):
-        return b.median([x[0] for x in got[k]])
-
-    def cpu(k):
-        return b.median([x[1] for x in got[k]])
-
-    def peak_mb(k):
-        return round(max(x[2] for x in got[k]) / 1024, 1)
+    wall, cpu, peak_mb = b.timed_summaries(got)
 
     def extra(ours, anchor):
         return {"ours_cpu": cpu(ours), "anchor_cpu": cpu(anchor), "ours_peak_mb": peak_mb(ours),
