@@ -61,6 +61,25 @@ internal static unsafe partial class LibC
     /// <summary>openat2's number is the same on every architecture (it came after the syscall tables were unified).</summary>
     private const long SysOpenat2 = 437;
 
+    /// <summary>
+    /// The calls the native file-system path (walk, stat, links, in-root opens) makes. Each binds lazily on its first
+    /// call, so a C library without one (musl before 1.2.5 has no statx) would fail mid-build: <see cref="HostRules"/>
+    /// probes these up front and takes the portable path instead. The layer applier's device and mount calls are not
+    /// here: they run on Linux for RUN and rootfs work only and are checked where they are used.
+    /// </summary>
+    internal static readonly string[] FileSystemExports =
+    [
+        "statx", "openat", "close", "opendir", "readdir", "closedir", "dirfd", "readlinkat", "linkat", "link",
+        "mkdirat", "symlinkat", "unlinkat", "fchmodat", "utimensat", "syscall", "geteuid", "getegid",
+    ];
+
+    /// <summary>The <see cref="FileSystemExports"/> the process's C library does not export (empty: the native path works).</summary>
+    internal static IReadOnlyList<string> MissingExports()
+    {
+        if (!NativeLibrary.TryLoad(Lib, typeof(LibC).Assembly, null, out var handle)) return [Lib];
+        return FileSystemExports.Where(name => !NativeLibrary.TryGetExport(handle, name, out _)).ToList();
+    }
+
     private static bool IsArm => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm;
 
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
