@@ -127,12 +127,6 @@ public sealed class ContainerizeBuild : ContainerizeTask
 
     protected override async System.Threading.Tasks.Task ExecuteAsync(IDiagnosticSink sink, CancellationToken cancellationToken)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new ContainerizeException(GeneralErrors.Unexpected, "the builtin engine runs on Linux only", ProjectPath,
-                hint: "build on Linux, or set ContainerBuildEngine=Docker");
-        }
-
         // MSBuild nodes keep task assemblies loaded: the assembly that really runs, to spot a stale one.
         var tasks = typeof(ContainerizeBuild).Assembly;
         sink.Detail($"Containerize tasks {tasks.GetName().Version} from {tasks.Location}");

@@ -29,11 +29,6 @@ public sealed class ContainerizeIndex : ContainerizeTask
 
     protected override async System.Threading.Tasks.Task ExecuteAsync(IDiagnosticSink sink, CancellationToken cancellationToken)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            throw new ContainerizeException(GeneralErrors.Unexpected, "the builtin engine runs on Linux only", ProjectPath, hint: "build on Linux");
-        }
-
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectPath))!;
         await new MultiPlatformPublisher(sink).PublishAsync(new MultiPlatformPublishRequest
         {

@@ -10,12 +10,15 @@ namespace Containerize.Cli.Commands;
 /// <summary>The build engine's commands: `build` (a daemonless docker build) and `run` (a container from a stored image).</summary>
 internal static class EngineCommands
 {
+    /// <summary>
+    /// `build` (a Dockerfile without RUN needs only files; a RUN says CTZ5047 off Linux) and the publish host run
+    /// everywhere; running containers needs runc, so those commands exist on Linux only.
+    /// </summary>
     public static IEnumerable<CliCommand> All => OperatingSystem.IsLinux()
         ? [new EngineBuildCommand(), new EngineRunCommand(), new ContainerPsCommand(), new ContainerLogsCommand(), new ContainerStopCommand(), new ContainerRmCommand(), new MSBuildHostCommand()]
-        : [];
+        : [new EngineBuildCommand(), new MSBuildHostCommand()];
 }
 
-[SupportedOSPlatform("linux")]
 internal sealed class EngineBuildCommand : CliCommand
 {
     public override string Name => "build";

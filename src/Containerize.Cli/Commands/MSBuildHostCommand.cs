@@ -8,7 +8,6 @@ namespace Containerize.Cli.Commands;
 /// of this command and writes the request on its standard input as one line, then keeps the input open; closing it
 /// cancels the publish. Run by hand on obj/container/request.json, it replays that publish.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class MSBuildHostCommand : CliCommand
 {
     public override string Name => "msbuild-host";

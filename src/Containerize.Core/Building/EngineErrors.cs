@@ -67,4 +67,7 @@ public static class EngineErrors
 
     /// <summary>A --platform value is malformed, or the base image has no such platform.</summary>
     public const string BadPlatform = "CTZ5046";
+
+    /// <summary>A RUN step on a machine that cannot run it: RUN runs in runc, which needs Linux.</summary>
+    public const string RunNeedsLinux = "CTZ5047";
 }

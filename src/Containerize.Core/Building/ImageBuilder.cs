@@ -22,7 +22,6 @@ public sealed record BuildResult(ImageState Image, IReadOnlyList<StepRecord> Ste
 /// its executor, committing an image per step into the store and keying the build cache on parent + instruction +
 /// used args + sources. Streams Docker's classic log. Tags only when every step succeeded.
 /// </summary>
-[SupportedOSPlatform("linux")]
 public sealed class ImageBuilder(IDiagnosticSink sink)
 {
     private readonly IReadOnlyList<IStepExecutor> _executors = [new MetadataStep(), new CopyStep(), new RunStep()];
@@ -328,7 +327,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 
         foreach (var (id, socket) in request.SshAgents)
         {
-            if (Os.LibC.LStat(socket) is not { Kind: Os.EntryType.Socket })
+            // Off Linux no RUN can use the agent (CTZ5047 says so at the step): only a socket that exists is checked.
+            if (OperatingSystem.IsLinux() ? Os.LibC.LStat(socket) is not { Kind: Os.EntryType.Socket } : !File.Exists(socket))
             {
                 throw new ContainerizeException(EngineErrors.BadSecretSource, $"ssh agent '{id}': '{socket}' is not a socket",
                     hint: "start an agent (eval $(ssh-agent)) or give --ssh ID=/path/to/agent.sock; key files are not supported, only agent sockets");

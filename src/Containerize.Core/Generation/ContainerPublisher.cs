@@ -15,7 +15,6 @@ namespace Containerize.Core.Generation;
 /// staged publish output, Container mode, or the user's ContainerDockerfile), build it (the builtin engine, or Docker /
 /// Podman), date it with ContainerSourceDateEpoch, send it to its destinations and write obj/container/image.json.
 /// </summary>
-[SupportedOSPlatform("linux")]
 public sealed class ContainerPublisher(IDiagnosticSink sink)
 {
     public async Task<ContainerImageResult> PublishAsync(ContainerPublishRequest request, CancellationToken cancellationToken)
@@ -37,6 +36,17 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
 
         var engine = ParseEngine(c.ContainerBuildEngine, project.ProjectPath);
         var network = ParseNetwork(c.ContainerBuildNetwork, project.ProjectPath);
+        if (engine is null && plan.BuildMode == ContainerBuildMode.Container && c.ContainerDockerfile is not { Length: > 0 }
+            && Os.HostRules.Current.Os != Os.HostOs.Linux)
+        {
+            // Said before any work: Container mode restores, builds and publishes in RUN steps, which the builtin
+            // engine runs in runc. Host mode (the default) and the hand-off work on every OS.
+            throw new ContainerizeException(GenerationErrors.ContainerModeNeedsLinux,
+                $"ContainerBuildMode=Container with the builtin engine needs Linux (its restore, build and publish are RUN steps, run in runc), and this is {Os.HostRules.Current.Os}",
+                project.ProjectPath,
+                hint: "set ContainerBuildEngine=Docker (or Podman) to hand the Dockerfile to an engine, or use ContainerBuildMode=Host (the default)");
+        }
+
         // Bad destination settings fail before any build work.
         ImageDestinations.ParseLocalRegistry(c.LocalRegistry, project.ProjectPath);
         if (!request.StoreOnly && !string.IsNullOrEmpty(c.ContainerArchiveOutputPath)) ArchiveOutput.Format(c.ContainerImageFormat, project.ProjectPath);

@@ -39,4 +39,7 @@ public static class GenerationErrors
 
     /// <summary>Raised by the package's targets (restore never sees them), listed here to keep the number taken.</summary>
     public const string RuntimeIdentifiersNotRestored = "CTZ6034";
+
+    /// <summary>Container mode with the builtin engine on a machine that cannot run its RUN steps (they need Linux and runc).</summary>
+    public const string ContainerModeNeedsLinux = "CTZ6035";
 }

@@ -12,7 +12,6 @@ namespace Containerize.Core.Generation;
 /// index over them, tags it with the user's names, pushes it (the platforms' manifests by digest, then the index by
 /// tag), writes the archive (always an OCI archive: a docker-archive holds one image) and obj/container/image.json.
 /// </summary>
-[SupportedOSPlatform("linux")]
 public sealed class MultiPlatformPublisher(IDiagnosticSink sink)
 {
     public async Task<ContainerImageResult> PublishAsync(MultiPlatformPublishRequest request, CancellationToken cancellationToken)

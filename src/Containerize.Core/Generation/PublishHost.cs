@@ -7,7 +7,6 @@ namespace Containerize.Core.Generation;
 /// diagnostics as protocol lines on <paramref name="output"/>; the publisher's files in obj/container are the outputs.
 /// The exit code says whether it succeeded; every error has already been reported as a coded line.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public static class PublishHost
 {
     public const int CancelledExitCode = 130;

@@ -38,6 +38,9 @@ internal sealed class PublishLab : IDisposable
         return lab;
     }
 
+    /// <summary>The dotnet that runs the tests' publishes, by full path (setpriv does not search a PATH for it).</summary>
+    private static string DotnetPath => Requirements.FindOnPath("dotnet") ?? "/usr/share/dotnet/dotnet";
+
     public static async Task<bool> RegistryAnswersAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
@@ -51,6 +54,24 @@ internal sealed class PublishLab : IDisposable
         }
     }
 
+    /// <summary>
+    /// Set: every publish of this lab runs as this user (through setpriv, with its own HOME and NuGet folders inside
+    /// the lab, which is handed to the user), as a developer without root would.
+    /// </summary>
+    public (int Uid, int Gid)? RunAs { get; private set; }
+
+    /// <summary>Hands the lab's folder to <paramref name="uid"/> and runs its publishes as that user from now on.</summary>
+    public async Task RunAsUserAsync(int uid, int gid)
+    {
+        foreach (var d in new[] { "home", "nuget" }) Directory.CreateDirectory(_dir.Combine(d));
+        (await ProcessRunner.RunAsync("chown", ["-R", $"{uid}:{gid}", Root])).EnsureSuccess("chown the lab");
+        Environment["HOME"] = _dir.Combine("home");
+        Environment["DOTNET_CLI_HOME"] = _dir.Combine("home");
+        Environment["NUGET_PACKAGES"] = _dir.Combine("nuget");
+        Environment["TMPDIR"] = null;
+        RunAs = (uid, gid);
+    }
+
     /// <summary><c>dotnet publish</c> with ContainerBuild=true; extra arguments are passed as they are (one argv entry each).</summary>
     public async Task<ProcessResult> PublishAsync(string project, params string[] args)
     {
@@ -59,10 +80,12 @@ internal sealed class PublishLab : IDisposable
         env["CONTAINERIZE_STORE"] = Store;
         env["SOURCE_DATE_EPOCH"] = null;
         foreach (var (k, v) in Environment) env[k] = v;
-        return await ProcessRunner.RunAsync("dotnet",
-            ["publish", _dir.Combine(project), "-c", "Release", "-nologo", "-p:ContainerBuild=true", $"-p:ContainerizeSdkVersion={version}",
-             $"-p:ContainerBaseImageMirror={Registry}", .. args],
-            Root, env, timeout: TimeSpan.FromMinutes(8));
+        string[] publish = ["publish", _dir.Combine(project), "-c", "Release", "-nologo", "-p:ContainerBuild=true", $"-p:ContainerizeSdkVersion={version}",
+            $"-p:ContainerBaseImageMirror={Registry}", .. args];
+        return RunAs is { } user
+            ? await ProcessRunner.RunAsync(Requirements.Tool("setpriv"),
+                [$"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--inh-caps=-all", "--", DotnetPath, .. publish], Root, env, timeout: TimeSpan.FromMinutes(8))
+            : await ProcessRunner.RunAsync("dotnet", publish, Root, env, timeout: TimeSpan.FromMinutes(8));
     }
 
     public static JsonElement ImageJson(string projectFolder)

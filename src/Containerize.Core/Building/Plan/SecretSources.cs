@@ -46,7 +46,6 @@ public sealed record SecretSource(string Id, string? File, string? Env)
 /// The files behind a build's secrets: a file source as it is, a variable's value written to a private temporary file
 /// (0600 in a 0700 folder) that Dispose deletes. <see cref="BuildRequest.Secrets"/> takes <see cref="Files"/>.
 /// </summary>
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SecretFiles : IDisposable
 {
     private readonly string? _folder;
@@ -76,16 +75,15 @@ public sealed class SecretFiles : IDisposable
                     if (folder is null)
                     {
                         folder = Path.Combine(Path.GetTempPath(), "containerize-secrets-" + Guid.NewGuid().ToString("N")[..12]);
-                        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                        // Windows has no modes: the user's own temporary folder is private to them there.
+                        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
+                        else Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                     }
 
                     var path = Path.Combine(folder, files.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    using (var stream = new FileStream(path, new FileStreamOptions
-                    {
-                        Mode = FileMode.CreateNew,
-                        Access = FileAccess.Write,
-                        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                    }))
+                    var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                    if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                    using (var stream = new FileStream(path, options))
                     {
                         stream.Write(System.Text.Encoding.UTF8.GetBytes(value));
                     }

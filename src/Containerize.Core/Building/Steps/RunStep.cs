@@ -12,7 +12,6 @@ namespace Containerize.Core.Building.Steps;
 /// RUN: the command in runc over the parent's layers (the runtime's overlay or copy rootfs), its filesystem
 /// difference written as the step's layer. The environment is the image's plus the stage's ARG values (ENV wins).
 /// </summary>
-[SupportedOSPlatform("linux")]
 public sealed class RunStep : IStepExecutor
 {
     public bool Handles(ResolvedInstruction step) => step.Instruction is RunInstruction;
@@ -141,6 +140,16 @@ public sealed class RunStep : IStepExecutor
     private static string SshTarget(RunMount m, int index) =>
         string.IsNullOrEmpty(m.Target) ? "/run/buildkit/ssh_agent." + index.ToString(System.Globalization.CultureInfo.InvariantCulture) : m.Target;
 
+    /// <summary>
+    /// RUN executes in runc, which needs a Linux kernel; every other step (and so Host mode, whose Dockerfile has no
+    /// RUN) works anywhere. The hint names the two ways that work from this machine.
+    /// </summary>
+    internal static ContainerizeException NeedsLinux(StepContext context, string file, int line) =>
+        new(EngineErrors.RunNeedsLinux,
+            $"{context.StepLabel}: RUN needs Linux and runc, and this is {Os.HostRules.Current.Os}", file, line,
+            "hand the Dockerfile to Docker or Podman (`-p:ContainerBuildEngine=Docker`, or `containerize build --engine docker`), " +
+            "or publish in Host mode (`ContainerBuildMode=Host`, the default), whose Dockerfile has no RUN");
+
     /// <summary>Where BuildKit mounts a RUN heredoc script that starts with #! (read-only, outside the layer).</summary>
     private const string PipesFolder = "/dev/pipes";
 
@@ -149,6 +158,7 @@ public sealed class RunStep : IStepExecutor
     /// body starts with #!, as an executable file mounted under /dev/pipes; any other command gets the bodies
     /// appended ("\n" + body + terminator) and the shell runs the whole text.
     /// </summary>
+    [SupportedOSPlatform("linux")]
     private static (IReadOnlyList<string> Args, string? ScriptFolder) HeredocArgv(CommandLine command, IReadOnlyList<string> shell, string runtimeRoot, string file, int line)
     {
         if (!command.PrependShell || command.Arguments.Count != 1)
@@ -207,6 +217,8 @@ public sealed class RunStep : IStepExecutor
         var run = (RunInstruction)step.Instruction;
         var file = context.DockerfilePath;
         var line = step.Source.StartLine;
+        // Checked when the step must really run (a cached RUN needs no runtime), before anything is written.
+        if (!OperatingSystem.IsLinux() || Os.HostRules.Current.Os != Os.HostOs.Linux) throw NeedsLinux(context, file, line);
         if (!BuildPlatforms.CanRun(parent.Config))
         {
             throw new ContainerizeException(EngineErrors.ForeignPlatformRun,

@@ -43,7 +43,16 @@ public static class LayerApplier
     public static async Task<LayerReadResult> ApplyAsync(
         string root, Stream layer, LayerApplyOptions? options = null, Digest? expectedDiffId = null, Digest? expectedDigest = null, CancellationToken cancellationToken = default)
     {
-        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("layers are applied on Linux");
+        // The applier's safety rests on Linux's descriptor-relative calls (and owners, devices, xattrs mean Linux
+        // things): elsewhere, and where Windows rules are forced, the step that needs it fails with a code before
+        // anything is written. Host mode never unpacks a layer.
+        if (!OperatingSystem.IsLinux() || Os.HostRules.Current.Os != Os.HostOs.Linux)
+        {
+            throw new Diagnostics.ContainerizeException(LayerErrors.ApplyNeedsLinux,
+                $"unpacking layer {(expectedDigest ?? expectedDiffId)?.ToString() ?? "(unnamed)"} into a folder needs Linux, and this is {Os.HostRules.Current.Os}",
+                hint: "steps that read a stage or an image as files (COPY --from, RUN, USER or --chown by name) need Linux; hand the Dockerfile to Docker or Podman (`--engine docker`, `-p:ContainerBuildEngine=Docker`)");
+        }
+
         Directory.CreateDirectory(root);
         options ??= LayerApplyOptions.Default;
         using var application = new LayerApplication(root, options, (expectedDigest ?? expectedDiffId)?.ToString());

@@ -44,4 +44,7 @@ public static class LayerErrors
 
     /// <summary>The file system refused to write an entry while applying a layer (no space, permissions).</summary>
     public const string ApplyFailed = "CTZ3114";
+
+    /// <summary>A layer must be unpacked into a folder (COPY --from, RUN, a named USER or --chown lookup) on a machine that is not Linux.</summary>
+    public const string ApplyNeedsLinux = "CTZ3115";
 }
