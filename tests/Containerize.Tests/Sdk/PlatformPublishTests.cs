@@ -38,7 +38,8 @@ public sealed class PlatformPublishTests
         var repo = $"ctz-test/nonroot-{Guid.NewGuid():N}"[..26];
         (await lab.PublishAsync("HelloWeb", $"-p:ContainerRegistry={PublishLab.Registry}", $"-p:ContainerRepository={repo}")).EnsureSuccess("publish HelloWeb as nobody to the registry");
         var remote = await PublishLab.SkopeoAsync("inspect", "--tls-verify=false", $"docker://{PublishLab.Registry}/{repo}:latest");
-        Assert.AreEqual(rootDigest, remote.GetProperty("Digest").GetString(), "the registry holds the same manifest");
+        Assert.AreEqual(PublishLab.ImageJson(Path.Combine(lab.Root, "HelloWeb")).GetProperty("manifestDigest").GetString(), remote.GetProperty("Digest").GetString(),
+            "the registry holds the manifest nobody built");
 
         // Everything the publishes wrote belongs to nobody: no root-owned file in its folders, its own store used.
         var rootOwned = Directory.EnumerateFileSystemEntries(lab.Root, "*", SearchOption.AllDirectories).Where(p => OwnerOf(p) != Nobody).Take(5).ToList();
@@ -64,7 +65,8 @@ public sealed class PlatformPublishTests
 
         // The first hint: the hand-off is not refused by the gate (a daemon that does not answer is the next thing said).
         lab.Environment["DOCKER_HOST"] = "unix://" + Path.Combine(lab.Root, "no-daemon.sock");
-        var handOff = await lab.PublishAsync("HelloConsole", "-p:ContainerBuildMode=Container", "-p:ContainerBuildEngine=Docker");
+        // The context is the lab's root, which holds the samples' Directory.Build.props (as a repository root would).
+        var handOff = await lab.PublishAsync("HelloConsole", "-p:ContainerBuildMode=Container", "-p:ContainerBuildEngine=Docker", $"-p:ContainerBuildContext={lab.Root}");
         Assert.IsFalse(handOff.StdOut.Contains("CTZ6035", StringComparison.Ordinal), handOff.StdOut);
         StringAssert.Contains(handOff.StdOut, "error CTZ7002:", handOff.StdOut);
         lab.Environment.Remove("DOCKER_HOST");
