@@ -1,4 +1,5 @@
 using Containerize.Core.Diagnostics;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Engines;
 
@@ -31,7 +32,6 @@ public sealed record EngineLocatorOptions
 /// </summary>
 public static class EngineLocator
 {
-    private static readonly string[] WellKnownDocker = ["/usr/bin/docker", "/usr/local/bin/docker"];
 
     public static async Task<EngineClient> FindAsync(EngineKind kind, EngineLocatorOptions? options, IDiagnosticSink sink, CancellationToken cancellationToken)
     {
@@ -43,19 +43,18 @@ public static class EngineLocator
 
     public static IReadOnlyList<string> Candidates(string name, EngineLocatorOptions options, IEnumerable<string> wellKnown)
     {
+        var search = new ExecutableSearch { SearchPath = options.SearchPath, Environment = n => Get(options.Environment, n), Fallbacks = wellKnown.ToList() };
         if (options.ClientPath is { Length: > 0 } explicitPath)
         {
-            var resolved = Resolve(explicitPath, options.SearchPath);
+            // A name is looked up on PATH (without the install folders: the user named this one); a path is taken as it is.
+            var resolved = ExecutableLookup.Find(explicitPath, search with { Fallbacks = [] });
             return resolved is null ? [] : [resolved];
         }
 
         var found = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var path = options.SearchPath ?? System.Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(wellKnown.Select(System.IO.Path.GetDirectoryName)!))
+        var seen = new HashSet<string>(HostRules.Current.PathComparer);
+        foreach (var candidate in ExecutableLookup.FindAll(name, search))
         {
-            var candidate = System.IO.Path.Combine(dir!, name);
-            if (!File.Exists(candidate)) continue;
             // /bin is often a link to /usr/bin: probe each real program once.
             var real = RealPath(candidate);
             if (seen.Add(real)) found.Add(candidate);
@@ -64,10 +63,17 @@ public static class EngineLocator
         return found;
     }
 
+    /// <summary>
+    /// Docker Desktop's and Podman's install folders, after PATH: only when searching the real PATH, since a caller that
+    /// gives its own PATH (a test, a pinned toolchain) means exactly that one.
+    /// </summary>
+    private static IReadOnlyList<string> InstallFolders(EngineLocatorOptions options) =>
+        options.SearchPath is null && options.ClientPath is null ? ExecutableLookup.ContainerToolFolders(n => Get(options.Environment, n)) : [];
+
     private static async Task<EngineClient> FindDockerAsync(EngineLocatorOptions options, IDiagnosticSink sink, CancellationToken ct)
     {
         var env = options.Environment;
-        var candidates = Candidates("docker", options, options.SearchPath is null && options.ClientPath is null ? WellKnownDocker : []);
+        var candidates = Candidates("docker", options, InstallFolders(options));
         if (candidates.Count == 0)
         {
             throw new ContainerizeException(
@@ -210,7 +216,7 @@ public static class EngineLocator
 
     private static async Task<EngineClient> FindPodmanAsync(EngineLocatorOptions options, IDiagnosticSink sink, CancellationToken ct)
     {
-        var candidates = Candidates("podman", options, []);
+        var candidates = Candidates("podman", options, InstallFolders(options));
         if (candidates.Count == 0)
         {
             throw new ContainerizeException(
@@ -240,18 +246,6 @@ public static class EngineLocator
         var parts = version.Split('.', '-', '+');
         return parts.Length >= 2 && int.TryParse(parts[0], out var ma) && int.TryParse(parts[1], out var mi)
             && (ma > major || (ma == major && mi >= minor));
-    }
-
-    private static string? Resolve(string nameOrPath, string? searchPath)
-    {
-        if (nameOrPath.Contains('/')) return File.Exists(nameOrPath) ? System.IO.Path.GetFullPath(nameOrPath) : null;
-        foreach (var dir in (searchPath ?? System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = System.IO.Path.Combine(dir, nameOrPath);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        return null;
     }
 
     private static string RealPath(string path)

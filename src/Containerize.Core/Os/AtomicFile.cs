@@ -47,7 +47,7 @@ public static class AtomicFile
                 throw new IOException($"the temporary file {temp} does not hold what was written");
             }
 
-            File.Move(temp, path, overwrite: true);
+            await MoveOverAsync(temp, path, cancellationToken: cancellationToken).ConfigureAwait(false);
             return true;
         }
         finally
@@ -55,6 +55,45 @@ public static class AtomicFile
             TryDelete(temp);
         }
     }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> over <paramref name="path"/>. Under Windows' rules a rename over a file that
+    /// another process holds open (a reader of index.json, an antivirus scanner, the search indexer) fails for a
+    /// moment with a sharing violation or access denied, so it is retried with backoff for at most
+    /// <see cref="MoveRetryBudget"/>, then the last error is thrown. Unix renames over open files, so a failure there
+    /// is final and is thrown at once. <paramref name="alreadyInPlace"/>, asked before each retry, ends the wait
+    /// when another writer has put the same content there (a content-addressed blob); the result is then false.
+    /// </summary>
+    public static async Task<bool> MoveOverAsync(string source, string path, Func<bool>? alreadyInPlace = null, CancellationToken cancellationToken = default)
+    {
+        var started = Environment.TickCount64;
+        var delay = 5;
+        while (true)
+        {
+            try
+            {
+                File.Move(source, path, overwrite: true);
+                return true;
+            }
+            catch (Exception e) when (IsTransient(e) && HostRules.Current.IsWindows && Environment.TickCount64 - started < (long)MoveRetryBudget.TotalMilliseconds)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = Math.Min(delay * 2, 250);
+                if (alreadyInPlace?.Invoke() == true) return false;
+            }
+        }
+    }
+
+    /// <summary>How long a rename over a held file is retried under Windows' rules (Go's own tools allow 2 s; scanners can take longer).</summary>
+    public static readonly TimeSpan MoveRetryBudget = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A failure that goes away when another process lets go of the file: sharing and lock violations, access denied
+    /// (a file open without FILE_SHARE_DELETE, or pending deletion). Missing files or folders never come back by waiting.
+    /// </summary>
+    private static bool IsTransient(Exception e) =>
+        e is UnauthorizedAccessException
+        || (e is IOException && e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException);
 
     public static Task<bool> WriteTextAsync(string path, string text, AtomicWriteOptions? options = null, CancellationToken cancellationToken = default) =>
         WriteAsync(path, new System.Text.UTF8Encoding(false).GetBytes(text), options, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Containerize.Core.Diagnostics;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Registry;
 
@@ -15,9 +16,13 @@ public sealed class CredentialHelperRunner(Func<string, string?>? environment = 
     public async Task<RegistryCredential?> GetAsync(string helper, string serverAddress, CancellationToken cancellationToken)
     {
         var program = "docker-credential-" + helper;
-        var path = FindOnPath(program) ?? throw new ContainerizeException(RegistryErrors.CredentialHelperFailed,
-            $"the credential helper '{program}' named in Docker's config.json is not on PATH",
-            hint: $"install {program}, or remove it from credHelpers/credsStore in config.json");
+        var env = environment ?? Environment.GetEnvironmentVariable;
+        // Docker Desktop's helpers (desktop, wincred, osxkeychain) live in its install folder, which a process started
+        // from an IDE may not have on PATH; Docker's CLI finds them there through its own PATH, so look there too.
+        var path = ExecutableLookup.Find(program, new ExecutableSearch { Environment = env, Fallbacks = ExecutableLookup.ContainerToolFolders(env) })
+            ?? throw new ContainerizeException(RegistryErrors.CredentialHelperFailed,
+                $"the credential helper '{program}' named in Docker's config.json is not on PATH",
+                hint: $"install {program}, or remove it from credHelpers/credsStore in config.json");
 
         var psi = new ProcessStartInfo(path)
         {
@@ -78,18 +83,6 @@ public sealed class CredentialHelperRunner(Func<string, string?>? environment = 
             // Never echo the output: it may hold the secret.
             throw Failed(program, "printed something that is not the protocol's JSON");
         }
-    }
-
-    private string? FindOnPath(string name)
-    {
-        var pathVar = (environment ?? Environment.GetEnvironmentVariable)("PATH") ?? "";
-        foreach (var dir in pathVar.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        return null;
     }
 
     private static string FirstLine(string text)

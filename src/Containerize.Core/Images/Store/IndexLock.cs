@@ -3,9 +3,11 @@ using Containerize.Core.Diagnostics;
 namespace Containerize.Core.Images.Store;
 
 /// <summary>
-/// An exclusive lock on a store's index.json, held while it is read, changed and rewritten. It is an advisory
-/// flock on a side file (FileShare.None maps to flock on Unix), so it works between processes and between two
-/// store instances in one process, and the kernel releases it when a build is killed.
+/// An exclusive lock on a store's index.json, held while it is read, changed and rewritten: the side file opened
+/// with FileShare.None, which is an advisory flock on Unix and a sharing-mode open on Windows, so one rule works on
+/// both, between processes and between two store instances in one process, and the OS releases it when a build is
+/// killed. The file itself is never deleted (a deleted lock file lets two holders in). Waiting is bounded: after the
+/// timeout the error names the lock file, never a hang.
 /// </summary>
 internal sealed class IndexLock : IDisposable
 {
@@ -23,14 +25,15 @@ internal sealed class IndexLock : IDisposable
             {
                 return new IndexLock(new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            // Windows answers a sharing violation (IOException), or access denied while a scanner holds the file.
+            catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = Math.Min(delay * 2, 100);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new ContainerizeException(StoreErrors.StoreLocked, $"the store index is locked by another process ({lockPath})",
+                throw new ContainerizeException(StoreErrors.StoreLocked, $"the store index is locked by another process ({lockPath}); gave up after {timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s", lockPath,
                     hint: "another containerize command is updating this store; wait for it, or remove the lock file if no such process runs", inner: e);
             }
         }

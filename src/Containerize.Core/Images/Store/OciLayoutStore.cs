@@ -23,7 +23,10 @@ public sealed class OciLayoutStore : IContentStore
     public string Root { get; }
 
     /// <summary>How long an index update waits for another process's lock.</summary>
-    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan LockTimeout { get; private init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The same store with another wait for the index lock (a command that must not wait long, a test).</summary>
+    public OciLayoutStore WithLockTimeout(TimeSpan timeout) => new(Root) { LockTimeout = timeout };
 
     public string IngestPath => Path.Combine(Root, IngestFolder);
 
@@ -180,10 +183,7 @@ public sealed class OciLayoutStore : IContentStore
                     hint: "the source is corrupt or does not match its manifest; the blob was not stored");
             }
 
-            var target = BlobPath(actual);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            // Two writers of the same blob rename identical bytes over each other: either wins and both are right.
-            File.Move(temp, target, overwrite: true);
+            await PlaceBlobAsync(temp, actual, size, cancellationToken).ConfigureAwait(false);
             return new Descriptor { MediaType = mediaType, Digest = actual, Size = size };
         }
         finally
@@ -213,9 +213,7 @@ public sealed class OciLayoutStore : IContentStore
                 (digest, size) = (hashing.Digest(), hashing.Length);
             }
 
-            var target = BlobPath(digest);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Move(temp, target, overwrite: true);
+            await PlaceBlobAsync(temp, digest, size, cancellationToken).ConfigureAwait(false);
             return new Descriptor { MediaType = mediaType, Digest = digest, Size = size };
         }
         finally
@@ -223,6 +221,23 @@ public sealed class OciLayoutStore : IContentStore
             AtomicFile.TryDelete(temp);
         }
     }
+
+    /// <summary>
+    /// Moves a verified ingest file to its blob path, unless that blob is already there: a file named by this digest
+    /// and of this size holds these bytes (it was verified when written), so it is never renamed over. That keeps
+    /// readers of it undisturbed, and on Windows, where a rename over a file someone holds open fails, it is what
+    /// lets two builds write the same layer at once. A stored copy of another size is damaged and is replaced.
+    /// </summary>
+    private async Task PlaceBlobAsync(string temp, Digest digest, long size, CancellationToken cancellationToken)
+    {
+        var target = BlobPath(digest);
+        if (HasBlobOfSize(target, size)) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        // Two writers racing on Unix rename identical bytes over each other: either wins and both are right.
+        await AtomicFile.MoveOverAsync(temp, target, () => HasBlobOfSize(target, size), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool HasBlobOfSize(string path, long size) => new FileInfo(path) is { Exists: true } info && info.Length == size;
 
     /// <summary>The index.json document: every named manifest of the store.</summary>
     public async Task<ImageIndex> ReadIndexAsync(CancellationToken cancellationToken = default)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Store;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Images.Transfer;
 
@@ -26,10 +27,17 @@ public static class EngineLoader
         return (daemon, $"multi-platform image ({string.Join(", ", platforms)}): loading {daemon}, the {engine} daemon's platform; --platform picks another");
     }
 
+    /// <summary>
+    /// The program to run for <paramref name="client"/>: a name is looked up as the OS does (PATHEXT on Windows), then in
+    /// Docker Desktop's and Podman's install folders; left as given when not found, so the start reports it.
+    /// </summary>
+    public static string ResolveClient(string client) =>
+        ExecutableLookup.Find(client, new ExecutableSearch { Fallbacks = ExecutableLookup.ContainerToolFolders() }) ?? client;
+
     /// <summary>The daemon's os/arch ('docker version' / 'podman info'), or null when it does not say.</summary>
     private static async Task<Platform?> DaemonPlatformAsync(string client, string engine, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo(client) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(ResolveClient(client)) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in engine == "podman" ? ["info", "--format", "{{.Host.OS}}/{{.Host.Arch}}"] : new[] { "version", "--format", "{{.Server.Os}}/{{.Server.Arch}}" }) psi.ArgumentList.Add(a);
         try
         {
@@ -48,7 +56,7 @@ public static class EngineLoader
 
     public static async Task<string> LoadAsync(string client, ImageExporter exporter, Descriptor image, ImageReference name, CancellationToken cancellationToken = default)
     {
-        var psi = new ProcessStartInfo(client)
+        var psi = new ProcessStartInfo(ResolveClient(client))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

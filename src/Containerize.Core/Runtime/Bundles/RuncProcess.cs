@@ -20,19 +20,13 @@ public sealed class RuncProcess(string runcPath, string stateRoot)
 
     public string StateRoot { get; } = stateRoot;
 
-    public static string? FindRunc(string? configured = null)
-    {
-        if (!string.IsNullOrEmpty(configured) && configured.Contains('/')) return File.Exists(configured) ? configured : null;
-        var name = string.IsNullOrEmpty(configured) ? "runc" : configured;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-                     .Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/sbin", "/usr/bin", "/sbin"]))
+    public static string? FindRunc(string? configured = null) =>
+        Os.ExecutableLookup.Find(string.IsNullOrEmpty(configured) ? "runc" : configured, new Os.ExecutableSearch
         {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        return null;
-    }
+            // A process started without PATH (a service) still finds the system's programs, as execvp's default PATH does.
+            SearchPath = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            Fallbacks = ["/usr/sbin", "/usr/bin", "/sbin"],
+        });
 
     public async Task<ContainerExit> RunAsync(string bundle, string containerId, Action<string>? onOutput, CancellationToken cancellationToken)
     {
