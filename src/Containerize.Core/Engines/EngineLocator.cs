@@ -79,7 +79,7 @@ public static class EngineLocator
             throw new ContainerizeException(
                 EngineErrors.ClientNotFound,
                 options.ClientPath is null ? "no docker client found on PATH" : $"docker client '{options.ClientPath}' not found",
-                hint: "install Docker (the docker CLI, with the buildx plugin for BuildKit) or set ContainerEngineClient to its path; " + EngineErrors.BuiltinHint);
+                hint: "install Docker (the docker CLI, with the buildx plugin for BuildKit) and put its folder on PATH (Docker Desktop's install folder is searched too; `containerize build --engine docker` also takes --client PATH); " + EngineErrors.BuiltinHint);
         }
 
         var buildxBuilder = options.DaemonOnly ? null : options.BuildxBuilder ?? Get(env, "BUILDX_BUILDER");
