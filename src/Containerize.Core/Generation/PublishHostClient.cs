@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using Containerize.Core.Diagnostics;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Generation;
 
@@ -23,11 +24,19 @@ public sealed class PublishHostClient(string hostPath, IDiagnosticSink sink)
     private static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(10);
 
     /// <summary>Why <paramref name="hostPath"/> cannot run here, or null when it can (made executable if NuGet dropped the bit).</summary>
-    public static string? WhyUnusable(string? hostPath)
+    public static string? WhyUnusable(string? hostPath) => WhyUnusable(hostPath, LibC.GlibcVersion);
+
+    /// <summary>
+    /// As <see cref="WhyUnusable(string?)"/>, on a machine whose glibc is <paramref name="glibc"/> (null: not glibc, e.g.
+    /// musl). The host is a glibc program: one that needs a newer glibc than the machine's, or any glibc on musl,
+    /// would only fail to start, so it is not started at all.
+    /// </summary>
+    internal static string? WhyUnusable(string? hostPath, Version? glibc)
     {
         if (string.IsNullOrWhiteSpace(hostPath)) return "no native publish host for this machine";
         if (!OperatingSystem.IsLinux()) return "the native publish host runs on Linux only";
         if (!File.Exists(hostPath)) return $"no native publish host at {hostPath}";
+        if (WhyNotThisCLibrary(hostPath, glibc) is { } why) return why;
         try
         {
             // NuGet extracts packages without file modes.
@@ -41,6 +50,24 @@ public sealed class PublishHostClient(string hostPath, IDiagnosticSink sink)
         }
 
         return null;
+    }
+
+    private static string? WhyNotThisCLibrary(string hostPath, Version? glibc)
+    {
+        ElfVersionNeeds? needs;
+        try
+        {
+            needs = ElfVersionNeeds.Read(hostPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"the native publish host {hostPath} cannot be read ({e.Message})";
+        }
+
+        // Not an ELF file we read (a script in tests), or one that needs no glibc: the start decides.
+        if (needs?.HighestGlibc is not { } needed) return null;
+        if (glibc is null) return $"the native publish host {hostPath} needs glibc {needed} and this machine's C library is not glibc (musl?)";
+        return glibc < needed ? $"the native publish host {hostPath} needs glibc {needed} and this machine has glibc {glibc}" : null;
     }
 
     public async Task<PublishHostOutcome> RunAsync(ContainerPublishRequest request, CancellationToken cancellationToken)

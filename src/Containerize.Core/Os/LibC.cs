@@ -36,6 +36,7 @@ internal static unsafe partial class LibC
     public const int ENOTEMPTY = 39;
     public const int ELOOP = 40;
     public const int ENODATA = 61;
+    public const int EOVERFLOW = 75;
     public const int EOPNOTSUPP = 95;
 
     public const ulong MsRdOnly = 1;
@@ -60,6 +61,35 @@ internal static unsafe partial class LibC
 
     /// <summary>openat2's number is the same on every architecture (it came after the syscall tables were unified).</summary>
     private const long SysOpenat2 = 437;
+
+    /// <summary>
+    /// mknodat's number on this architecture (-1: unknown). mknod and mknodat are called through syscall(2): glibc
+    /// before 2.33 exports neither (its headers inlined them as __xmknod/__xmknodat), and .NET 10 runs on glibc 2.27.
+    /// </summary>
+    private static readonly long SysMknodat = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 259,
+        Architecture.X86 => 297,
+        Architecture.Arm => 324,
+        Architecture.Arm64 or Architecture.RiscV64 or Architecture.LoongArch64 => 33,
+        Architecture.S390x => 290,
+        Architecture.Ppc64le => 288,
+        _ => -1,
+    };
+
+    /// <summary>
+    /// This process's glibc version (gnu_get_libc_version), or null when the C library is not glibc: musl has no such
+    /// export. The package's native publish host is chosen by it (<see cref="ElfVersionNeeds"/>).
+    /// </summary>
+    internal static Version? GlibcVersion => GlibcProbe.Value;
+
+    private static readonly Lazy<Version?> GlibcProbe = new(() =>
+    {
+        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(Lib, typeof(LibC).Assembly, null, out var handle)) return null;
+        if (!NativeLibrary.TryGetExport(handle, "gnu_get_libc_version", out var export)) return null;
+        var text = Marshal.PtrToStringUTF8(((delegate* unmanaged<nint>)export)());
+        return Version.TryParse(text, out var version) ? version : null;
+    });
 
     /// <summary>
     /// The calls the native file-system path (walk, stat, links, in-root opens) makes. Each binds lazily on its first
@@ -100,9 +130,6 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "setxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetxattrNative(string path, string name, byte* value, nuint size, int flags);
 
-    [LibraryImport(Lib, EntryPoint = "mknod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int MknodNative(string path, uint mode, ulong dev);
-
     [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MountNative(string? source, string target, string? fstype, ulong flags, string? data);
 
@@ -121,6 +148,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall4(long number, int dirfd, byte* path, void* how, nuint size);
 
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    private static partial long SyscallMknodat(long number, nint dirfd, byte* path, nint mode, nint dev);
+
     [LibraryImport(Lib, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenatNative(int dirfd, string path, int flags, uint mode);
 
@@ -129,9 +159,6 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "mkdirat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MkdiratNative(int dirfd, string path, uint mode);
-
-    [LibraryImport(Lib, EntryPoint = "mknodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int MknodatNative(int dirfd, string path, uint mode, ulong dev);
 
     [LibraryImport(Lib, EntryPoint = "symlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SymlinkatNative(string target, int dirfd, string path);
@@ -285,7 +312,7 @@ internal static unsafe partial class LibC
 
     public static void Mknod(string path, uint mode, uint major, uint minor)
     {
-        if (MknodNative(path, mode, MakeDev(major, minor)) != 0) throw Error("mknod", path, Errno);
+        if (MknodAt(AtFdCwd, path, mode, major, minor) is var rc and < 0) throw Error("mknod", path, -rc);
     }
 
     public static void Link(string existing, string newPath)
@@ -347,7 +374,23 @@ internal static unsafe partial class LibC
 
     public static int MkdirAt(int dirFd, string name, uint mode) => Result(MkdiratNative(dirFd, name, mode));
 
-    public static int MknodAt(int dirFd, string name, uint mode, uint major, uint minor) => Result(MknodatNative(dirFd, name, mode, MakeDev(major, minor)));
+    /// <summary>mknodat(2) through syscall(2) (see <see cref="SysMknodat"/>): 0 or -errno.</summary>
+    public static int MknodAt(int dirFd, string name, uint mode, uint major, uint minor)
+    {
+        if (SysMknodat < 0) return -ENOSYS;
+
+        // The kernel takes a 32-bit device number: glibc's own mknodat refuses larger ones the same way.
+        var dev = MakeDev(major, minor);
+        if (dev > uint.MaxValue) return -EOVERFLOW;
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(name.Length) + 1;
+        Span<byte> bytes = max <= 1024 ? stackalloc byte[max] : new byte[max];
+        var n = System.Text.Encoding.UTF8.GetBytes(name, bytes);
+        bytes[n] = 0;
+        fixed (byte* p = bytes)
+        {
+            return SyscallMknodat(SysMknodat, dirFd, p, (nint)mode, (nint)(uint)dev) == 0 ? 0 : -Errno;
+        }
+    }
 
     public static int SymlinkAt(string target, int dirFd, string name) => Result(SymlinkatNative(target, dirFd, name));
 
