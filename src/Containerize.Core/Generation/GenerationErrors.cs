@@ -39,4 +39,9 @@ public static class GenerationErrors
 
     /// <summary>Raised by the package's targets (restore never sees them), listed here to keep the number taken.</summary>
     public const string RuntimeIdentifiersNotRestored = "CTZ6034";
+
+    /// <summary>Raised by the netstandard2.0 out-of-process task (no Core there), listed here to keep the number taken.</summary>
+    public const string NoDotnetForHost = "CTZ6035";
+
+    public const string UnknownTaskInput = "CTZ6036";
 }
