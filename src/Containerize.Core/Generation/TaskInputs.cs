@@ -40,7 +40,13 @@ public sealed record TaskInputs
     {
         try
         {
-            return JsonSerializer.Deserialize(json, TaskInputsJsonContext.Default.TaskInputs) ?? throw new JsonException("null document");
+            var inputs = JsonSerializer.Deserialize(json, TaskInputsJsonContext.Default.TaskInputs) ?? throw new JsonException("null document");
+            // A member the JSON leaves out is empty, not null (the generated setter passes null for a missing one).
+            return inputs with
+            {
+                Values = inputs.Values ?? new Dictionary<string, string>(),
+                Lists = inputs.Lists ?? new Dictionary<string, IReadOnlyList<TaskInputItem>>(),
+            };
         }
         catch (JsonException e)
         {
