@@ -67,8 +67,10 @@ public sealed class ContainerizeOutOfProcess : Task, ICancelableTask
         said.Append(run.Why);
         if (!_cancellation.IsCancellationRequested)
         {
+            // One line: MSBuild's summary shows an error's first line only.
+            var why = string.Join(" ", said.ToString().Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries)).Trim();
             Log.LogError(null, NoDotnetForHost, null, projectPath, 0, 0, 0, 0,
-                $"this MSBuild ({RuntimeInformation.FrameworkDescription}) cannot load Containerize's tasks, and their out-of-process host did not start: {said.ToString().Trim()} " +
+                $"Containerize's out-of-process host did not start (this MSBuild runs on {RuntimeInformation.FrameworkDescription} and cannot load the net10.0 tasks, or ContainerizeTaskHost=OutOfProcess): {why} " +
                 "(hint: install the .NET 10 runtime or SDK (https://dot.net), or set DOTNET_HOST_PATH to a dotnet that has it; the dotnet CLI of the .NET 10 SDK runs the tasks in its own process)");
         }
 

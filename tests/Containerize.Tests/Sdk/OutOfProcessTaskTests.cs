@@ -42,7 +42,8 @@ public sealed class OutOfProcessTaskTests
             : "image build out of MSBuild's process, in ", viaNative.Log);
 
         var viaDll = await PublishAsync(dll, OutOfProcess, NoNativeHost);
-        StringAssert.Contains(viaDll.Log, "tools/net10.0/any/containerize.dll msbuild-host", "the framework-dependent host ran");
+        StringAssert.Contains(viaDll.Log, "image build out of MSBuild's process, in ", "the out-of-process task ran");
+        StringAssert.Contains(viaDll.Log, "/tools/net10.0/any/containerize.dll\n", "the framework-dependent host ran");
 
         foreach (var (name, actual) in new[] { ("native host", viaNative), ("containerize.dll", viaDll) })
         {
