@@ -11,23 +11,39 @@ namespace Containerize.Cli.Commands;
 internal sealed class MSBuildHostCommand : CliCommand
 {
     public override string Name => "msbuild-host";
-    public override string Usage => "containerize msbuild-host --request obj/container/request.json | --request -";
+    public override string Usage => "containerize msbuild-host --request obj/container/request.json | --request - | --inputs -";
     public override string Summary => "Run the image build of a 'dotnet publish -p:ContainerBuild=true' from its request (what Containerize.Sdk's task runs).";
 
     public override IReadOnlyList<OptionSpec> Options =>
     [
         OptionSpec.Value("the request file; '-' reads one line from standard input, and the end of the input then cancels", "--request"),
+        OptionSpec.Value("'-': the task's raw inputs on standard input, as the netstandard2.0 task of an MSBuild that cannot load net10.0 sends them", "--inputs"),
     ];
 
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
-        var request = args.Get("--request") ?? throw CommandArgs.Bad("--request is required", Usage);
+        var inputs = args.Get("--inputs");
+        var request = args.Get("--request");
+        if ((inputs is null) == (request is null)) throw CommandArgs.Bad("one of --request and --inputs is required", Usage);
+        if (inputs is not null && inputs != "-") throw CommandArgs.Bad("--inputs reads standard input only: --inputs -", Usage);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Protocol lines are UTF-8 whatever the locale says.
         await using var output = new StreamWriter(context.OpenStdout(), new UTF8Encoding(false));
-        if (request != "-")
+        if (inputs is not null)
         {
-            var path = context.FullPath(request);
+            var stdin = Console.OpenStandardInput();
+            return await PublishHost.RunTaskAsync(async ct =>
+            {
+                var line = await ReadLineAsync(stdin, ct).ConfigureAwait(false);
+                _ = CancelAtEndOfInputAsync(stdin, cancellation);
+                return (line, "standard input");
+            }, output, cancellation.Token).ConfigureAwait(false);
+        }
+
+        // Exactly one of the two was given, and it was not --inputs.
+        if (request! != "-")
+        {
+            var path = context.FullPath(request!);
             return await PublishHost.RunAsync(async ct => (await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false), path), false, output, cancellation.Token).ConfigureAwait(false);
         }
 

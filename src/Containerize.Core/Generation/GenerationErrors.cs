@@ -42,4 +42,9 @@ public static class GenerationErrors
 
     /// <summary>Container mode with the builtin engine on a machine that cannot run its RUN steps (they need Linux and runc).</summary>
     public const string ContainerModeNeedsLinux = "CTZ6035";
+
+    /// <summary>Raised by the netstandard2.0 out-of-process task (no Core there), listed here to keep the number taken.</summary>
+    public const string NoDotnetForHost = "CTZ6037";
+
+    public const string UnknownTaskInput = "CTZ6036";
 }
