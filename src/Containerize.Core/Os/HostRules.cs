@@ -31,7 +31,7 @@ public sealed record HostRules(HostOs Os, bool NativeFileSystem)
     public const string FileSystemVariable = "CTZ_FILESYSTEM";
 
     private static readonly AsyncLocal<HostRules?> Override = new();
-    private static readonly Lazy<HostRules> Process = new(FromEnvironment);
+    private static readonly Lazy<HostRules> Process = new(() => FromVariables(Environment.GetEnvironmentVariable, ActualOs, NativeFileSystemAvailable));
 
     /// <summary>The rules in force: a test's <see cref="Use"/>, else the process's (probed once, then the variables).</summary>
     public static HostRules Current => Override.Value ?? Process.Value;
@@ -83,21 +83,23 @@ public sealed record HostRules(HostOs Os, bool NativeFileSystem)
         : OperatingSystem.IsMacOS() ? HostOs.MacOS
         : HostOs.OtherUnix;
 
-    private static HostRules FromEnvironment()
+    /// <summary>The rules <see cref="OsVariable"/> and <see cref="FileSystemVariable"/> ask for on a machine of <paramref name="actual"/>.</summary>
+    internal static HostRules FromVariables(Func<string, string?> variable, HostOs actual, bool nativeAvailable)
     {
-        var os = Environment.GetEnvironmentVariable(OsVariable)?.Trim().ToLowerInvariant() switch
+        var os = variable(OsVariable)?.Trim().ToLowerInvariant() switch
         {
             "windows" => HostOs.Windows,
             "macos" or "osx" => HostOs.MacOS,
             "linux" => HostOs.Linux,
-            _ => ActualOs,
+            _ => actual,
         };
 
-        // Another OS's rules imply its file-system path: a Windows or macOS machine has no LibC path.
-        var native = NativeFileSystemAvailable && os is HostOs.Linux;
-        var fs = Environment.GetEnvironmentVariable(FileSystemVariable)?.Trim().ToLowerInvariant();
+        // Another OS's rules imply its file-system path: a Windows or macOS machine has no LibC path, and asking for
+        // the native path cannot give one the C library does not have.
+        var native = nativeAvailable && os is HostOs.Linux;
+        var fs = variable(FileSystemVariable)?.Trim().ToLowerInvariant();
         if (fs == "portable") native = false;
-        else if (fs == "native") native = NativeFileSystemAvailable;
+        else if (fs == "native") native = nativeAvailable;
         return new HostRules(os, native);
     }
 

@@ -134,4 +134,65 @@ public sealed class ExecutableLookupTests
             Assert.AreEqual(EngineErrors.ClientNotFound, none.Code);
         }
     }
+
+    [TestMethod]
+    public void ExecutableLookup_UnixKeepsQuotesIgnoresPathextAndNeedsTheExactName()
+    {
+        using var dir = new TempDir("ctz-lookup");
+        var quoted = dir.Combine("\"q\"");
+        Directory.CreateDirectory(quoted);
+        var tool = Touch(dir, "\"q\"/tool");
+        Touch(dir, "bin/docker.exe");
+        using (HostRules.Use(new HostRules(HostOs.Linux, true)))
+        {
+            // On Unix a quote is a name character and ';' is no separator.
+            CollectionAssert.AreEqual(new[] { quoted, " x;y" }, ExecutableLookup.SplitPath($"{quoted}:: x;y").ToArray());
+            Assert.AreEqual(tool, ExecutableLookup.Find("tool", new ExecutableSearch { SearchPath = quoted, Environment = Env() }));
+            Assert.IsNull(ExecutableLookup.Find("docker", new ExecutableSearch { SearchPath = dir.Combine("bin"), Environment = Env(("PATHEXT", ".EXE")) }),
+                "PATHEXT means nothing on Unix");
+            Assert.IsNull(ExecutableLookup.Find("", new ExecutableSearch { SearchPath = dir.Combine("bin"), Environment = Env() }));
+        }
+    }
+
+    [TestMethod]
+    public void ExecutableLookup_APathIsCheckedAsGivenNeverSearched()
+    {
+        using var dir = new TempDir("ctz-lookup");
+        var here = Touch(dir, "a/tool");
+        Touch(dir, "b/tool");
+        using (HostRules.Use(new HostRules(HostOs.Linux, true)))
+        {
+            var search = new ExecutableSearch { SearchPath = dir.Combine("b"), Environment = Env() };
+            Assert.AreEqual(here, ExecutableLookup.Find(here, search));
+            Assert.IsNull(ExecutableLookup.Find(dir.Combine("c", "tool"), search), "a missing path is not looked for on PATH");
+            CollectionAssert.AreEqual(new[] { here }, ExecutableLookup.FindAll(here, search).ToArray());
+        }
+
+        using (HostRules.Use(HostRules.Windows))
+        {
+            var exe = Touch(dir, "w/tool.cmd", (UnixFileMode)0x1a4);
+            Assert.AreEqual(exe, ExecutableLookup.Find(dir.Combine("w", "tool"), new ExecutableSearch { SearchPath = "", Environment = Env() }),
+                "a path takes PATHEXT on Windows");
+        }
+    }
+
+    [TestMethod]
+    public void ExecutableLookup_TheEnvironmentsPathIsUsedWhenNoneIsGivenAndEachFolderOnce()
+    {
+        using var dir = new TempDir("ctz-lookup");
+        var tool = Touch(dir, "env/tool");
+        using (HostRules.Use(new HostRules(HostOs.Linux, true)))
+        {
+            var search = new ExecutableSearch { Environment = Env(("PATH", dir.Combine("env") + ":" + dir.Combine("env"))), Fallbacks = [dir.Combine("env")] };
+            CollectionAssert.AreEqual(new[] { tool }, ExecutableLookup.FindAll("tool", search).ToArray(), "found through the environment's PATH, once");
+        }
+    }
+
+    [TestMethod]
+    public void ExecutableLookup_PathextWithoutDotsOrEmptyFallsBackSensibly()
+    {
+        CollectionAssert.AreEqual(new[] { ".COM", ".EXE", ".BAT", ".CMD" }, ExecutableLookup.Extensions(null).ToArray());
+        CollectionAssert.AreEqual(new[] { ".COM", ".EXE", ".BAT", ".CMD" }, ExecutableLookup.Extensions(" ; ;").ToArray(), "nothing usable: the default");
+        CollectionAssert.AreEqual(new[] { ".exe", ".PS1" }, ExecutableLookup.Extensions("exe;.exe;.EXE; .PS1 ").ToArray());
+    }
 }
