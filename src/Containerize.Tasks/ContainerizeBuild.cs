@@ -139,7 +139,8 @@ public sealed class ContainerizeBuild : ContainerizeTask
         var model = MapProject();
         var files = ResolvedFileToPublish.Select(i => new PublishedFile(
             i.GetMetadata("RelativePath"), i.GetMetadata("FullPath"), Meta(i, "NuGetPackageId"), Meta(i, "NuGetPackageVersion"),
-            Meta(i, "MSBuildSourceProjectFile"), Meta(i, "ReferenceSourceTarget"), Meta(i, "AssetType"))).ToList();
+            Meta(i, "MSBuildSourceProjectFile"), Meta(i, "ReferenceSourceTarget"), Meta(i, "AssetType"),
+            string.Equals(i.GetMetadata("ContainerExecutable"), "true", StringComparison.OrdinalIgnoreCase))).ToList();
         PhaseTimer.Mark("task: project mapped");
         var request = new ContainerPublishRequest
         {

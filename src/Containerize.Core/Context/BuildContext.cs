@@ -33,6 +33,19 @@ public sealed class BuildContext
     public PatternMatcher Excludes { get; }
 
     /// <summary>
+    /// Context-relative, '/'-separated paths of the files that are executables (the app host, items marked
+    /// ContainerExecutable): they get 0755 where the file system has no modes (<see cref="ModeRule"/>). Null: none
+    /// known, only <c>*.sh</c>.
+    /// </summary>
+    public IReadOnlySet<string>? Executables { get; private init; }
+
+    /// <summary>This context with the executables the caller knows of (a Host-mode publish knows its app host).</summary>
+    public BuildContext WithExecutables(IEnumerable<string>? paths) => paths is null ? this : new BuildContext(Root, DockerfilePath, IgnoreFilePath, IgnoreLines, Excludes)
+    {
+        Executables = new HashSet<string>(paths.Select(p => p.Replace('\\', '/').TrimStart('/')), HostRules.Current.PathComparer),
+    };
+
+    /// <summary>
     /// Opens a context folder. <paramref name="dockerfile"/> (absolute or relative to the folder) selects a
     /// <c>&lt;name&gt;.dockerignore</c> beside it; when null, <c>Dockerfile</c> in the folder is assumed.
     /// </summary>
@@ -84,7 +97,7 @@ public sealed class BuildContext
 
         return extra.Count == IgnoreLines.Count
             ? this
-            : new BuildContext(Root, DockerfilePath, IgnoreFilePath, extra, PatternMatcher.Create(extra, Excludes.Patterns.FirstOrDefault()?.File));
+            : new BuildContext(Root, DockerfilePath, IgnoreFilePath, extra, PatternMatcher.Create(extra, Excludes.Patterns.FirstOrDefault()?.File)) { Executables = Executables };
     }
 
     public ContextWalker CreateWalker() => new(Root, new ContextFilter(Excludes));

@@ -6,7 +6,8 @@ namespace Containerize.Core.Generation;
 /// </summary>
 public static class HostModeContext
 {
-    public sealed record Result(string DockerfilePath, string ContextDirectory, string DockerfileText, StagingResult Staging);
+    /// <param name="Executables">Context-relative paths (<c>layer/path</c>) of the app host and the files marked ContainerExecutable.</param>
+    public sealed record Result(string DockerfilePath, string ContextDirectory, string DockerfileText, StagingResult Staging, IReadOnlyList<string> Executables);
 
     public static async Task<Result> PrepareAsync(ContainerPlan plan, LayerPlan layers, string containerDirectory, CancellationToken cancellationToken)
     {
@@ -15,6 +16,7 @@ public static class HostModeContext
         var text = DockerfileWriter.WriteHostMode(plan, layers);
         var dockerfile = Path.Combine(containerDirectory, "Dockerfile");
         await OutputFiles.WriteTextIfChangedAsync(dockerfile, text, cancellationToken);
-        return new Result(dockerfile, context, text, staging);
+        var executables = layers.Layers.SelectMany(l => l.Files.Where(f => f.Executable).Select(f => l.Name + "/" + f.RelativePath)).ToList();
+        return new Result(dockerfile, context, text, staging, executables);
     }
 }

@@ -9,7 +9,8 @@ namespace Containerize.Core.Generation;
 /// </summary>
 public static class LayerPlanner
 {
-    public static LayerPlan Plan(IEnumerable<PublishedFile> files, ContainerLayering layering, bool includeSymbols, string? projectPath = null)
+    /// <param name="appHost">The app host's path in the publish output (AssemblyName + NativeExecutableExtension): an executable.</param>
+    public static LayerPlan Plan(IEnumerable<PublishedFile> files, ContainerLayering layering, bool includeSymbols, string? projectPath = null, string? appHost = null)
     {
         var buckets = new Dictionary<string, List<LayerFile>>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -25,7 +26,7 @@ public static class LayerPlanner
             if (!includeSymbols && IsSymbolFile(relative)) continue;
             var layer = layering == ContainerLayering.Single ? LayerPlan.App : Classify(file, relative, projectPath);
             if (!buckets.TryGetValue(layer, out var list)) buckets[layer] = list = [];
-            list.Add(new LayerFile(relative, file.SourcePath));
+            list.Add(new LayerFile(relative, file.SourcePath, file.Executable || string.Equals(relative, appHost, StringComparison.Ordinal)));
         }
 
         var layers = new List<Layer>();

@@ -9,6 +9,12 @@ public sealed record BuildRequest
     /// <summary>The Dockerfile; null means CONTEXT/Dockerfile.</summary>
     public string? DockerfilePath { get; init; }
 
+    /// <summary>
+    /// Context-relative paths of executables (a Host-mode publish's app host and marked files): 0755 in the image where
+    /// the file system has no modes (Windows); elsewhere the files' own modes apply.
+    /// </summary>
+    public IReadOnlyList<string>? Executables { get; init; }
+
     public IReadOnlyList<string> Tags { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
