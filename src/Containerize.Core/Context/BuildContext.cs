@@ -33,16 +33,15 @@ public sealed class BuildContext
     public PatternMatcher Excludes { get; }
 
     /// <summary>
-    /// Context-relative, '/'-separated paths of the files that are executables (the app host, items marked
-    /// ContainerExecutable): they get 0755 where the file system has no modes (<see cref="ModeRule"/>). Null: none
-    /// known, only <c>*.sh</c>.
+    /// Modes of context files ('/'-separated, relative) the caller knows, for file systems without modes
+    /// (<see cref="ModeRule"/>): the app host and ContainerExecutable items 0755, package files 0744. Null: none known.
     /// </summary>
-    public IReadOnlySet<string>? Executables { get; private init; }
+    public IReadOnlyDictionary<string, UnixFileMode>? FileModes { get; private init; }
 
-    /// <summary>This context with the executables the caller knows of (a Host-mode publish knows its app host).</summary>
-    public BuildContext WithExecutables(IEnumerable<string>? paths) => paths is null ? this : new BuildContext(Root, DockerfilePath, IgnoreFilePath, IgnoreLines, Excludes)
+    /// <summary>This context with the file modes the caller knows of (a Host-mode publish knows its app host and packages).</summary>
+    public BuildContext WithFileModes(IReadOnlyDictionary<string, UnixFileMode>? modes) => modes is null ? this : new BuildContext(Root, DockerfilePath, IgnoreFilePath, IgnoreLines, Excludes)
     {
-        Executables = new HashSet<string>(paths.Select(p => p.Replace('\\', '/').TrimStart('/')), HostRules.Current.PathComparer),
+        FileModes = modes.ToDictionary(kv => kv.Key.Replace('\\', '/').TrimStart('/'), kv => kv.Value, HostRules.Current.PathComparer),
     };
 
     /// <summary>
@@ -97,7 +96,7 @@ public sealed class BuildContext
 
         return extra.Count == IgnoreLines.Count
             ? this
-            : new BuildContext(Root, DockerfilePath, IgnoreFilePath, extra, PatternMatcher.Create(extra, Excludes.Patterns.FirstOrDefault()?.File)) { Executables = Executables };
+            : new BuildContext(Root, DockerfilePath, IgnoreFilePath, extra, PatternMatcher.Create(extra, Excludes.Patterns.FirstOrDefault()?.File)) { FileModes = FileModes };
     }
 
     public ContextWalker CreateWalker() => new(Root, new ContextFilter(Excludes));

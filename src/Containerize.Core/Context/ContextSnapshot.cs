@@ -57,7 +57,7 @@ public sealed class ContextSnapshot
         // folder by folder, relative to the folder's open fd (see FolderStatQueue).
         var walked = new List<WalkEntry>();
         ContextEntry?[] stated;
-        var rules = new SnapshotRules(HostFileSystem.Current, HostRules.Current.HasUnixModes, context.Executables);
+        var rules = new SnapshotRules(HostFileSystem.Current, HostRules.Current.HasUnixModes, context.FileModes);
         using (var stats = new FolderStatQueue(rules, cancellationToken))
         {
             var walker = context.CreateWalker(stats.FolderDone);

@@ -6,15 +6,15 @@ namespace Containerize.Core.Context;
 /// <summary>
 /// How one snapshot turns a stat into a <see cref="ContextEntry"/>: the file system it reads (native or portable),
 /// whether the file system has Unix modes (otherwise <see cref="ModeRule"/> decides them from the path and the
-/// context's executables), and how a link's target is written in the image ('/'-separated; a target only Windows
+/// modes the caller knows), and how a link's target is written in the image ('/'-separated; a target only Windows
 /// can follow is refused).
 /// </summary>
-internal sealed record SnapshotRules(HostFileSystem FileSystem, bool HasUnixModes, IReadOnlySet<string>? Executables)
+internal sealed record SnapshotRules(HostFileSystem FileSystem, bool HasUnixModes, IReadOnlyDictionary<string, UnixFileMode>? FileModes)
 {
     public ContextEntry ToEntry(WalkEntry e, FileStatus st)
     {
         var kind = st.Kind;
-        var mode = HasUnixModes ? st.Mode : st.Type | ModeRule.For(e.Path, kind, Executables);
+        var mode = HasUnixModes ? st.Mode : st.Type | ModeRule.For(e.Path, kind, FileModes);
         string? target = null;
         if (kind == EntryType.Symlink)
         {

@@ -49,14 +49,14 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         }
 
         PhaseTimer.Mark("publish: planned");
-        var (dockerfile, context, executables) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
+        var (dockerfile, context, fileModes) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: context staged");
         sink.Info($"Dockerfile: {dockerfile} (context {context})");
         sink.Detail("Host rules: " + Os.HostRules.Current.Describe());
 
         var result = engine is { } external
-            ? await BuildExternallyAsync(external, plan, dockerfile, context, executables, network, cancellationToken).ConfigureAwait(false)
-            : await BuildBuiltinAsync(plan, request, dockerfile, context, executables, cancellationToken).ConfigureAwait(false);
+            ? await BuildExternallyAsync(external, plan, dockerfile, context, fileModes, network, cancellationToken).ConfigureAwait(false)
+            : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, cancellationToken).ConfigureAwait(false);
 
         await ImageMetadataFile.WriteAsync(Path.Combine(request.ContainerDirectory, ImageMetadataFile.FileName), result, cancellationToken).ConfigureAwait(false);
         await SkippedPublishOutputs.WriteAsync(request.ContainerDirectory, result, cancellationToken).ConfigureAwait(false);
@@ -65,9 +65,8 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         return result;
     }
 
-    // Executables: the context-relative paths of Host mode's app host and marked files (null for the other modes),
-    // which get 0755 where the file system has no modes.
-    private static async Task<(string Dockerfile, string Context, IReadOnlyList<string>? Executables)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
+    // FileModes: the modes Host mode's files get where the file system has none (null for the other modes).
+    private static async Task<(string Dockerfile, string Context, IReadOnlyDictionary<string, UnixFileMode>? FileModes)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
     {
         var project = plan.Project;
         var c = project.Container;
@@ -98,11 +97,11 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         var layers = LayerPlanner.Plan(files, c.ContainerLayering, c.ContainerIncludeSymbols, project.ProjectPath,
             appHost: project.AssemblyName + project.NativeExecutableExtension);
         var prepared = await HostModeContext.PrepareAsync(plan, layers, request.ContainerDirectory, cancellationToken).ConfigureAwait(false);
-        return (prepared.DockerfilePath, prepared.ContextDirectory, prepared.Executables);
+        return (prepared.DockerfilePath, prepared.ContextDirectory, prepared.FileModes);
     }
 
     private async Task<ContainerImageResult> BuildBuiltinAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context,
-        IReadOnlyList<string>? executables, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, UnixFileMode>? fileModes, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
         var storePath = StoreLocation.Resolve(request.StorePath, request.Environment);
@@ -116,7 +115,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             : Task.Run(() => registry.WarmUpAsync(ImageReference.Parse(plan.ImageNames[0]).WithDefaultTag(), RegistryMode.Push, warmUpCancellation.Token), CancellationToken.None);
         try
         {
-            return await BuildAndSendAsync(plan, request, dockerfile, context, executables, storePath, registry, cancellationToken).ConfigureAwait(false);
+            return await BuildAndSendAsync(plan, request, dockerfile, context, fileModes, storePath, registry, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -131,7 +130,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
     }
 
     private async Task<ContainerImageResult> BuildAndSendAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context,
-        IReadOnlyList<string>? executables, string storePath,
+        IReadOnlyDictionary<string, UnixFileMode>? fileModes, string storePath,
         RegistryClient? registry, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
@@ -139,7 +138,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         {
             ContextDirectory = context,
             DockerfilePath = dockerfile,
-            Executables = executables,
+            FileModes = fileModes,
             Tags = plan.ImageNames,
             BuildArgs = plan.BuildArgs.GroupBy(a => a.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
             Target = string.IsNullOrWhiteSpace(c.ContainerTarget) ? null : c.ContainerTarget.Trim(),
@@ -194,10 +193,10 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
     }
 
     private async Task<ContainerImageResult> BuildExternallyAsync(EngineKind kind, ContainerPlan plan, string dockerfile, string context,
-        IReadOnlyList<string>? executables, string? network, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, UnixFileMode>? fileModes, string? network, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
-        var buildContext = (await BuildContext.OpenAsync(context, dockerfile, cancellationToken).ConfigureAwait(false)).WithExecutables(executables);
+        var buildContext = (await BuildContext.OpenAsync(context, dockerfile, cancellationToken).ConfigureAwait(false)).WithFileModes(fileModes);
         var relative = Path.GetRelativePath(context, dockerfile);
         var inside = !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative);
         var request = new ExternalBuildRequest

@@ -6,10 +6,10 @@ namespace Containerize.Core.Generation;
 public sealed record Layer(string Name, string Description, IReadOnlyList<LayerFile> Files);
 
 /// <summary>
-/// A file of a layer: its path under the working directory ('/' separators), its source on disk, and whether it is
-/// an executable (the app host, or marked ContainerExecutable): 0755 where the file system has no modes.
+/// A file of a layer: its path under the working directory ('/' separators), its source on disk, and the mode it has
+/// where the file system has none, when the rule for other files does not give it (<see cref="LayerPlanner"/>).
 /// </summary>
-public sealed record LayerFile(string RelativePath, string SourcePath, bool Executable = false);
+public sealed record LayerFile(string RelativePath, string SourcePath, UnixFileMode? Mode = null);
 
 /// <summary>
 /// The publish output split into layers that change at different rates (Jib's idea): a code change rebuilds only the

@@ -111,7 +111,7 @@ public sealed class PortableFileSystemTests
     {
         using var dir = new TempDir();
         ContextTreeBuilder.Create(dir.Path, "app/App=host", "app/App.dll=dll", "app/tools/marked=m", "app/run.sh=sh", "app/tools/START.SH=sh",
-            "app/data.json=j", "app/sub/deep/x.so=so", "app/private/");
+            "app/data.json=j", "app/Package.dll=p", "app/sub/deep/x.so=so", "app/private/");
         // What the disk says is ignored: Windows has no modes.
         File.SetUnixFileMode(Path.Combine(dir.Path, "app/App.dll"), (UnixFileMode)0b111_111_111);
         File.SetUnixFileMode(Path.Combine(dir.Path, "app/App"), (UnixFileMode)0b110_000_000);
@@ -119,7 +119,12 @@ public sealed class PortableFileSystemTests
 
         using (HostRules.Use(HostRules.Windows))
         {
-            var context = (await BuildContext.OpenAsync(dir.Path, null, None)).WithExecutables(["app/App", "app\\tools\\marked"]);
+            var context = (await BuildContext.OpenAsync(dir.Path, null, None)).WithFileModes(new Dictionary<string, UnixFileMode>
+            {
+                ["app/App"] = (UnixFileMode)ModeRule.Executable,
+                ["app\\tools\\marked"] = (UnixFileMode)ModeRule.Executable,
+                ["app/Package.dll"] = (UnixFileMode)ModeRule.NuGetExtracted,
+            });
             var snapshot = await ContextSnapshot.CreateAsync(context, null, null, None);
             string Mode(string p) => Convert.ToString(snapshot.Find(p)!.Permissions, 8);
             Assert.AreEqual("755", Mode("app/App"), "the app host");
@@ -127,11 +132,27 @@ public sealed class PortableFileSystemTests
             Assert.AreEqual("755", Mode("app/run.sh"));
             Assert.AreEqual("755", Mode("app/tools/START.SH"));
             Assert.AreEqual("644", Mode("app/App.dll"));
+            Assert.AreEqual("744", Mode("app/Package.dll"), "a package's file, as NuGet extracts it on Linux");
             Assert.AreEqual("644", Mode("app/data.json"));
             Assert.AreEqual("644", Mode("app/sub/deep/x.so"));
             foreach (var folder in new[] { "app", "app/private", "app/sub", "app/sub/deep", "app/tools" }) Assert.AreEqual("755", Mode(folder), folder);
             Assert.IsTrue(snapshot.Entries.All(e => !e.Path.Contains('\\') && !e.Path.StartsWith('/')), "names are '/'-separated and relative");
         }
+    }
+
+    [TestMethod]
+    public void TheLayerPlanGivesTheAppHostMarkedItemsAndPackageFilesTheirLinuxModes()
+    {
+        var plan = LayerPlanner.Plan([
+            new PublishedFile("App", "/p/App"), new PublishedFile("App.dll", "/p/App.dll"),
+            new PublishedFile("tools/run", "/p/tools/run", Executable: true),
+            new PublishedFile("Humanizer.dll", "/p/Humanizer.dll", NuGetPackageId: "Humanizer.Core", NuGetPackageVersion: "2.14.1"),
+        ], ContainerLayering.Dependencies, false, "/src/App.csproj", appHost: "App");
+        var modes = plan.AllFiles.ToDictionary(f => f.RelativePath, f => f.Mode);
+        Assert.AreEqual((UnixFileMode)ModeRule.Executable, modes["App"]);
+        Assert.AreEqual((UnixFileMode)ModeRule.Executable, modes["tools/run"]);
+        Assert.AreEqual((UnixFileMode)ModeRule.NuGetExtracted, modes["Humanizer.dll"]);
+        Assert.IsNull(modes["App.dll"], "left to the rule: 0644");
     }
 
     [TestMethod]
@@ -189,7 +210,7 @@ public sealed class PortableFileSystemTests
 
         Assert.IsGreaterThan(260, Path.Combine(dir.Path, "context", "app", longFolder, "deep.txt").Length);
         LayerPlan Plan(IEnumerable<string> names) =>
-            new([new Layer("app", "app", names.Select(f => new LayerFile(f, Path.Combine(publish, f), f == "App")).ToList())]);
+            new([new Layer("app", "app", names.Select(f => new LayerFile(f, Path.Combine(publish, f))).ToList())]);
 
         var context = Path.Combine(dir.Path, "context");
         using (HostRules.Use(HostRules.Windows))
@@ -212,7 +233,7 @@ public sealed class PortableFileSystemTests
         // The staged context reads back with the same paths, long one included, and the app host executable.
         using (HostRules.Use(HostRules.Windows))
         {
-            var snapshot = await ContextSnapshot.CreateAsync((await BuildContext.OpenAsync(context, null, None)).WithExecutables(["app/App"]), null, null, None);
+            var snapshot = await ContextSnapshot.CreateAsync((await BuildContext.OpenAsync(context, null, None)).WithFileModes(new Dictionary<string, UnixFileMode> { ["app/App"] = (UnixFileMode)ModeRule.Executable }), null, null, None);
             Assert.AreEqual("755", Convert.ToString(snapshot.Find("app/App")!.Permissions, 8));
             Assert.AreEqual("644", Convert.ToString(snapshot.Find("app/" + longFolder + "/deep.txt")!.Permissions, 8));
         }
@@ -228,7 +249,7 @@ public sealed class PortableFileSystemTests
         await File.WriteAllTextAsync(source, "host");
         File.SetUnixFileMode(source, (UnixFileMode)0b111_101_101);
         File.SetLastWriteTimeUtc(source, new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc));
-        var plan = new LayerPlan([new Layer("app", "app", [new LayerFile("App", source, true)])]);
+        var plan = new LayerPlan([new Layer("app", "app", [new LayerFile("App", source)])]);
 
         using (HostRules.Use(HostRules.Actual))
         {

@@ -10,10 +10,11 @@ public sealed record BuildRequest
     public string? DockerfilePath { get; init; }
 
     /// <summary>
-    /// Context-relative paths of executables (a Host-mode publish's app host and marked files): 0755 in the image where
-    /// the file system has no modes (Windows); elsewhere the files' own modes apply.
+    /// Modes of context files (context-relative paths) where the file system has none (Windows): a Host-mode publish's
+    /// app host and marked files 0755, package files as NuGet extracts them on Linux (0744). Elsewhere the files' own
+    /// modes apply; files not named get <see cref="Os.ModeRule"/>'s.
     /// </summary>
-    public IReadOnlyList<string>? Executables { get; init; }
+    public IReadOnlyDictionary<string, UnixFileMode>? FileModes { get; init; }
 
     public IReadOnlyList<string> Tags { get; init; } = [];
 
