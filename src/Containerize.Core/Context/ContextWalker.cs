@@ -64,7 +64,10 @@ public sealed class ContextWalker(string root, ContextFilter filter)
     /// <summary>During a visit: the entry's name inside its folder.</summary>
     internal string VisitName { get; private set; } = "";
 
-    /// <summary>During a visit on the portable path: the entry's status, read with the folder (null on the native path).</summary>
+    /// <summary>
+    /// During a visit on the portable path of a snapshot's walk (<see cref="KeepDirectoriesOpen"/>): the entry's status,
+    /// read with the folder (null on the native path and in a listing).
+    /// </summary>
     internal FileStatus? VisitStatus { get; private set; }
 
     public void Walk(Func<WalkEntry, WalkAction> visit, CancellationToken cancellationToken = default)
@@ -102,7 +105,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
         _scratch.Clear();
         _statuses.Clear();
         DirectoriesRead++;
-        var errno = _fs.ReadDirectory(fullDir, _scratch, _fs.IsNative ? null : _statuses, UnsupportedNames, KeepDirectoriesOpen, out var open);
+        var errno = _fs.ReadDirectory(fullDir, _scratch, _fs.IsNative || !KeepDirectoriesOpen ? null : _statuses, UnsupportedNames, KeepDirectoriesOpen, out var open);
         if (errno != 0)
         {
             if (!dirKept && errno is LibC.EACCES or LibC.EPERM) return;
