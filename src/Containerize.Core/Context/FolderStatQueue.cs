@@ -24,6 +24,7 @@ internal sealed class FolderStatQueue : IDisposable
     private int _count;
 
     private readonly SnapshotRules _rules;
+    private readonly List<(int Index, ContextEntry Entry)> _known = [];
 
     public FolderStatQueue(SnapshotRules rules, CancellationToken cancellationToken)
     {
@@ -39,10 +40,17 @@ internal sealed class FolderStatQueue : IDisposable
     /// </summary>
     public void Add(WalkEntry entry, int dirFd, string name, FileStatus? known)
     {
+        if (known is { } status)
+        {
+            // Nothing left to stat: the entry is made now, and the native path's items stay as small as they were.
+            _known.Add((_count++, _rules.ToEntry(entry, status)));
+            return;
+        }
+
         Batch? batch;
         if (dirFd < 0) batch = _byFullPath;
         else if (!_open.TryGetValue(dirFd, out batch)) _open[dirFd] = batch = new Batch(0);
-        batch.Items.Add(new Item(_count++, entry, name, known));
+        batch.Items.Add(new Item(_count++, entry, name));
     }
 
     /// <summary>The walker is done with the folder <paramref name="dir"/>: it is ours to stat in and to close.</summary>
@@ -68,6 +76,7 @@ internal sealed class FolderStatQueue : IDisposable
         _error?.Throw();
         _cancellationToken.ThrowIfCancellationRequested();
         var result = new ContextEntry?[_count];
+        foreach (var (index, entry) in _known) result[index] = entry;
         StatAll(_byFullPath, -1, _rules);
         foreach (var batch in _done.Append(_byFullPath))
         {
@@ -119,11 +128,11 @@ internal sealed class FolderStatQueue : IDisposable
         for (var i = 0; i < results.Length; i++)
         {
             var item = batch.Items[i];
-            results[i] = item.Known is { } known ? rules.ToEntry(item.Entry, known) : ContextSnapshot.Stat(item.Entry, dirFd, item.Name, rules);
+            results[i] = ContextSnapshot.Stat(item.Entry, dirFd, item.Name, rules);
         }
     }
 
-    private readonly record struct Item(int Index, WalkEntry Entry, string Name, FileStatus? Known);
+    private readonly record struct Item(int Index, WalkEntry Entry, string Name);
 
     private sealed class Batch(nint dir)
     {
