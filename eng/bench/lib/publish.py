@@ -121,16 +121,27 @@ class PublishBench:
         # Per sample, why ours and the SDK may not compare like for like (their bases differ); None when they agree.
         self.base_notes: dict = {}
 
-    # Tools are "plain", "package" (plain, with the package referenced), "sdk-<dest>" and "ours-<dest>".
+    # Tools are "plain", "package" (plain, with the package referenced), "sdk-<dest>", "ours-<dest>" and
+    # "portable-<dest>" (ours with CTZ_FILESYSTEM=portable: the file-system path of Windows, macOS and musl; timed in
+    # the clean state only, against ours).
     def tools(self) -> list[str]:
         t = []
         for d in self.dests:
             t += [f"ours-{d}", f"sdk-{d}"]
+        if "cold" in self.states:
+            t += [f"portable-{d}" for d in self.dests]
         return t + ["plain", "package"]
 
     @staticmethod
-    def has_package(tool: str) -> bool:
-        return tool.startswith("ours") or tool == "package"
+    def is_ours(tool: str) -> bool:
+        return tool.startswith("ours") or tool.startswith("portable")
+
+    @classmethod
+    def has_package(cls, tool: str) -> bool:
+        return cls.is_ours(tool) or tool == "package"
+
+    def env_of(self, tool: str) -> dict:
+        return {**self.env, "CTZ_FILESYSTEM": "portable"} if tool.startswith("portable") else self.env
 
     @staticmethod
     def is_plain(tool: str) -> bool:
@@ -179,18 +190,18 @@ class PublishBench:
         # Warm-up: restore, NuGet and base-image caches, and the check that each tool produces an image at all.
         for sample in self.samples:
             for tool in self.tools():
-                if tool.startswith("ours") and not self.ours_available:
+                if self.is_ours(tool) and not self.ours_available:
                     continue
                 b.log(f"warm-up: {tool} {sample}")
                 try:
-                    b.run(self.command(tool, sample), env=self.env, log_file=self.log_file)
+                    b.run(self.command(tool, sample), env=self.env_of(tool), log_file=self.log_file)
                 except b.CommandFailed as e:
-                    if tool.startswith("ours"):
+                    if self.is_ours(tool):
                         self.mark_ours_unavailable(f"the publish failed ({e})")
                         continue
                     raise
                 if not self.is_plain(tool) and not self.produced_image(tool, sample):
-                    if tool.startswith("ours"):
+                    if self.is_ours(tool):
                         self.mark_ours_unavailable("the publish succeeded but wrote no image "
                                                    "(Containerize.Sdk does not build images in this checkout)")
                         continue
@@ -247,8 +258,8 @@ class PublishBench:
                     for tool in order:
                         if self.has_package(tool) and not self.ours_available:
                             continue
-                        if tool == "package" and state != "cold":
-                            continue  # only the clean state's container part is measured against it
+                        if (tool == "package" or tool.startswith("portable")) and state != "cold":
+                            continue  # only the clean state's container part (and the portable path) is measured against it
                         self.measure_one(tool, sample, state, i)
             b.log(f"run {i + 1}/{max(runs, clean_runs)} done")
 
@@ -263,9 +274,9 @@ class PublishBench:
         # written back by the kernel during this one: on 2 cores that writeback was most of the runs' spread.
         os.sync()
         try:
-            t = b.run(self.command(tool, sample), env=self.env, log_file=self.log_file)
+            t = b.run(self.command(tool, sample), env=self.env_of(tool), log_file=self.log_file)
         except b.CommandFailed as e:
-            if tool.startswith("ours"):
+            if self.is_ours(tool):
                 self.mark_ours_unavailable(f"a timed publish failed ({e})")
                 return
             raise
@@ -277,7 +288,7 @@ class PublishBench:
             self.uploads.setdefault((tool, sample, state), []).append(len([d for d in uploaded if d != config]))
 
     def med(self, tool, sample, state):
-        if tool.startswith("ours") and not self.ours_available:
+        if self.is_ours(tool) and not self.ours_available:
             return None
         return b.median(self.times.get((tool, sample, state), []))
 
@@ -318,6 +329,11 @@ class PublishBench:
                                           "SDK PublishContainer minus plain publish", sdk_part, COMMAND, note=note,
                                           sample=sample, destination=dest))
                         self.judge_at_or_below_zero(rows[-1], note)
+                        rows.append(b.row(f"{base}.portable", f"{sample} clean publish {dest_text} on the portable "
+                                          "file-system path (CTZ_FILESYSTEM=portable)", state,
+                                          self.med(f"portable-{dest}", sample, state), "s", "ours, native path",
+                                          ours, COMMAND, target="<= 1.1x", target_ratio=1.1, note=note,
+                                          sample=sample, destination=dest))
                     if dest == "registry" and state in ("cached", "one-file-changed"):
                         ours_up = self.med_uploads(ours_t, sample, state)
                         sdk_up = self.med_uploads(sdk_t, sample, state)

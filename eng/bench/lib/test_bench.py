@@ -337,6 +337,20 @@ class PublishRowsTests(unittest.TestCase):
                 self.assertIn(f"publish.{sample}.cold.{dest}.container-part", rows)
 
 
+    def test_the_portable_path_is_timed_clean_only_against_ours(self):
+        with tempfile.TemporaryDirectory() as d:
+            bench = publish.PublishBench(Path(d), ["HelloConsole"], ["tarball"], publish.STATES, None, Path(d) / "log")
+            self.assertIn("portable-tarball", bench.tools())
+            self.assertEqual(bench.env_of("portable-tarball")["CTZ_FILESYSTEM"], "portable")
+            self.assertNotIn("CTZ_FILESYSTEM", bench.env_of("ours-tarball"))
+            bench.times = {("plain", "HelloConsole", "cold"): [8.0], ("package", "HelloConsole", "cold"): [9.0],
+                           ("ours-tarball", "HelloConsole", "cold"): [10.0], ("sdk-tarball", "HelloConsole", "cold"): [14.0],
+                           ("portable-tarball", "HelloConsole", "cold"): [10.5]}
+            rows = {r["id"]: r for r in bench.rows()}
+        row = rows["publish.HelloConsole.cold.tarball.portable"]
+        self.assertEqual((row["ours"], row["anchor_value"], row["ratio"], row["target_ratio"]), (10.5, 10.0, 1.05, 1.1))
+        self.assertNotIn("publish.HelloConsole.cached.tarball.portable", rows)
+
     def test_a_container_part_below_zero_is_noise_not_a_verdict(self):
         with tempfile.TemporaryDirectory() as d:
             bench = publish.PublishBench(Path(d), ["Solution"], ["tarball"], ["cold"], None, Path(d) / "log")

@@ -91,7 +91,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 
         PhaseTimer.Mark("base images resolved, plan expanded");
         foreach (var w in plan.Warnings) sink.Report(w);
-        var context = await BuildContext.OpenAsync(contextDir, dockerfile, cancellationToken).ConfigureAwait(false);
+        var context = (await BuildContext.OpenAsync(contextDir, dockerfile, cancellationToken).ConfigureAwait(false)).WithFileModes(request.FileModes);
         var snapshot = await ContextSnapshot.CreateAsync(context, null, sink, cancellationToken).ConfigureAwait(false);
         var contextSources = DockerfileSources.FromInstructions(plan.Stages.SelectMany(s => s.Instructions).Select(i => i.Instruction));
         foreach (var d in ContextHygiene.CheckSources(context, contextSources, dockerfile)) sink.Report(d);

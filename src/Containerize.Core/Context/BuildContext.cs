@@ -33,6 +33,18 @@ public sealed class BuildContext
     public PatternMatcher Excludes { get; }
 
     /// <summary>
+    /// Modes of context files ('/'-separated, relative) the caller knows, for file systems without modes
+    /// (<see cref="ModeRule"/>): the app host and ContainerExecutable items 0755, package files 0744. Null: none known.
+    /// </summary>
+    public IReadOnlyDictionary<string, UnixFileMode>? FileModes { get; private init; }
+
+    /// <summary>This context with the file modes the caller knows of (a Host-mode publish knows its app host and packages).</summary>
+    public BuildContext WithFileModes(IReadOnlyDictionary<string, UnixFileMode>? modes) => modes is null ? this : new BuildContext(Root, DockerfilePath, IgnoreFilePath, IgnoreLines, Excludes)
+    {
+        FileModes = modes.ToDictionary(kv => kv.Key.Replace('\\', '/').TrimStart('/'), kv => kv.Value, HostRules.Current.PathComparer),
+    };
+
+    /// <summary>
     /// Opens a context folder. <paramref name="dockerfile"/> (absolute or relative to the folder) selects a
     /// <c>&lt;name&gt;.dockerignore</c> beside it; when null, <c>Dockerfile</c> in the folder is assumed.
     /// </summary>
@@ -84,7 +96,7 @@ public sealed class BuildContext
 
         return extra.Count == IgnoreLines.Count
             ? this
-            : new BuildContext(Root, DockerfilePath, IgnoreFilePath, extra, PatternMatcher.Create(extra, Excludes.Patterns.FirstOrDefault()?.File));
+            : new BuildContext(Root, DockerfilePath, IgnoreFilePath, extra, PatternMatcher.Create(extra, Excludes.Patterns.FirstOrDefault()?.File)) { FileModes = FileModes };
     }
 
     public ContextWalker CreateWalker() => new(Root, new ContextFilter(Excludes));

@@ -13,6 +13,8 @@ public static class ContextErrors
     public const string PathOutsideContext = "CTZ2005";
     public const string DockerfileNotFound = "CTZ2006";
     public const string FileChanged = "CTZ2007";
+    public const string CaseVariantNames = "CTZ2008";
+    public const string UnportableLink = "CTZ2009";
 
     public const string RootOrHome = "CTZ2101";
     public const string TooLarge = "CTZ2102";

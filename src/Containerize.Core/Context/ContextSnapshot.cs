@@ -57,12 +57,13 @@ public sealed class ContextSnapshot
         // folder by folder, relative to the folder's open fd (see FolderStatQueue).
         var walked = new List<WalkEntry>();
         ContextEntry?[] stated;
-        using (var stats = new FolderStatQueue(cancellationToken))
+        var rules = new SnapshotRules(HostFileSystem.Current, HostRules.Current.HasUnixModes, context.FileModes);
+        using (var stats = new FolderStatQueue(rules, cancellationToken))
         {
             var walker = context.CreateWalker(stats.FolderDone);
             context.Walk(walker, e =>
             {
-                stats.Add(e, walker.VisitDirectoryFd, walker.VisitName);
+                stats.Add(e, walker.VisitDirectoryFd, walker.VisitName, walker.VisitStatus);
                 walked.Add(e);
                 return WalkAction.Continue;
             }, sink, cancellationToken);
@@ -83,9 +84,9 @@ public sealed class ContextSnapshot
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal static ContextEntry? Stat(WalkEntry e, int dirFd, string name)
+    internal static ContextEntry? Stat(WalkEntry e, int dirFd, string name, SnapshotRules rules)
     {
-        var errno = -(dirFd >= 0 ? LibC.StatAt(dirFd, name, out var st) : LibC.StatAt(LibC.AtFdCwd, e.FullPath, out st));
+        var errno = dirFd >= 0 ? -LibC.StatAt(dirFd, name, out var st) : rules.FileSystem.LStat(e.FullPath, out st);
         if (errno == LibC.ENOENT) return null;
         if (errno != 0)
         {
@@ -93,22 +94,7 @@ public sealed class ContextSnapshot
                 "make it readable, or exclude it in .dockerignore");
         }
 
-        string? target = null;
-        if (st.Kind == EntryType.Symlink)
-        {
-            try
-            {
-                target = new FileInfo(e.FullPath).LinkTarget;
-            }
-            catch (IOException ex)
-            {
-                throw new ContainerizeException(ContextErrors.Unreadable, $"cannot read the symlink: {ex.Message}", e.Path, null,
-                    "exclude it in .dockerignore", ex);
-            }
-        }
-
-        return new ContextEntry(e.Path, e.Root, st.Kind, st.Mode, st.Uid, st.Gid, st.Kind == EntryType.File ? st.Size : 0,
-            st.MTimeSeconds * 1_000_000_000 + st.MTimeNanoseconds, target, st.Inode, st.Device);
+        return rules.ToEntry(e, st);
     }
 
     /// <summary>The file's "sha256:&lt;hex&gt;", from the cache when (path, size, mtime, inode) are unchanged.</summary>

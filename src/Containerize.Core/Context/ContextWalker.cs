@@ -30,6 +30,9 @@ public enum WalkAction
 public sealed class ContextWalker(string root, ContextFilter filter)
 {
     private readonly List<(string Name, EntryType Type)> _scratch = [];
+    private readonly List<FileStatus> _statuses = [];
+    private readonly HostFileSystem _fs = HostFileSystem.Current;
+    private readonly HostRules _rules = HostRules.Current;
     private int _skipToDepth = -1;
 
     public string Root { get; } = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
@@ -60,6 +63,12 @@ public sealed class ContextWalker(string root, ContextFilter filter)
 
     /// <summary>During a visit: the entry's name inside its folder.</summary>
     internal string VisitName { get; private set; } = "";
+
+    /// <summary>
+    /// During a visit on the portable path of a snapshot's walk (<see cref="KeepDirectoriesOpen"/>): the entry's status,
+    /// read with the folder (null on the native path and in a listing).
+    /// </summary>
+    internal FileStatus? VisitStatus { get; private set; }
 
     public void Walk(Func<WalkEntry, WalkAction> visit, CancellationToken cancellationToken = default)
     {
@@ -94,8 +103,9 @@ public sealed class ContextWalker(string root, ContextFilter filter)
     {
         cancellationToken.ThrowIfCancellationRequested();
         _scratch.Clear();
+        _statuses.Clear();
         DirectoriesRead++;
-        var errno = DirectoryReader.Read(fullDir, _scratch, UnsupportedNames, KeepDirectoriesOpen, out var open);
+        var errno = _fs.ReadDirectory(fullDir, _scratch, _fs.IsNative || !KeepDirectoriesOpen ? null : _statuses, UnsupportedNames, KeepDirectoriesOpen, out var open);
         if (errno != 0)
         {
             if (!dirKept && errno is LibC.EACCES or LibC.EPERM) return;
@@ -110,7 +120,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
         finally
         {
             if (open != 0 && FolderDone is { } done) done(open);
-            else DirectoryReader.CloseDirectory(open);
+            else if (open != 0) DirectoryReader.CloseDirectory(open);
         }
     }
 
@@ -120,15 +130,28 @@ public sealed class ContextWalker(string root, ContextFilter filter)
         Func<WalkEntry, WalkAction> visit, int dirFd, CancellationToken cancellationToken)
     {
         var entries = _scratch.ToArray();
-        Array.Sort(entries, static (a, b) => GoPath.CompareOrdinalUtf8(a.Name, b.Name));
-        var layers = filter.Layers;
-        foreach (var (name, rawType) in entries)
+        FileStatus[]? statuses = null;
+        if (_statuses.Count == entries.Length && entries.Length > 0)
         {
+            // The portable path read each entry's status with the folder: it travels with its name through the sort.
+            statuses = _statuses.ToArray();
+            Array.Sort(entries, statuses, NameOrder);
+        }
+        else
+        {
+            Array.Sort(entries, static (a, b) => GoPath.CompareOrdinalUtf8(a.Name, b.Name));
+        }
+
+        if (_rules.IsWindows) RejectCaseVariants(entries, relDir);
+        var layers = filter.Layers;
+        for (var index = 0; index < entries.Length; index++)
+        {
+            var (name, rawType) = entries[index];
             var rel = relDir.Length == 0 ? name : relDir + "/" + name;
             var type = rawType;
             if (type == EntryType.Unknown)
             {
-                type = LibC.StatAt(LibC.AtFdCwd, fullDir + "/" + name, out var st) == 0 ? st.Kind : EntryType.Unknown;
+                type = _fs.LStat(fullDir + "/" + name, out var st) == 0 ? st.Kind : EntryType.Unknown;
                 if (type == EntryType.Unknown) continue; // vanished while walking
             }
 
@@ -179,6 +202,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
                     pending[i] = pending[i] with { Reported = true };
                     VisitDirectoryFd = pending[i].DirFd;
                     VisitName = pending[i].Name;
+                    VisitStatus = pending[i].Status;
                     if (visit(pending[i].Entry) == WalkAction.SkipDir)
                     {
                         _skipToDepth = pending[i].Depth;
@@ -188,6 +212,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
 
                 VisitDirectoryFd = dirFd;
                 VisitName = name;
+                VisitStatus = statuses?[index];
                 var action = visit(entry);
                 if (action == WalkAction.SkipDir)
                 {
@@ -198,7 +223,7 @@ public sealed class ContextWalker(string root, ContextFilter filter)
 
             if (isDir)
             {
-                pending.Add(new Pending(entry, depth + 1, Reported: !skip, dirFd, name));
+                pending.Add(new Pending(entry, depth + 1, Reported: !skip, dirFd, name, statuses?[index]));
                 WalkDirectory(rel, fullDir + "/" + name, depth + 1, childStates!, !skip, pending, visit, cancellationToken);
                 pending.RemoveAt(pending.Count - 1);
                 if (_skipToDepth >= 0)
@@ -211,6 +236,29 @@ public sealed class ContextWalker(string root, ContextFilter filter)
         }
     }
 
+    private static readonly IComparer<(string Name, EntryType Type)> NameOrder =
+        Comparer<(string Name, EntryType Type)>.Create(static (a, b) => GoPath.CompareOrdinalUtf8(a.Name, b.Name));
+
+    /// <summary>
+    /// Under Windows' rules two names of one folder that differ only in case are one file to every tool there, and
+    /// would be two in the image: refused rather than guessed (a case-sensitive folder, e.g. made from WSL, is the
+    /// only way to get them). macOS is left alone: a case-sensitive volume there holds such names on purpose.
+    /// </summary>
+    private void RejectCaseVariants((string Name, EntryType Type)[] entries, string relDir)
+    {
+        if (entries.Length < 2) return;
+        var seen = new HashSet<string>(_rules.PathComparer);
+        foreach (var (name, _) in entries)
+        {
+            if (seen.Add(name)) continue;
+            var first = seen.TryGetValue(name, out var f) ? f : name;
+            var rel = relDir.Length == 0 ? name : relDir + "/" + name;
+            throw new ContainerizeException(ContextErrors.CaseVariantNames,
+                $"'{first}' and '{name}' differ only in case, which this file system ({_rules.Os}) does not tell apart", rel, null,
+                "rename or remove one of them");
+        }
+    }
+
     // Files never pass their per-pattern results on, so one array serves them all.
     private static bool[] Scratch(ref bool[]? array, int length) => array is { } a && a.Length == length ? a : array = new bool[length];
 
@@ -220,5 +268,5 @@ public sealed class ContextWalker(string root, ContextFilter filter)
     private readonly record struct LayerState(bool[]? Include, bool[]? Exclude);
 
     // DirFd and Name: where the folder sits, for a visitor that stats it when it is reported late.
-    private readonly record struct Pending(WalkEntry Entry, int Depth, bool Reported, int DirFd, string Name);
+    private readonly record struct Pending(WalkEntry Entry, int Depth, bool Reported, int DirFd, string Name, FileStatus? Status);
 }

@@ -23,16 +23,30 @@ internal sealed class FolderStatQueue : IDisposable
     private ExceptionDispatchInfo? _error;
     private int _count;
 
-    public FolderStatQueue(CancellationToken cancellationToken)
+    private readonly SnapshotRules _rules;
+    private readonly List<(int Index, ContextEntry Entry)> _known = [];
+
+    public FolderStatQueue(SnapshotRules rules, CancellationToken cancellationToken)
     {
+        _rules = rules;
         _cancellationToken = cancellationToken;
         _workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
             .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
     }
 
-    /// <summary>The walk visited <paramref name="entry"/>, named <paramref name="name"/> in the open folder <paramref name="dirFd"/> (-1: none).</summary>
-    public void Add(WalkEntry entry, int dirFd, string name)
+    /// <summary>
+    /// The walk visited <paramref name="entry"/>, named <paramref name="name"/> in the open folder <paramref name="dirFd"/>
+    /// (-1: none), with its status when the walk read it already (the portable path: nothing left to stat).
+    /// </summary>
+    public void Add(WalkEntry entry, int dirFd, string name, FileStatus? known)
     {
+        if (known is { } status)
+        {
+            // Nothing left to stat: the entry is made now, and the native path's items stay as small as they were.
+            _known.Add((_count++, _rules.ToEntry(entry, status)));
+            return;
+        }
+
         Batch? batch;
         if (dirFd < 0) batch = _byFullPath;
         else if (!_open.TryGetValue(dirFd, out batch)) _open[dirFd] = batch = new Batch(0);
@@ -62,7 +76,8 @@ internal sealed class FolderStatQueue : IDisposable
         _error?.Throw();
         _cancellationToken.ThrowIfCancellationRequested();
         var result = new ContextEntry?[_count];
-        StatAll(_byFullPath, -1);
+        foreach (var (index, entry) in _known) result[index] = entry;
+        StatAll(_byFullPath, -1, _rules);
         foreach (var batch in _done.Append(_byFullPath))
         {
             for (var i = 0; i < batch.Items.Count; i++) result[batch.Items[i].Index] = batch.Results![i];
@@ -71,7 +86,7 @@ internal sealed class FolderStatQueue : IDisposable
         // Folders still open here had entries visited after the walk stopped early; they are stat'ed by full path.
         foreach (var batch in _open.Values)
         {
-            StatAll(batch, -1);
+            StatAll(batch, -1, _rules);
             for (var i = 0; i < batch.Items.Count; i++) result[batch.Items[i].Index] = batch.Results![i];
         }
 
@@ -91,7 +106,7 @@ internal sealed class FolderStatQueue : IDisposable
         {
             try
             {
-                if (_error is null && !_cancellationToken.IsCancellationRequested) StatAll(batch, DirectoryReader.DirectoryFd(batch.Dir));
+                if (_error is null && !_cancellationToken.IsCancellationRequested) StatAll(batch, DirectoryReader.DirectoryFd(batch.Dir), _rules);
             }
             catch (Exception e)
             {
@@ -107,13 +122,13 @@ internal sealed class FolderStatQueue : IDisposable
         }
     }
 
-    private static void StatAll(Batch batch, int dirFd)
+    private static void StatAll(Batch batch, int dirFd, SnapshotRules rules)
     {
         var results = batch.Results = new ContextEntry?[batch.Items.Count];
         for (var i = 0; i < results.Length; i++)
         {
             var item = batch.Items[i];
-            results[i] = ContextSnapshot.Stat(item.Entry, dirFd, item.Name);
+            results[i] = ContextSnapshot.Stat(item.Entry, dirFd, item.Name, rules);
         }
     }
 

@@ -59,13 +59,14 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         }
 
         PhaseTimer.Mark("publish: planned");
-        var (dockerfile, context) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
+        var (dockerfile, context, fileModes) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: context staged");
         sink.Info($"Dockerfile: {dockerfile} (context {context})");
+        sink.Detail("Host rules: " + Os.HostRules.Current.Describe());
 
         var result = engine is { } external
-            ? await BuildExternallyAsync(external, plan, dockerfile, context, network, cancellationToken).ConfigureAwait(false)
-            : await BuildBuiltinAsync(plan, request, dockerfile, context, cancellationToken).ConfigureAwait(false);
+            ? await BuildExternallyAsync(external, plan, dockerfile, context, fileModes, network, cancellationToken).ConfigureAwait(false)
+            : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, cancellationToken).ConfigureAwait(false);
 
         await ImageMetadataFile.WriteAsync(Path.Combine(request.ContainerDirectory, ImageMetadataFile.FileName), result, cancellationToken).ConfigureAwait(false);
         await SkippedPublishOutputs.WriteAsync(request.ContainerDirectory, result, cancellationToken).ConfigureAwait(false);
@@ -74,7 +75,8 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         return result;
     }
 
-    private static async Task<(string Dockerfile, string Context)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
+    // FileModes: the modes Host mode's files get where the file system has none (null for the other modes).
+    private static async Task<(string Dockerfile, string Context, IReadOnlyDictionary<string, UnixFileMode>? FileModes)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
     {
         var project = plan.Project;
         var c = project.Container;
@@ -87,7 +89,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
                     hint: "give a path relative to the project folder, or remove ContainerDockerfile to use the generated one");
             }
 
-            return (path, project.ContextRoot);
+            return (path, project.ContextRoot, null);
         }
 
         if (plan.BuildMode == ContainerBuildMode.Container)
@@ -95,19 +97,21 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             var path = Path.Combine(request.ContainerDirectory, "Dockerfile");
             var relative = Path.GetRelativePath(Path.GetFullPath(project.ContextRoot), path).Replace('\\', '/');
             await OutputFiles.WriteTextIfChangedAsync(path, DockerfileWriter.WriteContainerMode(plan, relative), cancellationToken).ConfigureAwait(false);
-            return (path, project.ContextRoot);
+            return (path, project.ContextRoot, null);
         }
 
         var files = request.PublishDirectory is { Length: > 0 } publishDir && Directory.Exists(publishDir)
             ? PublishDirectory.Collect(publishDir, request.Files)
             : request.Files;
         files = await StaticWebAssetsEndpoints.NormalizeAsync(files, plan.SourceDateEpoch ?? 0, Path.Combine(request.ContainerDirectory, "normalized"), cancellationToken).ConfigureAwait(false);
-        var layers = LayerPlanner.Plan(files, c.ContainerLayering, c.ContainerIncludeSymbols, project.ProjectPath);
+        var layers = LayerPlanner.Plan(files, c.ContainerLayering, c.ContainerIncludeSymbols, project.ProjectPath,
+            appHost: project.AssemblyName + project.NativeExecutableExtension);
         var prepared = await HostModeContext.PrepareAsync(plan, layers, request.ContainerDirectory, cancellationToken).ConfigureAwait(false);
-        return (prepared.DockerfilePath, prepared.ContextDirectory);
+        return (prepared.DockerfilePath, prepared.ContextDirectory, prepared.FileModes);
     }
 
-    private async Task<ContainerImageResult> BuildBuiltinAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context, CancellationToken cancellationToken)
+    private async Task<ContainerImageResult> BuildBuiltinAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context,
+        IReadOnlyDictionary<string, UnixFileMode>? fileModes, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
         var storePath = StoreLocation.Resolve(request.StorePath, request.Environment);
@@ -121,7 +125,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             : Task.Run(() => registry.WarmUpAsync(ImageReference.Parse(plan.ImageNames[0]).WithDefaultTag(), RegistryMode.Push, warmUpCancellation.Token), CancellationToken.None);
         try
         {
-            return await BuildAndSendAsync(plan, request, dockerfile, context, storePath, registry, cancellationToken).ConfigureAwait(false);
+            return await BuildAndSendAsync(plan, request, dockerfile, context, fileModes, storePath, registry, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -135,7 +139,8 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         }
     }
 
-    private async Task<ContainerImageResult> BuildAndSendAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context, string storePath,
+    private async Task<ContainerImageResult> BuildAndSendAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context,
+        IReadOnlyDictionary<string, UnixFileMode>? fileModes, string storePath,
         RegistryClient? registry, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
@@ -143,6 +148,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         {
             ContextDirectory = context,
             DockerfilePath = dockerfile,
+            FileModes = fileModes,
             Tags = plan.ImageNames,
             BuildArgs = plan.BuildArgs.GroupBy(a => a.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
             Target = string.IsNullOrWhiteSpace(c.ContainerTarget) ? null : c.ContainerTarget.Trim(),
@@ -196,10 +202,11 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         };
     }
 
-    private async Task<ContainerImageResult> BuildExternallyAsync(EngineKind kind, ContainerPlan plan, string dockerfile, string context, string? network, CancellationToken cancellationToken)
+    private async Task<ContainerImageResult> BuildExternallyAsync(EngineKind kind, ContainerPlan plan, string dockerfile, string context,
+        IReadOnlyDictionary<string, UnixFileMode>? fileModes, string? network, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
-        var buildContext = await BuildContext.OpenAsync(context, dockerfile, cancellationToken).ConfigureAwait(false);
+        var buildContext = (await BuildContext.OpenAsync(context, dockerfile, cancellationToken).ConfigureAwait(false)).WithFileModes(fileModes);
         var relative = Path.GetRelativePath(context, dockerfile);
         var inside = !relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative);
         var request = new ExternalBuildRequest

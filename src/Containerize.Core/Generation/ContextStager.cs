@@ -1,4 +1,5 @@
 using Containerize.Core.Diagnostics;
+using Containerize.Core.Os;
 
 namespace Containerize.Core.Generation;
 
@@ -10,6 +11,12 @@ public sealed record StagingResult(int Linked, int Copied, int Unchanged, int Re
 /// hard-linked where the file system allows it and copied (with their modification time) where it does not; a file
 /// whose size, time and mode already match is left alone and stale files are removed, so an unchanged publish output
 /// leaves the context untouched and the engine's cache hits.
+/// <para>
+/// Paths are compared as the file system compares them: full, normalised paths (<see cref="Path.GetFullPath(string)"/>,
+/// so a '/'-joined relative path and the enumeration's '' spelling are one path on Windows) under
+/// <see cref="HostRules.PathComparer"/> (case-insensitive on Windows and macOS). Long paths need nothing special:
+/// .NET adds the <c>\?\</c> prefix itself where Windows needs it.
+/// </para>
 /// </summary>
 public static class ContextStager
 {
@@ -17,7 +24,9 @@ public static class ContextStager
     {
         var root = Path.GetFullPath(contextDirectory);
         int linked = 0, copied = 0, unchanged = 0, removed = 0;
-        var expected = new HashSet<string>(StringComparer.Ordinal);
+        var rules = HostRules.Current;
+        var fs = HostFileSystem.Current;
+        var expected = new HashSet<string>(rules.PathComparer);
         try
         {
             Directory.CreateDirectory(root);
@@ -26,7 +35,7 @@ public static class ContextStager
                 foreach (var file in layer.Files)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var target = Path.Combine(root, layer.Name, file.RelativePath);
+                    var target = Path.GetFullPath(Path.Combine(root, layer.Name, file.RelativePath));
                     expected.Add(target);
                     var source = new FileInfo(file.SourcePath);
                     if (!source.Exists)
@@ -37,7 +46,7 @@ public static class ContextStager
 
                     var existing = new FileInfo(target);
                     if (existing.Exists && existing.Length == source.Length && existing.LastWriteTimeUtc == source.LastWriteTimeUtc &&
-                        existing.UnixFileMode == source.UnixFileMode)
+                        HostFileSystem.ModeOf(existing) == HostFileSystem.ModeOf(source))
                     {
                         unchanged++;
                         continue;
@@ -45,7 +54,7 @@ public static class ContextStager
 
                     Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                     if (existing.Exists) existing.Delete();
-                    if (TryHardLink(source.FullName, target))
+                    if (fs.TryHardLink(source.FullName, target))
                     {
                         linked++;
                     }
@@ -57,7 +66,7 @@ public static class ContextStager
                 }
             }
 
-            foreach (var stale in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => !expected.Contains(f)).ToList())
+            foreach (var stale in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => !expected.Contains(Path.GetFullPath(f))).ToList())
             {
                 File.Delete(stale);
                 removed++;
@@ -83,7 +92,7 @@ public static class ContextStager
             await from.CopyToAsync(to, cancellationToken);
         }
 
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, source.UnixFileMode);
+        if (HostFileSystem.ModeOf(source) is { } mode) HostFileSystem.SetMode(temp, mode);
         File.SetLastWriteTimeUtc(temp, source.LastWriteTimeUtc);
         File.Move(temp, target, overwrite: true);
     }
@@ -93,20 +102,6 @@ public static class ContextStager
         foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).ToList())
         {
             if (!Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
-        }
-    }
-
-    private static bool TryHardLink(string source, string target)
-    {
-        if (OperatingSystem.IsWindows()) return false;
-        try
-        {
-            // A hard link shares the inode, so the mode and time are the source's by construction.
-            return Os.LibC.TryLink(source, target) == 0;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
         }
     }
 }

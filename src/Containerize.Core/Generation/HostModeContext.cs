@@ -6,7 +6,8 @@ namespace Containerize.Core.Generation;
 /// </summary>
 public static class HostModeContext
 {
-    public sealed record Result(string DockerfilePath, string ContextDirectory, string DockerfileText, StagingResult Staging);
+    /// <param name="FileModes">Context-relative paths (<c>layer/path</c>) → the mode they have where the file system has none.</param>
+    public sealed record Result(string DockerfilePath, string ContextDirectory, string DockerfileText, StagingResult Staging, IReadOnlyDictionary<string, UnixFileMode> FileModes);
 
     public static async Task<Result> PrepareAsync(ContainerPlan plan, LayerPlan layers, string containerDirectory, CancellationToken cancellationToken)
     {
@@ -15,6 +16,15 @@ public static class HostModeContext
         var text = DockerfileWriter.WriteHostMode(plan, layers);
         var dockerfile = Path.Combine(containerDirectory, "Dockerfile");
         await OutputFiles.WriteTextIfChangedAsync(dockerfile, text, cancellationToken);
-        return new Result(dockerfile, context, text, staging);
+        var modes = new Dictionary<string, UnixFileMode>(StringComparer.Ordinal);
+        foreach (var layer in layers.Layers)
+        {
+            foreach (var file in layer.Files)
+            {
+                if (file.Mode is { } mode) modes[layer.Name + "/" + file.RelativePath] = mode;
+            }
+        }
+
+        return new Result(dockerfile, context, text, staging, modes);
     }
 }

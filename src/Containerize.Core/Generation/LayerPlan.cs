@@ -5,8 +5,11 @@ namespace Containerize.Core.Generation;
 /// <param name="Description">Why this layer exists, written as a comment above its COPY.</param>
 public sealed record Layer(string Name, string Description, IReadOnlyList<LayerFile> Files);
 
-/// <summary>A file of a layer: its path under the working directory ('/' separators) and its source on disk.</summary>
-public sealed record LayerFile(string RelativePath, string SourcePath);
+/// <summary>
+/// A file of a layer: its path under the working directory ('/' separators), its source on disk, and the mode it has
+/// where the file system has none, when the rule for other files does not give it (<see cref="LayerPlanner"/>).
+/// </summary>
+public sealed record LayerFile(string RelativePath, string SourcePath, UnixFileMode? Mode = null);
 
 /// <summary>
 /// The publish output split into layers that change at different rates (Jib's idea): a code change rebuilds only the

@@ -9,7 +9,8 @@ namespace Containerize.Core.Generation;
 /// </summary>
 public static class LayerPlanner
 {
-    public static LayerPlan Plan(IEnumerable<PublishedFile> files, ContainerLayering layering, bool includeSymbols, string? projectPath = null)
+    /// <param name="appHost">The app host's path in the publish output (AssemblyName + NativeExecutableExtension): an executable.</param>
+    public static LayerPlan Plan(IEnumerable<PublishedFile> files, ContainerLayering layering, bool includeSymbols, string? projectPath = null, string? appHost = null)
     {
         var buckets = new Dictionary<string, List<LayerFile>>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -25,7 +26,7 @@ public static class LayerPlanner
             if (!includeSymbols && IsSymbolFile(relative)) continue;
             var layer = layering == ContainerLayering.Single ? LayerPlan.App : Classify(file, relative, projectPath);
             if (!buckets.TryGetValue(layer, out var list)) buckets[layer] = list = [];
-            list.Add(new LayerFile(relative, file.SourcePath));
+            list.Add(new LayerFile(relative, file.SourcePath, ModeWithoutFileSystem(file, relative, appHost)));
         }
 
         var layers = new List<Layer>();
@@ -40,6 +41,17 @@ public static class LayerPlanner
 
         return new LayerPlan(layers);
     }
+
+    /// <summary>
+    /// The mode a file gets where the file system has none (Windows), so that the image equals the one the same publish
+    /// makes on Linux: the app host and ContainerExecutable items 0755; a package's files 0744, as NuGet extracts them
+    /// on Linux (0766 less the usual umask 022) and the publish copies them; other files are left to the rule (0644,
+    /// <c>*.sh</c> 0755).
+    /// </summary>
+    private static UnixFileMode? ModeWithoutFileSystem(PublishedFile file, string relative, string? appHost) =>
+        file.Executable || string.Equals(relative, appHost, StringComparison.Ordinal) ? (UnixFileMode)Os.ModeRule.Executable
+        : !string.IsNullOrEmpty(file.NuGetPackageId) ? (UnixFileMode)Os.ModeRule.NuGetExtracted
+        : null;
 
     private static readonly (string Name, string Description)[] Order =
     [

@@ -11,6 +11,7 @@ namespace Containerize.Core.Generation;
 /// <param name="MSBuildSourceProjectFile">Set for files produced by a referenced project.</param>
 /// <param name="ReferenceSourceTarget"><c>ProjectReference</c> for files of referenced projects.</param>
 /// <param name="AssetType">runtime, native, resources...</param>
+/// <param name="Executable">ContainerExecutable="true" on the item: 0755 in the image where the file system has no modes.</param>
 public sealed record PublishedFile(
     string RelativePath,
     string SourcePath,
@@ -18,4 +19,5 @@ public sealed record PublishedFile(
     string? NuGetPackageVersion = null,
     string? MSBuildSourceProjectFile = null,
     string? ReferenceSourceTarget = null,
-    string? AssetType = null);
+    string? AssetType = null,
+    bool Executable = false);

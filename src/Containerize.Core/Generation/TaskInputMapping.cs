@@ -111,7 +111,8 @@ public static class TaskInputMapping
         };
         var files = r.List("ResolvedFileToPublish").Select(i => new PublishedFile(
             i.Metadata.GetValueOrDefault("RelativePath", ""), FullPath(i), i.Meta("NuGetPackageId"), i.Meta("NuGetPackageVersion"),
-            i.Meta("MSBuildSourceProjectFile"), i.Meta("ReferenceSourceTarget"), i.Meta("AssetType"))).ToList();
+            i.Meta("MSBuildSourceProjectFile"), i.Meta("ReferenceSourceTarget"), i.Meta("AssetType"),
+            string.Equals(i.Meta("ContainerExecutable"), "true", StringComparison.OrdinalIgnoreCase))).ToList();
         var request = new ContainerPublishRequest
         {
             Project = model,

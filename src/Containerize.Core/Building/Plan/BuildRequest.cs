@@ -9,6 +9,13 @@ public sealed record BuildRequest
     /// <summary>The Dockerfile; null means CONTEXT/Dockerfile.</summary>
     public string? DockerfilePath { get; init; }
 
+    /// <summary>
+    /// Modes of context files (context-relative paths) where the file system has none (Windows): a Host-mode publish's
+    /// app host and marked files 0755, package files as NuGet extracts them on Linux (0744). Elsewhere the files' own
+    /// modes apply; files not named get <see cref="Os.ModeRule"/>'s.
+    /// </summary>
+    public IReadOnlyDictionary<string, UnixFileMode>? FileModes { get; init; }
+
     public IReadOnlyList<string> Tags { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -113,21 +113,14 @@ public sealed class NamedContextSet
             {
                 case Os.EntryType.Directory:
                     Directory.CreateDirectory(target);
-                    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(target, (UnixFileMode)e.Permissions);
+                    Os.HostFileSystem.SetMode(target, (UnixFileMode)e.Permissions);
                     break;
                 case Os.EntryType.Symlink:
                     File.CreateSymbolicLink(target, e.LinkTarget ?? "");
                     break;
                 case Os.EntryType.File:
-                    try
-                    {
-                        Os.LibC.Link(e.FullPath, target);
-                    }
-                    catch (IOException)
-                    {
-                        // Another file system: a copy keeps the content and mode.
-                        File.Copy(e.FullPath, target);
-                    }
+                    // Another file system (or none with hard links): a copy keeps the content and mode.
+                    if (!Os.HostFileSystem.Current.TryHardLink(e.FullPath, target)) File.Copy(e.FullPath, target);
 
                     break;
             }

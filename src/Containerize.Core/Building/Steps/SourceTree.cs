@@ -46,7 +46,7 @@ internal sealed class SourceTree
     {
         var root = Path.GetFullPath(folder);
         return new(LayerSource.FromDirectory(root).Select(e =>
-            Os.LibC.LStat(Path.Combine(root, e.Path.TrimStart('/'))) is { } st ? e with { Uid = (int)st.Uid, Gid = (int)st.Gid } : e).ToList());
+            HostFileSystem.Current.LStat(Path.Combine(root, e.Path.TrimStart('/')), out var st) == 0 ? e with { Uid = (int)st.Uid, Gid = (int)st.Gid } : e).ToList());
     }
 
     /// <summary>

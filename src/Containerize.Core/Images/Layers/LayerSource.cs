@@ -45,7 +45,7 @@ public static class LayerSource
         {
             var full = Path.Combine(folder, name!);
             var path = LayerPaths.Join(layerFolder, name!);
-            if (LibC.LStat(full) is not { } st) continue; // removed while walking
+            if (HostFileSystem.Current.LStat(full, out var st) != 0) continue; // removed while walking
             switch (st.Type)
             {
                 case FileStatus.Directory:

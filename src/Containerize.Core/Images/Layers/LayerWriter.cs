@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
+using Containerize.Core.Os;
 using Microsoft.Win32.SafeHandles;
 
 namespace Containerize.Core.Images.Layers;
@@ -114,7 +115,9 @@ public static class LayerWriter
                     {
                         handle = OpenSource(source);
                         size = RandomAccess.GetLength(handle);
-                        mode = entry.Mode ?? (OperatingSystem.IsWindows() ? (UnixFileMode)0b110_100_100 : File.GetUnixFileMode(handle));
+                        // Where the file system has no modes (Windows), the mode rule: 0755 for *.sh, 0644 otherwise
+                        // (callers that know the executables pass their modes in the entry).
+                        mode = entry.Mode ?? HostFileSystem.ModeOf(handle) ?? (UnixFileMode)ModeRule.For(entry.Path, EntryType.File, null);
                     }
                     else
                     {
