@@ -30,7 +30,7 @@ public static class PublishRequestWriter
                 w.WriteString("MSBuildSourceProjectFile", f.MSBuildSourceProjectFile);
                 w.WriteString("ReferenceSourceTarget", f.ReferenceSourceTarget);
                 w.WriteString("AssetType", f.AssetType);
-                if (f.Executable) w.WriteBoolean("Executable", true);
+                w.WriteBoolean("Executable", f.Executable);
                 w.WriteEndObject();
             }
 

@@ -38,12 +38,12 @@ public sealed class SdkPackageTests
             $"-p:ContainerArchiveOutputPath={dir.Path}/images/", "-v:n", "-nologo")).EnsureSuccess("dotnet publish");
 
         var expectedTasks = Path.Combine(SdkPackage.PackagesFolder, "containerize.sdk", version, "tasks", "net10.0", "Containerize.Tasks.dll");
-        var lines = r.StdOut.Split('\n').Where(l => l.Contains($"Containerize.Sdk {version} (tasks:", StringComparison.Ordinal)).ToList();
+        var lines = r.StdOut.Split('\n').Where(l => l.Contains($"Containerize.Sdk {version} (task in MSBuild's process:", StringComparison.Ordinal)).ToList();
         Assert.HasCount(1, lines, "one image project (app), none for the library:\n" + string.Join('\n', lines));
-        StringAssert.Contains(lines[0], $"(tasks: {expectedTasks}; host: ");
+        StringAssert.Contains(lines[0], $"(task in MSBuild's process: {expectedTasks}; host: ");
 
         var off = (await SdkPackage.DotnetAsync(dir.Path, "publish", "app/app.csproj", "-v:n", "-nologo")).EnsureSuccess("dotnet publish without ContainerBuild");
-        Assert.DoesNotContain($"Containerize.Sdk {version} (tasks:", off.StdOut, "ContainerBuild defaults to false");
+        Assert.DoesNotContain($"Containerize.Sdk {version} (task in MSBuild's process:", off.StdOut, "ContainerBuild defaults to false");
     }
 
     [TestMethod]
@@ -92,7 +92,7 @@ public sealed class SdkPackageTests
 
         var r = (await SdkPackage.DotnetAsync(Path.Combine(dir.Path, "app"), "publish", "-p:ContainerBaseImageMirror=localhost:5000", "-p:ContainerArchiveOutputPath=out/", "-v:n", "-nologo")).EnsureSuccess("dotnet publish");
 
-        StringAssert.Contains(r.StdOut, $"Containerize.Sdk {version} (tasks: {Path.Combine(SdkPackage.PackagesFolder, "containerize.sdk", version)}");
+        StringAssert.Contains(r.StdOut, $"Containerize.Sdk {version} (task in MSBuild's process: {Path.Combine(SdkPackage.PackagesFolder, "containerize.sdk", version)}");
     }
 
     [TestMethod]
