@@ -183,8 +183,10 @@ public sealed class ExecutableLookupTests
         var tool = Touch(dir, "env/tool");
         using (HostRules.Use(new HostRules(HostOs.Linux, true)))
         {
-            var search = new ExecutableSearch { Environment = Env(("PATH", dir.Combine("env") + ":" + dir.Combine("env"))), Fallbacks = [dir.Combine("env")] };
+            var search = new ExecutableSearch { Environment = Env(("PATH", dir.Combine("env") + ":" + dir.Combine("env"))) };
             CollectionAssert.AreEqual(new[] { tool }, ExecutableLookup.FindAll("tool", search).ToArray(), "found through the environment's PATH, once");
+            var withFallback = search with { Fallbacks = [dir.Combine("env")] };
+            CollectionAssert.AreEqual(new[] { tool }, ExecutableLookup.FindAll("tool", withFallback).ToArray(), "a fallback already on PATH is not searched twice");
         }
     }
 

@@ -75,6 +75,7 @@ public sealed class HostRulesVariableTests
         Assert.AreEqual(new HostRules(HostOs.Linux, false), From(null, null, native: false), "musl without statx");
         Assert.AreEqual(new HostRules(HostOs.Linux, false), From("linux", "native", native: false), "native cannot be forced where libc lacks it");
         Assert.AreEqual(new HostRules(HostOs.Windows, false), From(null, null, HostOs.Windows, native: false));
+        Assert.AreEqual(HostOs.Linux, From("linux", null, HostOs.Windows, native: false).Os, "Linux rules can be asked for elsewhere");
     }
 
     [TestMethod]
