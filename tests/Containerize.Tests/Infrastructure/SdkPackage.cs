@@ -14,10 +14,10 @@ public static class SdkPackage
     /// <summary>The packages folder of this run (NUGET_PACKAGES for every dotnet call of the tests).</summary>
     public static string PackagesFolder { get; } = Path.Combine(RepoPaths.Root, "artifacts", "test-nuget", $"run-{System.Environment.ProcessId}-{DateTime.UtcNow:HHmmss}");
 
-    /// <summary>A nuget.config with the run's feed first, then NuGet.org for everything else.</summary>
-    public static async Task WriteNuGetConfigAsync(string folder)
+    /// <summary>A nuget.config with the run's feed (or <paramref name="feed"/>) first, then NuGet.org for everything else.</summary>
+    public static async Task WriteNuGetConfigAsync(string folder, string? feed = null)
     {
-        var (feed, _) = await GetAsync();
+        feed ??= (await GetAsync()).Feed;
         await File.WriteAllTextAsync(Path.Combine(folder, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>

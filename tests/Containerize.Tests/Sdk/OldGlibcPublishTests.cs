@@ -102,16 +102,7 @@ public sealed class OldGlibcPublishTests
         var labFeed = Path.Combine(lab.Root, "feed");
         Directory.CreateDirectory(labFeed);
         File.Copy(Path.Combine(feed, $"Containerize.Sdk.{version}.nupkg"), Path.Combine(labFeed, $"Containerize.Sdk.{version}.nupkg"));
-        await File.WriteAllTextAsync(Path.Combine(lab.Root, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="containerize-test" value="{labFeed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
+        await SdkPackage.WriteNuGetConfigAsync(lab.Root, labFeed);
         var packages = Path.Combine(lab.Root, "packages");
         string[] publish =
         [
