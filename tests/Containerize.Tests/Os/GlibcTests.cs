@@ -56,6 +56,44 @@ public sealed partial class GlibcTests
     }
 
     [TestMethod]
+    public void Glibc_ACorruptElfFileIsReadAsNoNeedsOrSomeNeedsNeverAnException()
+    {
+        // The host binary is read before it is started: bytes garbled anywhere (offsets, sizes, string indexes,
+        // counts) must give null or a list, never an exception or a read past the file.
+        using var dir = new TempDir("ctz-elf");
+        var elf = File.ReadAllBytes("/bin/ls");
+        Assert.IsNotNull(ElfVersionNeeds.Read(CopyOf(dir, "intact", elf))?.HighestGlibc, "the intact file needs glibc");
+        var random = new Random(18);
+        for (var i = 0; i < 300; i++)
+        {
+            var bytes = (byte[])elf.Clone();
+            for (var k = 0; k < 1 + random.Next(8); k++)
+            {
+                // Half the hits in the header and section table, where the offsets are.
+                var at = random.Next(2) == 0 ? random.Next(Math.Min(bytes.Length, 4096)) : random.Next(bytes.Length);
+                bytes[at] = (byte)random.Next(256);
+            }
+
+            var path = CopyOf(dir, "garbled", bytes);
+            try
+            {
+                _ = ElfVersionNeeds.Read(path);
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"seed 18, case {i}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+    }
+
+    private static string CopyOf(TempDir dir, string name, byte[] bytes)
+    {
+        var path = dir.Combine(name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [TestMethod]
     public void Glibc_MknodAtMakesFifosAndRefusesDeviceNumbersTheKernelCannotHold()
     {
         using var dir = new TempDir("ctz-mknod");
