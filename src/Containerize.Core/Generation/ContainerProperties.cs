@@ -81,7 +81,7 @@ public sealed record ContainerProperties
 
     public ContainerLayering ContainerLayering { get; init; } = ContainerLayering.Dependencies;
 
-    public bool ContainerIncludeSymbols { get; init; }
+    public bool ContainerIncludeSymbols { get; init; } = true;
 
     /// <summary>A registry host (<c>localhost:5000</c>) that replaces mcr.microsoft.com in every inferred base and SDK image.</summary>
     public string? ContainerBaseImageMirror { get; init; }

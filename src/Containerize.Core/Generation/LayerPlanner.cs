@@ -5,7 +5,8 @@ namespace Containerize.Core.Generation;
 /// <summary>
 /// Splits a publish output into layers, in the order the Dockerfile copies them: stable NuGet packages (runtime packs
 /// included), prerelease packages, project-reference assemblies, static web assets (wwwroot), then the app itself.
-/// Symbols (.pdb, and .dbg from native AOT) are left out unless ContainerIncludeSymbols is set.
+/// Symbols (.pdb, and .dbg from native AOT) are in the image, as in the SDK's (whose image is the whole publish
+/// folder); ContainerIncludeSymbols=false leaves them out (as DebugType=none does at the source).
 /// </summary>
 public static class LayerPlanner
 {

@@ -32,9 +32,6 @@ public sealed record ProjectModel
     /// <summary>_TargetFrameworkVersionWithoutV (<c>10.0</c>); parsed from <see cref="TargetFramework"/> when not given.</summary>
     public string? TargetFrameworkVersion { get; init; }
 
-    /// <summary>BundledNETCoreAppPackageVersion: the runtime the SDK ships, e.g. <c>10.0.12</c>.</summary>
-    public string? RuntimeVersion { get; init; }
-
     /// <summary>NETCoreSdkVersion, e.g. <c>10.0.401</c>: picks preview tags and the Ubuntu codename of chiseled images.</summary>
     public required string SdkVersion { get; init; }
 
@@ -59,9 +56,6 @@ public sealed record ProjectModel
 
     /// <summary>UsingMicrosoftNETSdkWeb: the Web SDK, which always references Microsoft.AspNetCore.App.</summary>
     public bool UsingMicrosoftNETSdkWeb { get; init; }
-
-    /// <summary>UsingMicrosoftNETSdkWorker: a worker service; it gets the runtime image like a console app.</summary>
-    public bool UsingMicrosoftNETSdkWorker { get; init; }
 
     /// <summary>The FrameworkReference items (Microsoft.AspNetCore.App selects the aspnet image).</summary>
     public IReadOnlyList<string> FrameworkReferences { get; init; } = [];

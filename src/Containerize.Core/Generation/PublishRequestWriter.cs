@@ -57,7 +57,6 @@ public static class PublishRequestWriter
         Strings(w, "TargetFrameworks", p.TargetFrameworks);
         w.WriteString("TargetFrameworkIdentifier", p.TargetFrameworkIdentifier);
         w.WriteString("TargetFrameworkVersion", p.TargetFrameworkVersion);
-        w.WriteString("RuntimeVersion", p.RuntimeVersion);
         w.WriteString("SdkVersion", p.SdkVersion);
         w.WriteString("SdkRuntimeIdentifier", p.SdkRuntimeIdentifier);
         w.WriteString("RuntimeIdentifier", p.RuntimeIdentifier);
@@ -68,7 +67,6 @@ public static class PublishRequestWriter
         w.WriteBoolean("PublishTrimmed", p.PublishTrimmed);
         w.WriteBoolean("InvariantGlobalization", p.InvariantGlobalization);
         w.WriteBoolean("UsingMicrosoftNETSdkWeb", p.UsingMicrosoftNETSdkWeb);
-        w.WriteBoolean("UsingMicrosoftNETSdkWorker", p.UsingMicrosoftNETSdkWorker);
         Strings(w, "FrameworkReferences", p.FrameworkReferences);
         w.WriteBoolean("IsPublishable", p.IsPublishable);
         w.WriteString("OutputType", p.OutputType);

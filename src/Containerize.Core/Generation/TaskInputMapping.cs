@@ -24,23 +24,21 @@ public static class TaskInputMapping
             NativeExecutableExtension = r.Value("NativeExecutableExtension") ?? "",
             TargetFramework = r.Value("TargetFramework"),
             TargetFrameworks = r.Split("TargetFrameworks"),
-            TargetFrameworkIdentifier = r.Value("TargetFrameworkIdentifier") ?? ".NETCoreApp",
+            TargetFrameworkIdentifier = r.ValueOrDefault("TargetFrameworkIdentifier"),
             TargetFrameworkVersion = r.Value("TargetFrameworkVersion"),
-            RuntimeVersion = r.Value("RuntimeVersion"),
             SdkVersion = r.Value("SdkVersion") ?? "",
             SdkRuntimeIdentifier = r.Value("SdkRuntimeIdentifier"),
             RuntimeIdentifier = r.Value("RuntimeIdentifier"),
             RuntimeIdentifiers = r.Split("RuntimeIdentifiers"),
-            IsRidAgnostic = r.Bool("IsRidAgnostic", false),
-            SelfContained = r.Bool("SelfContained", false),
-            PublishAot = r.Bool("PublishAot", false),
-            PublishTrimmed = r.Bool("PublishTrimmed", false),
-            InvariantGlobalization = r.Bool("InvariantGlobalization", false),
-            UsingMicrosoftNETSdkWeb = r.Bool("UsingMicrosoftNETSdkWeb", false),
-            UsingMicrosoftNETSdkWorker = r.Bool("UsingMicrosoftNETSdkWorker", false),
+            IsRidAgnostic = r.Bool("IsRidAgnostic"),
+            SelfContained = r.Bool("SelfContained"),
+            PublishAot = r.Bool("PublishAot"),
+            PublishTrimmed = r.Bool("PublishTrimmed"),
+            InvariantGlobalization = r.Bool("InvariantGlobalization"),
+            UsingMicrosoftNETSdkWeb = r.Bool("UsingMicrosoftNETSdkWeb"),
             FrameworkReferences = r.List("FrameworkReferences").Select(i => i.Spec).ToList(),
-            IsPublishable = r.Bool("IsPublishable", true),
-            OutputType = r.Value("OutputType") ?? "Exe",
+            IsPublishable = r.Bool("IsPublishable"),
+            OutputType = r.ValueOrDefault("OutputType"),
             ProjectReferences = r.List("ProjectReferences").Select(FullPath).Distinct(StringComparer.Ordinal).ToList(),
             RestoreFiles = r.List("RestoreFiles").Select(FullPath).Where(File.Exists).Distinct(StringComparer.Ordinal).ToList(),
             Metadata = new ProjectMetadata
@@ -51,7 +49,7 @@ public static class TaskInputMapping
                 PackageVersion = r.Value("PackageVersion"),
                 PackageLicenseExpression = r.Value("PackageLicenseExpression"),
                 Title = r.Value("Title"),
-                PublishRepositoryUrl = r.Bool("PublishRepositoryUrl", false),
+                PublishRepositoryUrl = r.Bool("PublishRepositoryUrl"),
                 RepositoryUrl = r.Value("RepositoryUrl"),
                 RepositoryType = r.Value("RepositoryType"),
                 SourceRevisionId = r.Value("SourceRevisionId"),
@@ -77,10 +75,10 @@ public static class TaskInputMapping
                 ContainerDefaultArgs = Specs(r.List("ContainerDefaultArgs")),
                 ContainerEntrypoint = Specs(r.List("ContainerEntrypoint")),
                 ContainerEntrypointArgs = Specs(r.List("ContainerEntrypointArgs")),
-                ContainerGenerateLabels = r.Bool("ContainerGenerateLabels", true),
-                ContainerGenerateLabelsImageCreated = r.Bool("ContainerGenerateLabelsImageCreated", true),
-                ContainerGenerateLabelsImageBaseName = r.Bool("ContainerGenerateLabelsImageBaseName", true),
-                ContainerGenerateLabelsDotnetToolset = r.Bool("ContainerGenerateLabelsDotnetToolset", true),
+                ContainerGenerateLabels = r.Bool("ContainerGenerateLabels"),
+                ContainerGenerateLabelsImageCreated = r.Bool("ContainerGenerateLabelsImageCreated"),
+                ContainerGenerateLabelsImageBaseName = r.Bool("ContainerGenerateLabelsImageBaseName"),
+                ContainerGenerateLabelsDotnetToolset = r.Bool("ContainerGenerateLabelsDotnetToolset"),
                 ContainerDescription = r.Value("ContainerDescription"),
                 ContainerAuthors = r.Value("ContainerAuthors"),
                 ContainerInformationUrl = r.Value("ContainerInformationUrl"),
@@ -91,22 +89,22 @@ public static class TaskInputMapping
                 ContainerVendor = r.Value("ContainerVendor"),
                 ContainerBuildMode = PropertyValues.ParseBuildMode(r.Value("ContainerBuildMode"), projectPath),
                 ContainerLayering = PropertyValues.ParseLayering(r.Value("ContainerLayering"), projectPath),
-                ContainerIncludeSymbols = r.Bool("ContainerIncludeSymbols", false),
+                ContainerIncludeSymbols = r.Bool("ContainerIncludeSymbols"),
                 ContainerBaseImageMirror = r.Value("ContainerBaseImageMirror"),
                 ContainerBuildArg = Pairs(r.List("ContainerBuildArg")),
                 ContainerSourceDateEpoch = r.Value("ContainerSourceDateEpoch"),
-                ContainerRestoreCaBundleSecret = r.Bool("ContainerRestoreCaBundleSecret", false),
+                ContainerRestoreCaBundleSecret = r.Bool("ContainerRestoreCaBundleSecret"),
                 ContainerRestoreLocalSource = r.Value("ContainerRestoreLocalSource"),
                 ContainerArchiveOutputPath = r.Value("ContainerArchiveOutputPath"),
                 ContainerImageFormat = r.Value("ContainerImageFormat"),
                 LocalRegistry = r.Value("LocalRegistry"),
                 ContainerDockerfile = r.Value("ContainerDockerfile"),
                 ContainerTarget = r.Value("ContainerTarget"),
-                ContainerNoCache = r.Bool("ContainerNoCache", false),
+                ContainerNoCache = r.Bool("ContainerNoCache"),
                 ContainerBuildEngine = r.Value("ContainerBuildEngine"),
                 ContainerBuildNetwork = r.Value("ContainerBuildNetwork"),
-                ContainerWriteDockerfile = r.Bool("ContainerWriteDockerfile", false),
-                ContainerOffline = r.Bool("ContainerOffline", false),
+                ContainerWriteDockerfile = r.Bool("ContainerWriteDockerfile"),
+                ContainerOffline = r.Bool("ContainerOffline"),
             },
         };
         var files = r.List("ResolvedFileToPublish").Select(i => new PublishedFile(
@@ -120,7 +118,7 @@ public static class TaskInputMapping
             PublishDirectory = r.Value("PublishDir") is { } publishDir ? Path.GetFullPath(publishDir, projectDirectory) : null,
             ContainerDirectory = Path.GetFullPath(r.Required("ContainerDirectory"), projectDirectory),
             StorePath = r.Value("ContainerStore"),
-            StoreOnly = r.Bool("StoreOnly", false),
+            StoreOnly = r.Bool("StoreOnly"),
         };
         r.CheckAllRead(projectPath);
         return request;
@@ -144,7 +142,7 @@ public static class TaskInputMapping
             ContainerArchiveOutputPath = r.Value("ContainerArchiveOutputPath"),
             ContainerImageFormat = r.Value("ContainerImageFormat"),
             LocalRegistry = r.Value("LocalRegistry"),
-            ContainerOffline = r.Bool("ContainerOffline", false),
+            ContainerOffline = r.Bool("ContainerOffline"),
             StorePath = r.Value("ContainerStore"),
         };
         r.CheckAllRead(projectPath);
@@ -166,9 +164,24 @@ public static class TaskInputMapping
 
         public string? Value(string name)
         {
-            _read.Add(name);
+            Read(name);
             return inputs.Values.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
         }
+
+        /// <summary>The value, else the schema's default (the one place defaults are written).</summary>
+        public string ValueOrDefault(string name) => Value(name) ?? Spec(name).Default
+            ?? throw new InvalidOperationException($"the schema gives {name} no default");
+
+        // Every name read is in PropertySchema: a name only the mapping knows would escape the settings-hash and
+        // README checks, which are made from the schema.
+        private void Read(string name)
+        {
+            _ = Spec(name);
+            _read.Add(name);
+        }
+
+        private static PropertySpec Spec(string name) => PropertySchema.Find(name)
+            ?? throw new InvalidOperationException($"the task input {name} is not in PropertySchema");
 
         public string Required(string name) => Value(name) ?? throw new ContainerizeException(GeneralErrors.BadArguments,
             $"the task input {name} is empty", hint: "the package's targets always pass it; check that the project imports Containerize.Sdk once");
@@ -177,10 +190,10 @@ public static class TaskInputMapping
             (Value(name) ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         /// <summary>As MSBuild converts a boolean task parameter (true/on/yes, false/off/no, '!' negates), blank is the default.</summary>
-        public bool Bool(string name, bool fallback)
+        public bool Bool(string name)
         {
             var v = Value(name);
-            if (v is null) return fallback;
+            if (v is null) return bool.Parse(Spec(name).Default ?? throw new InvalidOperationException($"the schema gives {name} no default"));
             var negate = v.StartsWith('!');
             var word = negate ? v[1..].Trim() : v;
             bool? parsed = word.ToLowerInvariant() switch
@@ -196,7 +209,7 @@ public static class TaskInputMapping
 
         public IReadOnlyList<TaskInputItem> List(string name)
         {
-            _read.Add(name);
+            Read(name);
             return inputs.Lists.TryGetValue(name, out var items) ? items : [];
         }
 

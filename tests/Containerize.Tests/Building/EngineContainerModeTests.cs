@@ -81,7 +81,6 @@ public sealed partial class EngineContainerModeTests
         AssemblyName = "Web",
         TargetFramework = "net10.0",
         TargetFrameworkVersion = "10.0",
-        RuntimeVersion = "10.0.0",
         SdkVersion = "10.0.401",
         SdkRuntimeIdentifier = "linux-x64",
         UsingMicrosoftNETSdkWeb = true,

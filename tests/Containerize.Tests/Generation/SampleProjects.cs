@@ -16,7 +16,6 @@ internal static class SampleProjects
         AssemblyName = name,
         TargetFramework = "net10.0",
         TargetFrameworkVersion = "10.0",
-        RuntimeVersion = "10.0.12",
         SdkVersion = "10.0.401",
         SdkRuntimeIdentifier = "linux-x64",
         RestoreFiles = [$"{Root}/Directory.Build.props", $"{Root}/global.json"],
@@ -30,7 +29,8 @@ internal static class SampleProjects
         FrameworkReferences = ["Microsoft.AspNetCore.App"],
     };
 
-    public static ProjectModel Worker() => Console("Queue.Worker") with { UsingMicrosoftNETSdkWorker = true };
+    // A worker service (Microsoft.NET.Sdk.Worker) gets the runtime image like a console app: nothing tells them apart.
+    public static ProjectModel Worker() => Console("Queue.Worker");
 
     public static ProjectModel SelfContained() => Console() with { RuntimeIdentifier = "linux-x64", SelfContained = true };
 
