@@ -15,8 +15,8 @@ internal static class EngineCommands
     /// everywhere; running containers needs runc, so those commands exist on Linux only.
     /// </summary>
     public static IEnumerable<CliCommand> All => OperatingSystem.IsLinux()
-        ? [new EngineBuildCommand(), new EngineRunCommand(), new ContainerPsCommand(), new ContainerLogsCommand(), new ContainerStopCommand(), new ContainerRmCommand(), new MSBuildHostCommand()]
-        : [new EngineBuildCommand(), new MSBuildHostCommand()];
+        ? [new EngineBuildCommand(), new EngineRunCommand(), new ContainerPsCommand(), new ContainerLogsCommand(), new ContainerStopCommand(), new ContainerRmCommand(), new MSBuildHostCommand(), new BaseCheckCommand()]
+        : [new EngineBuildCommand(), new MSBuildHostCommand(), new BaseCheckCommand()];
 }
 
 internal sealed class EngineBuildCommand : CliCommand

@@ -42,6 +42,12 @@ public sealed record ContainerImageResult
     /// <summary>Several RIDs: the image of each platform under the index that <see cref="ManifestDigest"/> names, in RID order.</summary>
     public IReadOnlyList<PlatformImageResult> Platforms { get; init; } = [];
 
+    /// <summary>The base image as resolved for this build (<c>name:tag@digest</c>), or null when it was not resolved before the build.</summary>
+    public string? BaseImage { get; init; }
+
+    /// <summary>The base digest the previous build used, when the tag has moved since: this build took the new one.</summary>
+    public string? PreviousBaseDigest { get; init; }
+
     public int LayersReused => Layers.Count(l => l.Reused);
 
     public int LayersRebuilt => Layers.Count(l => !l.Reused);
@@ -55,7 +61,10 @@ public sealed record ContainerImageResult
         var layers = Layers.Count == 0 ? "" : skipped ? $", layers: {Layers.Count} reused, 0 rebuilt" : $", layers: {LayersReused} reused, {LayersRebuilt} rebuilt";
         // A Docker/Podman hand-off knows no size of ours: name the engine that holds the image instead of "0 B".
         var size = Size == 0 && LoadedInto is { } engine && Layers.Count == 0 ? $"built by {engine}" : FormatSize(Size);
-        return $"{Reference} {digest} ({size}{layers})";
+        var baseImage = BaseImage is null ? "" : PreviousBaseDigest is { } previous && !skipped
+            ? $", base {BaseImage}, changed from {previous}"
+            : $", base {BaseImage}";
+        return $"{Reference} {digest} ({size}{layers}{baseImage})";
     }
 
     internal static string FormatSize(long bytes) => bytes switch

@@ -23,7 +23,12 @@ public static partial class ContainerPlanner
     /// <summary>Every validation error of the model (empty when it is valid), so that a task can log them all at once.</summary>
     public static IReadOnlyList<Diagnostic> Validate(ProjectModel model) => TryPlan(model, DateTimeOffset.UnixEpoch).Errors;
 
-    public static (ContainerPlan? Plan, IReadOnlyList<Diagnostic> Errors) TryPlan(ProjectModel model, DateTimeOffset now)
+    /// <param name="baseFacts">
+    /// The resolved base (<see cref="BaseImageProbe"/>): the Dockerfile pins its digest, and the user and ports come from
+    /// its environment as the SDK reads them (APP_UID, ASPNETCORE_*), whatever the base is called. Without it (a plan
+    /// before resolving, or a base that could not be resolved) they are inferred from the base's name.
+    /// </param>
+    public static (ContainerPlan? Plan, IReadOnlyList<Diagnostic> Errors) TryPlan(ProjectModel model, DateTimeOffset now, BaseImageFacts? baseFacts = null)
     {
         var errors = new List<Diagnostic>();
         var file = model.ProjectPath;
@@ -122,7 +127,7 @@ public static partial class ContainerPlanner
         {
             Project = model,
             Base = baseImage,
-            BaseImage = baseImage.IsInferred ? Mirror(baseImage.Reference, mirror) : baseImage.Reference,
+            BaseImage = baseFacts?.PinnedReference ?? (baseImage.IsInferred ? Mirror(baseImage.Reference, mirror) : baseImage.Reference),
             SdkImage = Mirror(baseImage.SdkImage, mirror),
             RuntimeIdentifier = rid.Rid,
             PublishForRuntimeIdentifier = model.IsSelfContained || NonEmpty(model.RuntimeIdentifier) is not null || NonEmpty(c.ContainerRuntimeIdentifier) is not null,
@@ -131,8 +136,10 @@ public static partial class ContainerPlanner
             Repository = repository,
             Tags = tags,
             WorkingDirectory = workdir,
-            User = NonEmpty(c.ContainerUser) ?? (baseImage.MicrosoftDotnetMajor >= 8 ? "$APP_UID" : null),
-            Ports = Ports(explicitPorts, baseImage, environment),
+            User = NonEmpty(c.ContainerUser) ?? (baseFacts is not null
+                ? (baseFacts.Variable("APP_UID") is { Length: > 0 } ? "$APP_UID" : null)
+                : (baseImage.MicrosoftDotnetMajor >= 8 ? "$APP_UID" : null)),
+            Ports = Ports(explicitPorts, BaseEnvironment(baseImage, baseFacts), environment),
             Environment = environment,
             Labels = GeneratedLabels.Compute(model, baseImage, epoch, now),
             Entrypoint = entrypoint!,
@@ -191,9 +198,16 @@ public static partial class ContainerPlanner
     /// base image's (known for Microsoft .NET images) overlaid with ContainerEnvironmentVariable.
     /// ASPNETCORE_URLS wins over ASPNETCORE_HTTP_PORTS and ASPNETCORE_HTTPS_PORTS.
     /// </summary>
-    private static List<ExposedPort> Ports(List<ExposedPort> explicitPorts, BaseImageChoice baseImage, IReadOnlyList<NameValueItem> userEnvironment)
+    /// <summary>The base's environment: read from its config when resolved, else what Microsoft's images of that version set.</summary>
+    private static Dictionary<string, string> BaseEnvironment(BaseImageChoice baseImage, BaseImageFacts? facts)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (facts is not null)
+        {
+            foreach (var pair in facts.Environment.Select(e => e.Split('=', 2))) env[pair[0]] = pair.Length > 1 ? pair[1] : "";
+            return env;
+        }
+
         switch (baseImage.MicrosoftDotnetMajor)
         {
             case >= 8:
@@ -204,6 +218,12 @@ public static partial class ContainerPlanner
                 break;
         }
 
+        return env;
+    }
+
+    private static List<ExposedPort> Ports(List<ExposedPort> explicitPorts, Dictionary<string, string> baseEnvironment, IReadOnlyList<NameValueItem> userEnvironment)
+    {
+        var env = new Dictionary<string, string>(baseEnvironment, StringComparer.Ordinal);
         foreach (var e in userEnvironment) env[e.Name] = e.Value;
         var result = new List<ExposedPort>(explicitPorts);
         void Add(int port)

@@ -59,6 +59,20 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         }
 
         PhaseTimer.Mark("publish: planned");
+        // The builtin engine resolves the base before the Dockerfile is written: the Dockerfile pins the digest the tag
+        // names now, and the user and ports come from the base's own config. A hand-off lets the engine resolve it.
+        var baseDigestPath = Path.Combine(request.ContainerDirectory, BaseDigestFile.FileName);
+        // The base of the last build, from its image.json (base.digest may already hold the new digest: the check
+        // before the skip decision rewrites it when the tag moved).
+        var previousBase = await PreviousBaseAsync(Path.Combine(request.ContainerDirectory, ImageMetadataFile.FileName), cancellationToken).ConfigureAwait(false);
+        BaseImageFacts? baseFacts = null;
+        if (engine is null && string.IsNullOrWhiteSpace(c.ContainerDockerfile))
+        {
+            baseFacts = await ProbeBaseAsync(plan, request, cancellationToken).ConfigureAwait(false);
+            if (baseFacts is not null) plan = ContainerPlanner.TryPlan(project, request.Now, baseFacts).Plan ?? plan;
+            PhaseTimer.Mark("publish: base resolved");
+        }
+
         var (dockerfile, context, fileModes) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: context staged");
         sink.Info($"Dockerfile: {dockerfile} (context {context})");
@@ -68,11 +82,41 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             ? await BuildExternallyAsync(external, plan, dockerfile, context, fileModes, network, cancellationToken).ConfigureAwait(false)
             : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, cancellationToken).ConfigureAwait(false);
 
+        if (baseFacts is not null)
+        {
+            var moved = previousBase is { } p && p.WithoutDigest().ToString() == baseFacts.Reference.WithoutDigest().ToString()
+                && p.Digest is { } old && old != baseFacts.Digest;
+            result = result with { BaseImage = baseFacts.PinnedReference, PreviousBaseDigest = moved ? previousBase!.Digest.ToString() : null };
+        }
+
+        await BaseDigestFile.WriteAsync(baseDigestPath, baseFacts, cancellationToken).ConfigureAwait(false);
         await ImageMetadataFile.WriteAsync(Path.Combine(request.ContainerDirectory, ImageMetadataFile.FileName), result, cancellationToken).ConfigureAwait(false);
         await SkippedPublishOutputs.WriteAsync(request.ContainerDirectory, result, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: image.json written");
         sink.Info("Container image: " + result.Summary());
         return result;
+    }
+
+    private static async Task<ImageReference?> PreviousBaseAsync(string imageJson, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(imageJson)) return null;
+        try
+        {
+            var last = await ImageMetadataFile.ReadAsync(imageJson, cancellationToken).ConfigureAwait(false);
+            return last.BaseImage is { } b && ImageReference.TryParse(b, out var reference) ? reference : null;
+        }
+        catch (ContainerizeException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<BaseImageFacts?> ProbeBaseAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
+    {
+        var offline = plan.Project.Container.ContainerOffline;
+        var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath, request.Environment), cancellationToken).ConfigureAwait(false);
+        using var client = offline ? null : new RegistryClient(new RegistryOptions { Sink = new QuietSink(sink) });
+        return await BaseImageProbe.ProbeAsync(plan.BaseImage, plan.Platform, store, client, sink, cancellationToken).ConfigureAwait(false);
     }
 
     // FileModes: the modes Host mode's files get where the file system has none (null for the other modes).

@@ -42,6 +42,8 @@ public static class ImageMetadataFile
             }
 
             w.WriteEndArray();
+            if (r.BaseImage is not null) w.WriteString("baseImage", r.BaseImage);
+            if (r.PreviousBaseDigest is not null) w.WriteString("previousBaseDigest", r.PreviousBaseDigest);
             w.WriteString("dockerfile", r.DockerfilePath);
             if (r.ArchivePath is not null) w.WriteString("archive", r.ArchivePath);
             w.WriteStartArray("pushed");
@@ -110,6 +112,8 @@ public static class ImageMetadataFile
                 BaseLayerCount = (int)Num("baseLayers"),
                 Layers = layers,
                 DockerfilePath = Str("dockerfile") ?? "",
+                BaseImage = Str("baseImage"),
+                PreviousBaseDigest = Str("previousBaseDigest"),
                 ArchivePath = Str("archive"),
                 Pushed = Strings("pushed"),
                 BytesUploaded = Num("bytesUploaded"),

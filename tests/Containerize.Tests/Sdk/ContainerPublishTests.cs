@@ -61,7 +61,7 @@ public sealed class ContainerPublishTests
         Assert.AreEqual("755", Mode(Path.Combine(app, "HelloWeb")), "the apphost stays executable");
         Assert.AreEqual("644", Mode(Path.Combine(app, "HelloWeb.dll")));
         Assert.IsTrue(File.Exists(Path.Combine(app, "wwwroot", "index.html")), "the static web assets are in the image");
-        Assert.IsFalse(File.Exists(Path.Combine(app, "HelloWeb.pdb")), "symbols are left out by default");
+        Assert.IsTrue(File.Exists(Path.Combine(app, "HelloWeb.pdb")), "symbols are in the image by default, as in the SDK's");
 
         // Another clone folder, another store, an archive instead of the registry: the same image, static web assets included.
         using (var clone = await PublishLab.CopySampleAsync("HelloWeb", "HelloWeb-other-clone"))

@@ -66,6 +66,12 @@ public sealed partial record ImageReference
 
     public ImageReference WithDigest(Digest digest) => new(Registry, Repository, Tag, digest);
 
+    /// <summary>The same repository by digest alone (the store resolves such a reference by its content).</summary>
+    public ImageReference ByDigest(Digest digest) => new(Registry, Repository, null, digest);
+
+    /// <summary>The same repository and tag without a digest.</summary>
+    public ImageReference WithoutDigest() => new(Registry, Repository, Tag, null);
+
     public ImageReference WithRegistry(string registry) => Parse($"{registry}/{Repository}{Suffix}");
 
     public override string ToString() => Name + Suffix;

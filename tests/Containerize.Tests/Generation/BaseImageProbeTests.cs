@@ -1,0 +1,113 @@
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Generation;
+using Containerize.Core.Images.Oci;
+using Containerize.Core.Images.Store;
+using Containerize.Core.Registry;
+using Containerize.Tests.Infrastructure;
+using Containerize.Tests.Sdk;
+
+namespace Containerize.Tests.Generation;
+
+/// <summary>
+/// The base resolution before planning and the check before a skip, against the lab registry: a tag is one HEAD and
+/// its content is stored once; an unreachable registry falls back to the stored copy with CTZ4004; offline asks
+/// nothing; base.digest is rewritten only when the tag moved, kept (with the warning) when the registry is away, and
+/// removed when the tag is gone.
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class BaseImageProbeTests
+{
+    private const string Runtime = PublishLab.Registry + "/dotnet/runtime:10.0";
+    private const string AspNet = PublishLab.Registry + "/dotnet/aspnet:10.0";
+
+    private static async Task RequireRegistryAsync()
+    {
+        if (!await PublishLab.RegistryAnswersAsync()) Requirements.Missing("the registry on localhost:5000 does not answer (bash eng/setup starts it)");
+    }
+
+    private static async Task<string> RegistryDigestAsync(string reference) =>
+        (await PublishLab.SkopeoAsync("inspect", "--tls-verify=false", "docker://" + reference)).GetProperty("Digest").GetString()!;
+
+    private static async Task CopyAsync(string from, string to) =>
+        (await ProcessRunner.RunAsync(Requirements.Tool("skopeo"), ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "docker://" + from, "docker://" + to]))
+            .EnsureSuccess("skopeo copy");
+
+    [TestMethod]
+    [Timeout(300_000)]
+    public async Task ATagIsResolvedOnceStoredAndItsEnvironmentRead()
+    {
+        await RequireRegistryAsync();
+        using var dir = new TempDir("ctz-probe");
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("store"));
+        var sink = new CollectingSink();
+        using var client = new RegistryClient(new RegistryOptions { Sink = sink });
+
+        var facts = await BaseImageProbe.ProbeAsync(AspNet, Platform.LinuxAmd64, store, client, sink, CancellationToken.None);
+
+        Assert.IsNotNull(facts);
+        Assert.AreEqual(await RegistryDigestAsync(AspNet), facts.Digest.ToString(), "the digest the tag names in the registry");
+        Assert.AreEqual("1654", facts.Variable("APP_UID"));
+        Assert.AreEqual($"{AspNet}@{facts.Digest}", facts.PinnedReference);
+        Assert.IsFalse(facts.Pinned);
+        Assert.AreEqual(facts.Digest, (await store.ResolveAsync(ImageReference.Parse(AspNet)))!.Digest, "the store's tag names the resolved digest");
+
+        // The registry away: the stored copy, with the warning; offline (no client): the stored copy, silently.
+        var away = ImageReference.Parse("127.0.0.1:9/dotnet/aspnet:10.0");
+        await store.TagAsync(away, (await store.ResolveAsync(ImageReference.Parse(AspNet)))!);
+        var warnings = new CollectingSink();
+        using var deadClient = new RegistryClient(new RegistryOptions { Sink = warnings });
+        var stored = await BaseImageProbe.ProbeAsync(away.ToString(), Platform.LinuxAmd64, store, deadClient, warnings, CancellationToken.None);
+        Assert.AreEqual(facts.Digest, stored?.Digest);
+        Assert.AreEqual("CTZ4004", warnings.Diagnostics.Single().Code);
+        var offline = new CollectingSink();
+        Assert.AreEqual(facts.Digest, (await BaseImageProbe.ProbeAsync(away.ToString(), Platform.LinuxAmd64, store, null, offline, CancellationToken.None))?.Digest);
+        Assert.AreEqual(0, offline.Diagnostics.Count);
+        Assert.IsNull(await BaseImageProbe.ProbeAsync("127.0.0.1:9/not/stored:1", Platform.LinuxAmd64, store, null, offline, CancellationToken.None), "offline and not stored: no facts, the build reports it");
+
+        // Pinned by digest and stored: no request (the client would fail: its registry does not exist).
+        var pinned = await BaseImageProbe.ProbeAsync($"127.0.0.1:9/any/name@{facts.Digest}", Platform.LinuxAmd64, store, deadClient, warnings, CancellationToken.None);
+        Assert.IsTrue(pinned?.Pinned);
+        Assert.AreEqual(1, warnings.Diagnostics.Count, "no new warning: nothing was asked");
+    }
+
+    [TestMethod]
+    [Timeout(300_000)]
+    public async Task TheCheckRewritesTheFileOnlyWhenTheTagMoved()
+    {
+        await RequireRegistryAsync();
+        using var dir = new TempDir("ctz-base-check");
+        var tag = $"{PublishLab.Registry}/ctz-check-{Guid.NewGuid():N}/base:1";
+        await CopyAsync(Runtime, tag);
+        var runtimeDigest = await RegistryDigestAsync(tag);
+        var path = dir.Combine(BaseDigestFile.FileName);
+        await File.WriteAllTextAsync(path, $"{tag}\n{runtimeDigest}\n");
+        var written = File.GetLastWriteTimeUtc(path);
+        var sink = new CollectingSink();
+        using var client = new RegistryClient(new RegistryOptions { Sink = sink });
+
+        Assert.IsNull(await BaseDigestFile.CheckAsync(path, client, sink, CancellationToken.None), "unchanged");
+        Assert.AreEqual(written, File.GetLastWriteTimeUtc(path), "an unchanged tag leaves the file (and so the skip) alone");
+
+        await CopyAsync(AspNet, tag);
+        var moved = await BaseDigestFile.CheckAsync(path, client, sink, CancellationToken.None);
+        Assert.AreEqual(await RegistryDigestAsync(tag), moved?.ToString());
+        Assert.AreEqual($"{tag}\n{moved}\n", await File.ReadAllTextAsync(path));
+        Assert.IsTrue(sink.Messages.Any(m => m.Contains("moved from " + runtimeDigest, StringComparison.Ordinal)), "the log says the base moved, and from what");
+
+        // The registry away: a warning naming the file's base, the file kept.
+        var away = dir.Combine("away.digest");
+        await File.WriteAllTextAsync(away, $"127.0.0.1:9/x/base:1\n{runtimeDigest}\n");
+        var warnings = new CollectingSink();
+        using var deadClient = new RegistryClient(new RegistryOptions { Sink = warnings });
+        Assert.IsNull(await BaseDigestFile.CheckAsync(away, deadClient, warnings, CancellationToken.None));
+        Assert.AreEqual("CTZ4004", warnings.Diagnostics.Single().Code);
+        Assert.IsTrue(File.Exists(away));
+
+        // The tag gone: the file is removed, so the next publish builds and reports what is wrong.
+        var gone = dir.Combine("gone.digest");
+        await File.WriteAllTextAsync(gone, $"{PublishLab.Registry}/ctz-check-{Guid.NewGuid():N}/none:1\n{runtimeDigest}\n");
+        Assert.IsNull(await BaseDigestFile.CheckAsync(gone, client, sink, CancellationToken.None));
+        Assert.IsFalse(File.Exists(gone));
+    }
+}
