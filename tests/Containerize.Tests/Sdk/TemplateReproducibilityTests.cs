@@ -41,6 +41,9 @@ public sealed class TemplateReproducibilityTests
         if (!await PublishLab.RegistryAnswersAsync()) Requirements.Missing("the registry on localhost:5000 does not answer (bash eng/setup starts it)");
         var clock = Stopwatch.StartNew();
         using var lab = await PublishLab.CreateAsync();
+        // The Razor files' content-named copies go to the lab's own user cache, the same for both clones.
+        var userCache = Path.Combine(lab.Root, "user-cache");
+        lab.Environment["CONTAINERIZE_CACHE_DIR"] = userCache;
         var created = await SdkPackage.DotnetAsync(lab.Root, ["new", .. template.Split(' '), "-n", "ClonedApp", "-o", "first/ClonedApp", "--no-restore"]);
         created.EnsureSuccess($"dotnet new {template}");
         PublishLab.CopyTree(Path.Combine(lab.Root, "first", "ClonedApp"), Path.Combine(lab.Root, "clones", "second-clone", "ClonedApp-elsewhere"));
@@ -51,6 +54,14 @@ public sealed class TemplateReproducibilityTests
         TestContext.WriteLine($"{name}: dotnet new, two publishes and the comparison in {clock.Elapsed.TotalSeconds:F0} s");
 
         Assert.IsTrue(File.Exists(PublishLab.ImageJson(a).GetProperty("archive").GetString()), "the archive is written");
+        foreach (var razor in Directory.EnumerateFiles(Path.Combine(lab.Root, "first"), "*", SearchOption.AllDirectories)
+                     .Where(f => f.EndsWith(".cshtml", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal)))
+        {
+            var copy = Path.Combine(userCache, "razor", Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(razor))));
+            Assert.IsTrue(Directory.Exists(copy) && Directory.EnumerateFiles(copy, Path.GetFileName(razor), SearchOption.AllDirectories).Any(),
+                $"the compiler read {Path.GetRelativePath(lab.Root, razor)} from its content-named copy under {userCache}");
+        }
+
         Assert.AreEqual(Digest(a), Digest(b),
             $"{name}: two clones of one template give two images; files that differ between the publish folders: {DifferingFiles(a, b)}");
     }
