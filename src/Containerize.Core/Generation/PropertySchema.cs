@@ -172,7 +172,7 @@ public static class PropertySchema
         new("ContainerPorts", InputKind.Text, ImagePart.Config, "8080;53/udp: ports settable on the command line", Example: "9091"),
         new("ContainerStore", InputKind.Text, ImagePart.Machine, "the image store", "$CONTAINERIZE_STORE, else ~/.cache/containerize/store"),
         new("ContainerBuild", InputKind.Bool, ImagePart.Machine, "true: build the image after publish", "false", TargetsOnly: true),
-        new("ContainerDeterministicPaths", InputKind.Bool, ImagePart.Layers, "false opts out of the source path mapping (PathMap) that makes the app's assemblies, and so the image, identical from any clone folder", "true", TargetsOnly: true),
+        new("ContainerDeterministicPaths", InputKind.Bool, ImagePart.Layers, "false opts out of the source path mapping (PathMap) and of the Razor files' content-named copies that make the app's assemblies, and so the image, identical from any clone folder", "true", TargetsOnly: true),
         new("ContainerPublishInParallel", InputKind.Bool, ImagePart.Machine, "several RIDs: the per-RID publishes run in parallel", "true", TargetsOnly: true),
         new("ContainerizeTaskHost", InputKind.Text, ImagePart.Machine, "InProcess or OutOfProcess (the netstandard2.0 task and containerize out of process, as Visual Studio's and .NET 8/9 SDKs' MSBuild do)", "InProcess on a .NET 10+ dotnet CLI, else OutOfProcess", TargetsOnly: true),
         new("ContainerizeInProcess", InputKind.Bool, ImagePart.Machine, "true runs the image build in MSBuild's process instead of the package's native host (linux-x64)", "false", TargetsOnly: true),

@@ -26,9 +26,19 @@ internal sealed class PublishLab : IDisposable
 
     public static async Task<PublishLab> CopySampleAsync(string sample, string? folderName = null)
     {
+        var lab = await CreateAsync();
+        CopyTree(Path.Combine(RepoPaths.Root, "samples", sample), lab._dir.Combine(folderName ?? sample));
+        return lab;
+    }
+
+    /// <summary>
+    /// An empty lab that references the package as the samples do (their Directory.Build.props and
+    /// Directory.Packages.props at its root, and the run's nuget.config): any project created under it, e.g. by
+    /// <c>dotnet new</c>, publishes with the packed Containerize.Sdk.
+    /// </summary>
+    public static async Task<PublishLab> CreateAsync()
+    {
         var lab = new PublishLab();
-        var target = lab._dir.Combine(folderName ?? sample);
-        CopyTree(Path.Combine(RepoPaths.Root, "samples", sample), target);
         foreach (var f in new[] { "Directory.Build.props", "Directory.Packages.props" })
         {
             File.Copy(Path.Combine(RepoPaths.Root, "samples", f), lab._dir.Combine(f));
@@ -103,7 +113,8 @@ internal sealed class PublishLab : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static void CopyTree(string from, string to)
+    /// <summary>Copies a project folder without its bin/ and obj/, as a fresh clone has none.</summary>
+    public static void CopyTree(string from, string to)
     {
         foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
         {
