@@ -81,7 +81,7 @@ public static class ImageRunner
         var id = ContainerManager.NewId();
         var name = manager.ClaimName(options.Name, id);
         var layers = state.Layers.Zip(state.Config.RootFs.DiffIds, (blob, diffId) => (RootfsLayer)new TarLayer(diffId, async ct =>
-            LayerDecompression.Decompress(await store.OpenBlobAsync(blob.Digest, ct).ConfigureAwait(false), blob.MediaType))).ToList();
+            LayerDecompression.Decompress(await store.OpenLayerAsync(blob, cancellationToken: ct).ConfigureAwait(false), blob.MediaType))).ToList();
         var request = new RunRequest
         {
             Layers = layers,

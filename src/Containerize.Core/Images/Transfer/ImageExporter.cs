@@ -205,7 +205,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
 
     private async Task DecompressToFileAsync(Descriptor layer, Digest diffId, string file, CancellationToken cancellationToken)
     {
-        await using var blob = await store.OpenBlobAsync(layer.Digest, cancellationToken).ConfigureAwait(false);
+        await using var blob = await store.OpenLayerAsync(layer, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var tar = LayerDecompression.Decompress(blob, layer.MediaType);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using (var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
@@ -231,6 +231,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
 
     private async Task<Stream> OpenSeekableAsync(Descriptor blob, CancellationToken cancellationToken)
     {
+        await store.EnsurePresentAsync(blob, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (store is OciLayoutStore layout && blob.Digest.Algorithm == "sha256")
         {
             // A layout store's blob was checked against its digest when it was written (temporary file, digest,
