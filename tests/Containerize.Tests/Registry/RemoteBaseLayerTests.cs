@@ -221,6 +221,28 @@ public sealed class RemoteBaseLayerTests
     }
 
     [TestMethod]
+    public async Task The_cli_lists_checks_prunes_and_saves_an_image_whose_base_layers_are_remote()
+    {
+        var (source, _, image) = await LabAsync();
+        using var dir = new TempDir("ctz-lazy");
+        var store = dir.Combine("store");
+        await BuildAsync(dir, store, $"{source.Host}/{BaseRepository}:1");
+        async Task<ProcessResult> Cli(params string[] args) =>
+            await ProcessRunner.RunAsync("dotnet", [typeof(Containerize.Cli.CliApp).Assembly.Location, .. args, "--store", store], timeout: TimeSpan.FromMinutes(2));
+
+        var images = (await Cli("images")).EnsureSuccess("containerize images");
+        StringAssert.Contains(images.StdOut, "lazy/app");
+        var check = (await Cli("store", "check")).EnsureSuccess("containerize store check");
+        Assert.DoesNotContain("CTZ", check.StdOut + check.StdErr, "a layer left in its registry is not a problem");
+        (await Cli("prune")).EnsureSuccess("containerize prune");
+        await AssertNoBaseLayerAsync(await OciLayoutStore.OpenOrCreateAsync(store), image, "after images, check and prune");
+
+        var archive = dir.Combine("saved.tar");
+        (await Cli("save", "lazy/app:1", "-o", "docker-archive:" + archive)).EnsureSuccess("containerize save");
+        Assert.AreEqual(image.Layers.Count + 1, await SkopeoCopyAsync($"docker-archive:{archive}", dir), "save fetched the base's layers");
+    }
+
+    [TestMethod]
     public async Task A_needed_remote_layer_is_a_coded_error_offline_and_where_no_registry_is_reachable()
     {
         var (source, _, image) = await LabAsync();

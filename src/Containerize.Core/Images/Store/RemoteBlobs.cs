@@ -25,15 +25,16 @@ public static class RemoteBlobs
         var sources = await BlobSources.AllAsync(layout, blob.Digest, cancellationToken).ConfigureAwait(false);
         if (sources.Count == 0) return; // not a remote layer: the reader's own "missing blob" error applies
         var what = image is null ? $"layer {blob.Digest.ShortId}" : $"layer {blob.Digest.ShortId} of {image}";
+        var where = string.Join(", ", sources);
         if (layout.Remote is not { } remote)
         {
-            throw new ContainerizeException(RemoteBlobErrors.NotFetchable, $"{what} is not in the store; it is in {sources[0]}, and this command does not contact registries",
+            throw new ContainerizeException(RemoteBlobErrors.NotFetchable, $"{what} is not in the store; it is in {where}, and this command does not contact registries",
                 hint: $"fetch the image's layers first: 'containerize pull {image ?? sources[0].ToString()}'");
         }
 
         if (remote.Offline)
         {
-            throw new ContainerizeException(RemoteBlobErrors.Offline, $"{what} is needed but only {sources[0]} has it, and offline mode forbids fetching it",
+            throw new ContainerizeException(RemoteBlobErrors.Offline, $"{what} is needed but only the registry has it ({where}), and offline mode forbids fetching it",
                 hint: $"run once online (without ContainerOffline/--offline), or 'containerize pull {image ?? sources[0].ToString()}' before going offline");
         }
 
@@ -45,9 +46,45 @@ public static class RemoteBlobs
         catch (ContainerizeException e) when (e.Code != RemoteBlobErrors.Offline)
         {
             layout.Fetches.TryRemove(blob.Digest, out _);
-            throw new ContainerizeException(RemoteBlobErrors.Unavailable, $"{what} could not be fetched from {string.Join(", ", sources)}: {e.Diagnostic.Message}",
+            throw new ContainerizeException(RemoteBlobErrors.Unavailable, $"{what} could not be fetched from {where}: {e.Diagnostic.Message}",
                 hint: "check the registry is reachable and still has the base image; 'containerize pull' of the base fetches it too", inner: e);
         }
+    }
+
+    /// <summary>
+    /// Every layer of an image (each platform's of an index) present: fetched before a writer starts, several at once,
+    /// so an archive, a layout or a load never stops half-written on a layer it cannot get.
+    /// </summary>
+    public static async Task EnsureImageAsync(this IContentStore store, Descriptor root, string? image = null, CancellationToken cancellationToken = default)
+    {
+        var layers = new List<Descriptor>();
+        var queue = new Queue<Descriptor>([root]);
+        while (queue.Count > 0)
+        {
+            var d = queue.Dequeue();
+            if (!MediaTypes.IsIndex(d.MediaType) && !MediaTypes.IsManifest(d.MediaType)) continue;
+            // A pulled index holds only the platforms used: the others are not this image's content here.
+            if (!await store.HasBlobAsync(d.Digest, cancellationToken).ConfigureAwait(false)) continue;
+            foreach (var child in await ImageGraph.ChildrenAsync(store, d, cancellationToken).ConfigureAwait(false))
+            {
+                if (MediaTypes.IsIndex(child.MediaType) || MediaTypes.IsManifest(child.MediaType)) queue.Enqueue(child);
+                else layers.Add(child);
+            }
+        }
+
+        using var gate = new SemaphoreSlim(4);
+        await Task.WhenAll(layers.DistinctBy(l => l.Digest).Select(async layer =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await store.EnsurePresentAsync(layer, image, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ConfigureAwait(false);
     }
 
     /// <summary>Opens a layer for reading after <see cref="EnsurePresentAsync"/>: what every layer reader calls.</summary>

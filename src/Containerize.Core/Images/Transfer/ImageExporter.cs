@@ -19,8 +19,13 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     /// <summary>The platform chosen when an index is exported to a format that holds one manifest (docker-archive).</summary>
     public Platform Platform { get; init; } = Platform.LinuxAmd64;
 
+    /// <summary>Fetches the layers a build left in their registry (RemoteBlobs), before anything is written or started.</summary>
+    public Task EnsureLayersAsync(Descriptor image, ImageReference? name, CancellationToken cancellationToken = default) =>
+        store.EnsureImageAsync(image, name?.FamiliarString, cancellationToken);
+
     public async Task ExportAsync(Descriptor image, ImageReference? name, ImageLocation destination, CancellationToken cancellationToken = default)
     {
+        await EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
         switch (destination.Transport)
         {
             case ImageTransport.OciLayout:
@@ -76,6 +81,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     /// </summary>
     public async Task WriteOciArchiveAsync(Descriptor image, ImageReference? name, string? tag, Stream output, CancellationToken cancellationToken = default)
     {
+        await EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
         var blobs = (await ImageGraph.ClosureAsync(store, [image], tolerateMissing: false, cancellationToken).ConfigureAwait(false))
             .OrderBy(d => d.Digest.ToString(), StringComparer.Ordinal).ToList();
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [AnnotationKeys.RefName] = tag ?? name?.Tag ?? ImageReference.DefaultTag };
@@ -118,6 +124,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     /// </summary>
     public async Task WriteDockerArchiveAsync(Descriptor image, ImageReference? name, Stream output, CancellationToken cancellationToken = default)
     {
+        await EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
         var manifestDescriptor = await ImageGraph.SelectManifestAsync(store, image, Platform, cancellationToken).ConfigureAwait(false);
         var manifest = await store.ReadManifestAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false);
         var configBytes = await store.ReadBlobBytesAsync(manifest.Config, cancellationToken).ConfigureAwait(false);
