@@ -77,10 +77,9 @@ public sealed class FreshRunnerPublishTests
         Assert.AreEqual(digest, (await PublishLab.SkopeoAsync("inspect", "--tls-verify=false", remote)).GetProperty("Digest").GetString());
         Assert.AreEqual(baseLayers.Count + 2, await SkopeoCopyAsync(remote, Path.Combine(lab.Root, "from-registry")), "the base's layers and the two app layers");
 
-        // It runs (runc fetches the base's layers into the store as it builds the rootfs).
+        // It runs: the runtime's rootfs needs the base's layers, fetched into the store then (unless its snapshots,
+        // keyed by diff ID and shared with earlier runs on this machine, already hold them).
         await ContainerPublishTests.AssertAnswersHttpAsync(lab.Store, $"{PublishLab.Registry}/{repo}:latest");
-        stored = StoredBlobs(lab.Store);
-        foreach (var layer in baseLayers) Assert.Contains(layer, stored, "running the image fetched the base's layers");
 
         // Warm: a clone whose store holds every layer of the base before it publishes gives the same image.
         using var warm = await PublishLab.CopySampleAsync("HelloWeb", "HelloWeb-warm");
