@@ -48,8 +48,8 @@ public sealed class DockerBuildTests
             Assert.AreEqual("shop", labels.GetProperty("com.example.team").GetString());
             Assert.AreEqual("mcr.microsoft.com/dotnet/aspnet:10.0", labels.GetProperty("org.opencontainers.image.base.name").GetString());
             CollectionAssert.AreEqual(new[] { "dotnet", "/app/Shop.Web.dll" }, c.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()).ToArray());
-            // The COPYs make /app before WORKDIR; BuildKit's WORKDIR still commits a layer holding the folder it touched
-            // (our engine adds none when the folder exists), so the count is the same as with WORKDIR first.
+            // The COPYs make /app before WORKDIR; BuildKit still commits an empty layer for WORKDIR of an existing folder
+            // (our engine adds none), so the count is the same as with WORKDIR first.
             Assert.AreEqual(layers.Layers.Count + 1, config.GetProperty("RootFS").GetProperty("Layers").GetArrayLength(), "one layer per COPY, and BuildKit's WORKDIR layer");
 
             var listing = await Files(docker, image, dir);
