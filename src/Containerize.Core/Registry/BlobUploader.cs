@@ -59,6 +59,13 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
             {
                 await RetryingSender.DelayAsync(Options, session, null, $"upload of blob {blob.Digest.ShortId} to {registry}/{repository}", e.Message + "; starting a new session", cancellationToken).ConfigureAwait(false);
             }
+            catch (SessionLostException e)
+            {
+                // Out of sessions: a coded error, not the internal exception (a stream from another registry that
+                // keeps breaking or a corrupt source ends here too).
+                throw new ContainerizeException(RegistryErrors.Unreachable, $"upload of blob {blob.Digest.ShortId} to {registry}/{repository} failed {session + 1} times: {e.Message}",
+                    hint: "check the network and the registries; try again");
+            }
         }
     }
 
@@ -91,7 +98,7 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
         // The PUT is retried as a whole (a fresh stream each time); a session that breaks mid-PUT is lost, so restart.
         var request = new RegistryClient.RegistryRequest(registry, repository, RegistryMode.Push, HttpMethod.Put, WithDigest(location).ToString(), $"PUT blob {blob.Digest.ShortId}")
         {
-            Content = () => new CountingContent(() => OpenSourceAsync(cancellationToken), 0, blob.Size, n => Interlocked.Add(ref _sent, n), verifyEnd: true),
+            Content = () => new CountingContent(() => OpenSourceAsync(cancellationToken), 0, blob.Size, n => Interlocked.Add(ref _sent, n), verifyEnd: !_local),
             Retry = false,
         };
         HttpResponseMessage response;
@@ -140,7 +147,7 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
                         {
                             Interlocked.Add(ref _sent, n);
                             sourcePosition += n;
-                        }, ownsStream: false, verifyEnd: chunkStart + length == blob.Size);
+                        }, ownsStream: false, verifyEnd: !_local && chunkStart + length == blob.Size);
                         c.Headers.TryAddWithoutValidation("Content-Range", $"{chunkStart}-{chunkStart + length - 1}");
                         return c;
                     },
@@ -201,8 +208,9 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
     }
 
     /// <summary>
-    /// The blob's bytes: from the store, or streamed from another registry (a lazily pulled base layer). Both streams
-    /// check the digest when their end is read, which <see cref="CountingContent"/> does after the last byte.
+    /// The blob's bytes: from the store, or streamed from another registry (a lazily pulled base layer). A stream from a
+    /// registry checks the digest when its end is read, which <see cref="CountingContent"/> does after its last byte
+    /// (a stored blob was checked when it was written, and the registry checks the digest again either way).
     /// </summary>
     private async Task<Stream> OpenSourceAsync(CancellationToken cancellationToken)
     {
@@ -312,8 +320,8 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
                     left -= n;
                 }
 
-                // Reading the end makes a verifying stream compare the digest: a corrupt source fails this request
-                // instead of leaving the registry to reject the upload (or, for a stream, nobody to notice).
+                // Reading the end makes a verifying stream compare the digest: a corrupt stream from another registry
+                // fails this request here, before the registry's own check of ?digest=.
                 if (_verifyEnd && await source.ReadAsync(buffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false) != 0)
                 {
                     throw new EndOfStreamException("the blob is longer than its descriptor");
