@@ -201,6 +201,24 @@ public sealed class RemoteBaseLayerTests
     }
 
     [TestMethod]
+    public async Task A_corrupt_stream_from_the_source_registry_fails_the_push_with_a_coded_error_and_stores_nothing()
+    {
+        var (source, other, image) = await LabAsync();
+        var big = image.Layers.MaxBy(l => l.Size)!;
+        using var proxy = new FaultProxy(source.Host) { Plan = e => e.Method == "GET" && e.Path.EndsWith(big.Digest.ToString(), StringComparison.Ordinal) ? new Fault.Corrupt() : null };
+        using var dir = new TempDir("ctz-lazy");
+        await BuildAsync(dir, dir.Combine("store"), $"{proxy.Host}/{BaseRepository}:1");
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("store"));
+        using var client = new RegistryClient(RegistryTestKit.Options(new CollectingSink()) with { MaxRetries = 1 });
+        var remote = ImageReference.Parse($"{other.Host}/ctz/lazy-app-corrupt:1");
+        var e = await Assert.ThrowsAsync<Containerize.Core.Diagnostics.ContainerizeException>(() => new ImagePusher(client, store).PushAsync(ImageReference.Parse("lazy/app:1"), remote));
+        StringAssert.StartsWith(e.Code, "CTZ4", e.Diagnostic.Message);
+        Assert.IsFalse(await client.BlobExistsAsync(other.Host, "ctz/lazy-app-corrupt", big.Digest), "no corrupt copy in the destination");
+        Assert.IsNull(await client.HeadManifestAsync(remote), "no manifest without its blobs");
+        await AssertNoBaseLayerAsync(store, image, "after the failed push");
+    }
+
+    [TestMethod]
     public async Task An_archive_fetches_the_base_layers_and_is_complete()
     {
         var (source, _, image) = await LabAsync();
