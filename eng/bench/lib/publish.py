@@ -6,6 +6,10 @@ walks each copy through the three states, the tools interleaved within each stat
   cold              clean: bin/ and obj/ removed (NuGet packages and base images already in each tool's cache)
   cached            nothing changed since the previous publish
   one-file-changed  one source file of the app changed (a new constant, so the assembly really changes)
+  fresh-runner      a hosted CI runner: bin/ and obj/ removed, an empty image store for ours and an empty container
+                    cache for the SDK (each publish gets a new TMPDIR: the SDK keeps its base layers under
+                    $TMPDIR/Containers), the base only in the lab registry; a registry publish pushes to that same
+                    registry under another repository, so both tools can mount the base's layers (NuGet stays warm)
 Destinations: a tarball (ContainerArchiveOutputPath) and a registry (ContainerRegistry). The registry is a private
 one started here with its access log on (the shared localhost:5000 keeps serving the base images), so the blobs each
 publish uploads can be counted.
@@ -29,9 +33,13 @@ import bases  # noqa: E402
 import benchlib as b  # noqa: E402
 
 COMMAND = "bash eng/bench/publish"
-STATES = ["cold", "cached", "one-file-changed"]
+STATES = ["cold", "cached", "one-file-changed", "fresh-runner"]
 STATE_TEXT = {"cold": "clean (bin/ obj/ removed, base images cached)", "cached": "nothing changed",
-              "one-file-changed": "one source file changed"}
+              "one-file-changed": "one source file changed",
+              "fresh-runner": "fresh CI runner (clean, empty image store and SDK container cache, base only in the "
+                              "lab registry, pushed to that registry)"}
+# The states whose outputs are removed first, and whose container part (a tool's publish minus a plain one) is reported.
+CLEAN_STATES = ("cold", "fresh-runner")
 DESTINATIONS = ["tarball", "registry"]
 BASE_REGISTRY = "localhost:5000"
 
@@ -40,7 +48,7 @@ def main() -> int:
     p = b.parser(__doc__.splitlines()[0], default_runs=3)
     p.add_argument("--samples", default=",".join(b.SAMPLES), help="comma-separated: HelloConsole,HelloWeb,Solution")
     p.add_argument("--destinations", default=",".join(DESTINATIONS), help="comma-separated: tarball,registry")
-    p.add_argument("--states", default=",".join(STATES), help="comma-separated: cold,cached,one-file-changed")
+    p.add_argument("--states", default=",".join(STATES), help="comma-separated: cold,cached,one-file-changed,fresh-runner")
     p.add_argument("--sample-runs", default="", metavar="SAMPLE=N,...",
                    help="fewer runs for some samples: they take part in the first N of the interleaved runs")
     p.add_argument("--clean-runs", type=int, default=0, metavar="N",
@@ -153,25 +161,39 @@ class PublishBench:
     def archive_of(self, tool: str, sample: str) -> Path:
         return self.work / "archives" / f"{tool}-{sample.lower()}.tar.gz"
 
-    def repo_of(self, tool: str, sample: str) -> str:
-        return f"bench/{tool.split('-')[0]}/{sample.lower()}"
+    def repo_of(self, tool: str, sample: str, state: str | None = None) -> str:
+        # A fresh runner pushes to the base's own registry: another repository than the other states' pushes there.
+        prefix = "bench-fresh" if state == "fresh-runner" else "bench"
+        return f"{prefix}/{tool.split('-')[0]}/{sample.lower()}"
 
-    def command(self, tool: str, sample: str) -> list:
+    def command(self, tool: str, sample: str, state: str | None = None) -> list:
         project = self.copy_of(tool, sample) / b.SAMPLES[sample][1]
         cmd = ["dotnet", "publish", project, "-c", "Release", "-nologo", "-v:m"]
         if self.is_plain(tool):
             return cmd
         kind, dest = tool.split("-")
-        cmd += [f"-p:ContainerRepository={self.repo_of(tool, sample)}", "-p:ContainerImageTags=latest"]
+        cmd += [f"-p:ContainerRepository={self.repo_of(tool, sample, state)}", "-p:ContainerImageTags=latest"]
         if kind == "sdk":
             cmd += ["-t:PublishContainer", f"-p:ContainerBaseImage={self.sdk_base[sample]}"]
         else:
             cmd += ["-p:ContainerBuild=true", f"-p:ContainerBaseImageMirror={BASE_REGISTRY}"]
         if dest == "tarball":
             cmd.append(f"-p:ContainerArchiveOutputPath={self.archive_of(tool, sample)}")
+        elif state == "fresh-runner":
+            cmd.append(f"-p:ContainerRegistry={BASE_REGISTRY}")
         else:
             cmd.append(f"-p:ContainerRegistry={self.registry.host}")
         return cmd
+
+    def fresh_env(self, tool: str, sample: str, i: int) -> tuple[dict, Path]:
+        """A new TMPDIR (the SDK's container cache is $TMPDIR/Containers) and, for ours, a new image store."""
+        root = self.work / "fresh" / f"{tool}-{sample}-{i}"
+        shutil.rmtree(root, ignore_errors=True)
+        (root / "tmp").mkdir(parents=True)
+        env = {**self.env_of(tool), "TMPDIR": str(root / "tmp")}
+        if self.has_package(tool):
+            env["CONTAINERIZE_STORE"] = str(root / "store")
+        return env, root
 
     def prepare(self) -> None:
         b.log("Containerize.Sdk: the package of this checkout (packed unless the harness handed its feed)")
@@ -258,28 +280,37 @@ class PublishBench:
                     for tool in order:
                         if self.has_package(tool) and not self.ours_available:
                             continue
-                        if (tool == "package" or tool.startswith("portable")) and state != "cold":
-                            continue  # only the clean state's container part (and the portable path) is measured against it
+                        if tool == "package" and state not in CLEAN_STATES:
+                            continue  # only the clean states' container parts are measured against it
+                        if tool.startswith("portable") and state != "cold":
+                            continue  # the portable path: clean state only
                         self.measure_one(tool, sample, state, i)
             b.log(f"run {i + 1}/{max(runs, clean_runs)} done")
 
     def measure_one(self, tool: str, sample: str, state: str, i: int) -> None:
         copy = self.copy_of(tool, sample)
-        if state == "cold":
+        env, fresh = self.env_of(tool), None
+        if state in CLEAN_STATES:
             b.clean_outputs(copy)
         elif state == "one-file-changed":
             b.edit_source(copy, sample, i + 1)
-        position = self.registry.log_position() if tool.endswith("registry") else None
+        if state == "fresh-runner":
+            env, fresh = self.fresh_env(tool, sample, i)
+        # A fresh runner pushes to the lab registry, which keeps no access log: no upload count there.
+        position = self.registry.log_position() if tool.endswith("registry") and state != "fresh-runner" else None
         # The previous publish's writes (a 100 MB tarball, obj/, the store) go to disk now, untimed, instead of being
         # written back by the kernel during this one: on 2 cores that writeback was most of the runs' spread.
         os.sync()
         try:
-            t = b.run(self.command(tool, sample), env=self.env_of(tool), log_file=self.log_file)
+            t = b.run(self.command(tool, sample, state), env=env, log_file=self.log_file)
         except b.CommandFailed as e:
             if self.is_ours(tool):
                 self.mark_ours_unavailable(f"a timed publish failed ({e})")
                 return
             raise
+        finally:
+            if fresh is not None:
+                shutil.rmtree(fresh, ignore_errors=True)
         self.times.setdefault((tool, sample, state), []).append(t)
         if position is not None:
             uploaded = self.registry.uploaded_since(position)
@@ -302,17 +333,21 @@ class PublishBench:
                 ours_t, sdk_t = f"ours-{dest}", f"sdk-{dest}"
                 for state in self.states:
                     what = f"{sample} publish {dest_text}"
+                    if state == "fresh-runner" and dest == "registry":
+                        what = f"{sample} publish to the base's registry (another repository)"
                     ours = self.med(ours_t, sample, state)
                     sdk = self.med(sdk_t, sample, state)
                     plain = self.med("plain", sample, state)
                     base = f"publish.{sample}.{state}.{dest}"
+                    # A fresh runner's whole command to a registry: at most 0.9x the SDK's (issue #19).
+                    whole = ("<= 0.9x", 0.9) if state == "fresh-runner" and dest == "registry" else (None, None)
                     rows.append(b.row(f"{base}.vs-sdk", what, state, ours, "s", "SDK PublishContainer", sdk, COMMAND,
-                                      note=note, sample=sample, destination=dest))
+                                      target=whole[0], target_ratio=whole[1], note=note, sample=sample, destination=dest))
                     target = ("<= 1.05x", 1.05) if state == "cached" else (None, None)
                     rows.append(b.row(f"{base}.vs-plain", what, state, ours, "s", "plain dotnet publish", plain,
                                       COMMAND, target=target[0], target_ratio=target[1], note=note, sample=sample,
                                       destination=dest))
-                    if state == "cold":
+                    if state in CLEAN_STATES:
                         sdk_part = self.paired_part(sdk_t, "plain", sample, state)
                         rows.append(b.row(f"{base}.container-part", f"{sample} container part of a clean publish {dest_text} "
                                           "(the tool's publish minus a plain one of the same project with the tool "
@@ -329,6 +364,8 @@ class PublishBench:
                                           "SDK PublishContainer minus plain publish", sdk_part, COMMAND, note=note,
                                           sample=sample, destination=dest))
                         self.judge_at_or_below_zero(rows[-1], note)
+                        if state != "cold":
+                            continue
                         rows.append(b.row(f"{base}.portable", f"{sample} clean publish {dest_text} on the portable "
                                           "file-system path (CTZ_FILESYSTEM=portable)", state,
                                           self.med(f"portable-{dest}", sample, state), "s", "ours, native path",

@@ -26,16 +26,18 @@ QUICK_RUNS = 3
 # The clean state's container parts are differences of two ~2 s publishes, each spread over about ±0.1 s: they get 10
 # runs more of that state alone (about 5 minutes), so that a part of 50 ms is told apart from one of 150 ms.
 FULL_ARGS = {"publish": ["--sample-runs", "Solution=5", "--clean-runs", "20"]}
-# Publish keeps its three states: the clean one carries the container-part target (#7).
+# Publish keeps its four states: the clean ones carry the container-part target (#7), the fresh runner also 0.9x (#19).
 QUICK_ARGS = {"publish": ["--samples", "HelloConsole,HelloWeb"],
               "images": ["--samples", "HelloConsole"]}
-PUBLISH_STATE = {"cold": "clean (cold)", "cached": "nothing changed (cached)", "one-file-changed": "one file changed"}
+PUBLISH_STATE = {"cold": "clean (cold)", "cached": "nothing changed (cached)", "one-file-changed": "one file changed",
+                 "fresh-runner": "fresh CI runner"}
 RESULTS = b.ROOT / "docs/bench/results.json"
 README = b.ROOT / "README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 STATE_LEGEND = ("cold: nothing of ours cached (for publish: bin/ and obj/ removed, NuGet packages and base images "
                 "already in each tool's cache); cached: nothing changed since the previous run; one-file-changed: one "
-                "source file changed; n/a: no cache involved")
+                "source file changed; fresh-runner (publish): clean, with an empty image store and SDK container cache and the base "
+                "only in the lab registry, pushed to that registry; n/a: no cache involved")
 
 
 def main() -> int:

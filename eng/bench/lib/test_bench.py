@@ -337,6 +337,27 @@ class PublishRowsTests(unittest.TestCase):
                 self.assertIn(f"publish.{sample}.cold.{dest}.container-part", rows)
 
 
+    def test_the_fresh_runner_state_has_the_whole_command_and_container_part_targets(self):
+        with tempfile.TemporaryDirectory() as d:
+            bench = publish.PublishBench(Path(d), ["HelloWeb"], ["tarball", "registry"], ["fresh-runner"], None, Path(d) / "log")
+            self.assertNotIn("portable-registry", bench.tools(), "the portable path is timed in the clean state only")
+            cmd = [str(c) for c in bench.command("ours-registry", "HelloWeb", "fresh-runner")]
+            self.assertIn(f"-p:ContainerRegistry={publish.BASE_REGISTRY}", cmd, "pushed to the base's own registry")
+            self.assertIn("-p:ContainerRepository=bench-fresh/ours/helloweb", cmd)
+            env, root = bench.fresh_env("ours-registry", "HelloWeb", 0)
+            self.assertEqual((env["TMPDIR"], env["CONTAINERIZE_STORE"]), (str(root / "tmp"), str(root / "store")))
+            self.assertNotIn(str(root), bench.fresh_env("sdk-registry", "HelloWeb", 0)[0].get("CONTAINERIZE_STORE", ""))
+            bench.times = {("plain", "HelloWeb", "fresh-runner"): [4.0], ("package", "HelloWeb", "fresh-runner"): [4.1],
+                           ("ours-registry", "HelloWeb", "fresh-runner"): [4.5], ("sdk-registry", "HelloWeb", "fresh-runner"): [5.5],
+                           ("ours-tarball", "HelloWeb", "fresh-runner"): [5.0], ("sdk-tarball", "HelloWeb", "fresh-runner"): [6.0]}
+            rows = {r["id"]: r for r in bench.rows()}
+        whole = rows["publish.HelloWeb.fresh-runner.registry.vs-sdk"]
+        self.assertEqual((whole["ratio"], whole["target_ratio"], whole["met"]), (0.818, 0.9, True))
+        self.assertIsNone(rows["publish.HelloWeb.fresh-runner.tarball.vs-sdk"]["target_ratio"])
+        part = rows["publish.HelloWeb.fresh-runner.registry.container-part"]
+        self.assertEqual((part["ours"], part["anchor_value"], part["target_ratio"]), (0.4, 1.5, 0.5))
+        self.assertNotIn("publish.HelloWeb.fresh-runner.registry.portable", rows)
+
     def test_the_portable_path_is_timed_clean_only_against_ours(self):
         with tempfile.TemporaryDirectory() as d:
             bench = publish.PublishBench(Path(d), ["HelloConsole"], ["tarball"], publish.STATES, None, Path(d) / "log")

@@ -23,8 +23,15 @@ internal static class ImageCommands
     internal static readonly OptionSpec StoreOption = OptionSpec.Value("the store folder (default: $CONTAINERIZE_STORE, else ~/.cache/containerize/store)", "--store");
     internal static readonly OptionSpec PlatformOption = OptionSpec.Value("the platform to pick from a multi-platform image (default linux/amd64)", "--platform");
 
-    internal static Task<OciLayoutStore> OpenStoreAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken) =>
-        OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(args.Get("--store") is { } s ? context.FullPath(s) : null), cancellationToken);
+    internal static async Task<OciLayoutStore> OpenStoreAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
+    {
+        var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(args.Get("--store") is { } s ? context.FullPath(s) : null), cancellationToken).ConfigureAwait(false);
+        // A base a build left in its registry is fetched when a command reads its layers (save, load, run, export);
+        // with --offline that is a coded error (CTZ4031). The client is made on the first fetch and lives as long as
+        // this process.
+        store.Remote = new Core.Registry.RegistryBlobFetcher(RegistryCommands.OptionsFrom(args, context, args.Has("--offline")));
+        return store;
+    }
 
     internal static Platform PlatformOf(CommandArgs args) => args.Get("--platform") is { } p ? Platform.Parse(p) : Platform.LinuxAmd64;
 

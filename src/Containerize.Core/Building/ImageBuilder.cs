@@ -54,13 +54,16 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 
         CheckSecretSources(request);
         var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath), cancellationToken).ConfigureAwait(false);
+        var registryOptions = new Registry.RegistryOptions { Sink = sink, Offline = request.Offline };
+        // Bases are pulled without their layers; whatever reads one fetches it through this (RemoteBlobs).
+        using var fetcher = Registry.RegistryBlobFetcher.Attach(store, registryOptions);
         var scratch = Path.Combine(store.IngestPath, "build-" + Guid.NewGuid().ToString("N")[..12]);
         var named = new NamedContextSet(request.NamedContexts, scratch);
         var built = new ConcurrentDictionary<int, ImageState>();
-        var resolver = new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = targetPlatform };
+        var resolver = new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = targetPlatform, RegistryOptions = registryOptions };
         // FROM --platform=P picks P from an index (often $BUILDPLATFORM, for a build stage that runs here).
         BaseImageResolver ResolverFor(ResolvedStage s) => s.Platform is { Length: > 0 } p && BuildPlatforms.Parse(p) is var pp && pp != targetPlatform
-            ? new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = pp }
+            ? new BaseImageResolver(store, contextDir, sink, built) { NamedContexts = named, Platform = pp, RegistryOptions = registryOptions }
             : resolver;
         PhaseTimer.Mark("store opened");
 
@@ -110,7 +113,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 Directory.CreateDirectory(folder);
                 foreach (var layer in image.Layers)
                 {
-                    await using var blob = await store.OpenBlobAsync(layer.Digest, ct).ConfigureAwait(false);
+                    await using var blob = await store.OpenLayerAsync(layer, image.Manifest?.Digest.ShortId, ct).ConfigureAwait(false);
                     // The digest names the layer in an error about one of its entries (and is checked on the way).
                     await Images.Layers.LayerApplier.ApplyAsync(folder, blob, expectedDigest: layer.Digest, cancellationToken: ct).ConfigureAwait(false);
                 }
@@ -190,6 +193,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             var triggerCount = stage.Instructions.Count(i => i.FromOnbuild);
             if (triggerCount > 0) log.Info($"# Executing {triggerCount} build trigger{(triggerCount == 1 ? "" : "s")}");
 
+            // Host mode: the steps of a stage on an image (not scratch, not a stage) never look at that image's files.
+            var unread = request.IgnoreBaseFiles && stage.BaseStageIndex is null ? state.Layers.Count : 0;
             var stepContext = new StepContext
             {
                 Store = store,
@@ -202,7 +207,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 SourceRootfs = SourceRootfs,
                 RuntimeRoot = request.RuntimeRoot ?? BuildRequest.DefaultRuntimeRoot,
                 LayerCompression = request.LayerCompression,
-                Directories = directories,
+                Directories = directories.AboveLowest(unread),
                 Secrets = request.Secrets,
                 SshAgents = request.SshAgents,
                 NamedContexts = named,
@@ -242,6 +247,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                     "instruction:" + InstructionText.Format(step.Instruction),
                 };
                 // The planner names what a step uses: for a RUN, every build arg in scope, since all are in its environment.
+                // Path decisions made without the base's files may differ from those made with them: never share a result.
+                if (unread > 0) inputs.Add("base-files:unread");
                 inputs.AddRange(step.UsedVariables.Where(stepContext.Args.ContainsKey).Order(StringComparer.Ordinal).Select(v => $"arg:{v}={stepContext.Args[v]}"));
 
                 inputs.AddRange((await executor.CacheInputsAsync(step, state, stepContext, ct).ConfigureAwait(false)).Select(i => "input:" + i));

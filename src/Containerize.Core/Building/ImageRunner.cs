@@ -51,6 +51,26 @@ public static class ImageRunner
     public static async Task<ContainerRunResult> RunAsync(OciLayoutStore store, ContainerRunOptions options, string runtimeRoot,
         Action<string> onOutput, IDiagnosticSink sink, CancellationToken cancellationToken)
     {
+        // A run reads every layer: a store opened without registry settings (an API caller, a test) still fetches
+        // the base layers a build left in their registry, with the default settings.
+        var owned = store.Remote is null ? Registry.RegistryBlobFetcher.Attach(store, new Registry.RegistryOptions { Sink = sink }) : null;
+        try
+        {
+            return await RunWithStoreAsync(store, options, runtimeRoot, onOutput, sink, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (owned is not null)
+            {
+                store.Remote = null;
+                owned.Dispose();
+            }
+        }
+    }
+
+    private static async Task<ContainerRunResult> RunWithStoreAsync(OciLayoutStore store, ContainerRunOptions options, string runtimeRoot,
+        Action<string> onOutput, IDiagnosticSink sink, CancellationToken cancellationToken)
+    {
         var state = await new BaseImageResolver(store, Directory.GetCurrentDirectory(), sink, new Dictionary<int, ImageState>())
             .ResolveAsync(options.Image, null, cancellationToken).ConfigureAwait(false);
         var config = state.ContainerConfig;
@@ -81,7 +101,7 @@ public static class ImageRunner
         var id = ContainerManager.NewId();
         var name = manager.ClaimName(options.Name, id);
         var layers = state.Layers.Zip(state.Config.RootFs.DiffIds, (blob, diffId) => (RootfsLayer)new TarLayer(diffId, async ct =>
-            LayerDecompression.Decompress(await store.OpenBlobAsync(blob.Digest, ct).ConfigureAwait(false), blob.MediaType))).ToList();
+            LayerDecompression.Decompress(await store.OpenLayerAsync(blob, cancellationToken: ct).ConfigureAwait(false), blob.MediaType))).ToList();
         var request = new RunRequest
         {
             Layers = layers,

@@ -25,7 +25,8 @@ public sealed record BaseImageFacts(ImageReference Reference, Digest Digest, IRe
 /// <summary>
 /// Resolves the base image of a publish: one manifest HEAD for a tag (the SDK resolves the tag on every publish too, so a
 /// patched base reaches the next publish), none for a digest-pinned base or offline (the stored copy). The content is
-/// pulled into the store only when the store does not hold that digest. An unreachable registry falls back to the
+/// pulled into the store (manifest and config: the layers stay in the registry until something reads them) only when
+/// the store does not hold that digest. An unreachable registry falls back to the
 /// stored copy with the CTZ4004 warning; a base that cannot be resolved at all gives no facts, and the build reports it.
 /// </summary>
 public static class BaseImageProbe
@@ -74,7 +75,7 @@ public static class BaseImageProbe
             if (client is null) return null;
             try
             {
-                await new ImagePuller(client, store).PullAsync(pinnedReference, platform, cancellationToken).ConfigureAwait(false);
+                await new ImagePuller(client, store) { DeferLayers = true }.PullAsync(pinnedReference, platform, cancellationToken).ConfigureAwait(false);
             }
             catch (ContainerizeException e)
             {

@@ -204,12 +204,18 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             // architecture than this machine's is a coded error (CTZ5044) instead of an exec format error.
             Platform = Building.Plan.BuildPlatforms.ArgValue(plan.Platform),
             StorePath = storePath,
+            Offline = c.ContainerOffline,
+            // The generated Host-mode Dockerfile copies into a fresh /app: its steps are decided without the base's
+            // files, so the base's layers are never downloaded unless a destination reads them (archive, daemon).
+            IgnoreBaseFiles = plan.BuildMode == ContainerBuildMode.Host && string.IsNullOrWhiteSpace(c.ContainerDockerfile),
             // A published image leaves the machine: its layers are gzipped as they are written, not written twice.
             LayerCompression = LayerCompression.Gzip,
         }, cancellationToken).ConfigureAwait(false);
 
         PhaseTimer.Mark("publish: image built");
         var store = await OciLayoutStore.OpenOrCreateAsync(storePath, cancellationToken).ConfigureAwait(false);
+        // An archive or a daemon load reads the base's layers, which the build left in their registry: fetched then.
+        using var fetcher = RegistryBlobFetcher.Attach(store, new RegistryOptions { Sink = sink, Offline = c.ContainerOffline });
         // The published image is the one a registry, an archive and image.json all name: its layers compressed, as the
         // SDK's are (the engine keeps plain tars; see DistributionLayers).
         var built = await ImageCommitter.CompressForDistributionAsync(store, build.Image, cancellationToken).ConfigureAwait(false);

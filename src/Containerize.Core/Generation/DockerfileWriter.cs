@@ -29,13 +29,17 @@ public static class DockerfileWriter
         w.Line("# Host mode: the app was published on the host; this image adds it to the runtime image.");
         w.Blank();
         w.Line($"FROM {plan.BaseImage}");
-        w.Line($"WORKDIR {plan.WorkingDirectory}");
         foreach (var layer in layers.Layers)
         {
             w.Blank();
             w.Line($"# {layer.Description} ({layer.Files.Count} file{(layer.Files.Count == 1 ? "" : "s")})");
             w.Line($"COPY {JsonArray([layer.Name + "/", plan.WorkingDirectory])}");
         }
+
+        // After the copies, which made the folder: WORKDIR then never asks whether the base has it, so the image does
+        // not depend on the base's files and a publish need not download them.
+        w.Blank();
+        w.Line($"WORKDIR {plan.WorkingDirectory}");
 
         Configuration(w, plan);
         return w.ToString();

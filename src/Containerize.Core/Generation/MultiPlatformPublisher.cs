@@ -26,6 +26,8 @@ public sealed class MultiPlatformPublisher(IDiagnosticSink sink)
 
         var platforms = Platforms(request.RuntimeIdentifiers, file);
         var store = await OciLayoutStore.OpenOrCreateAsync(StoreLocation.Resolve(request.StorePath, request.Environment), cancellationToken).ConfigureAwait(false);
+        // An archive or a daemon load reads the base layers each platform's build left in their registry.
+        using var fetcher = Registry.RegistryBlobFetcher.Attach(store, new Registry.RegistryOptions { Sink = sink, Offline = request.ContainerOffline });
         var entries = new List<Descriptor>();
         var results = new List<PlatformImageResult>();
         foreach (var (rid, platform) in platforms)

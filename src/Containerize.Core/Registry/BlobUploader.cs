@@ -18,6 +18,11 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
 
     private long _sent;
 
+    /// <summary>Where the bytes come from when the store does not hold the blob (a base layer left in its registry).</summary>
+    public BlobSource? Remote { get; init; }
+
+    private bool _local = true;
+
     public async Task<long> RunAsync(CancellationToken cancellationToken)
     {
         if (await client.BlobExistsAsync(registry, repository, blob.Digest, RegistryMode.Push, cancellationToken).ConfigureAwait(false))
@@ -26,7 +31,8 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
             return 0;
         }
 
-        if (await store.GetBlobSizeAsync(blob.Digest, cancellationToken).ConfigureAwait(false) is null)
+        _local = await store.GetBlobSizeAsync(blob.Digest, cancellationToken).ConfigureAwait(false) is not null;
+        if (!_local && Remote is null && mountFrom is null)
         {
             throw new ContainerizeException(RegistryErrors.MissingLocalContent, $"blob {blob.Digest} is not in the local store",
                 hint: "pull or build the image again so that the store has all of its layers");
@@ -36,6 +42,13 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
         {
             var location = await StartAsync(cancellationToken).ConfigureAwait(false);
             if (location is null) return _sent;
+            if (!_local && Remote is null)
+            {
+                // The mount was refused (202 and a session instead of 201) and nothing else has the bytes.
+                throw new ContainerizeException(RegistryErrors.MissingLocalContent, $"{registry}/{repository} refused to mount blob {blob.Digest} from {mountFrom}, and the local store does not hold it",
+                    hint: $"fetch the image's layers first ('containerize pull' of its base), then push again");
+            }
+
             try
             {
                 if (blob.Size <= Options.ChunkSize) await PutWholeAsync(location, cancellationToken).ConfigureAwait(false);
@@ -45,6 +58,13 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
             catch (SessionLostException e) when (session < Options.MaxRetries)
             {
                 await RetryingSender.DelayAsync(Options, session, null, $"upload of blob {blob.Digest.ShortId} to {registry}/{repository}", e.Message + "; starting a new session", cancellationToken).ConfigureAwait(false);
+            }
+            catch (SessionLostException e)
+            {
+                // Out of sessions: a coded error, not the internal exception (a stream from another registry that
+                // keeps breaking or a corrupt source ends here too).
+                throw new ContainerizeException(RegistryErrors.Unreachable, $"upload of blob {blob.Digest.ShortId} to {registry}/{repository} failed {session + 1} times: {e.Message}",
+                    hint: "check the network and the registries; try again");
             }
         }
     }
@@ -78,7 +98,7 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
         // The PUT is retried as a whole (a fresh stream each time); a session that breaks mid-PUT is lost, so restart.
         var request = new RegistryClient.RegistryRequest(registry, repository, RegistryMode.Push, HttpMethod.Put, WithDigest(location).ToString(), $"PUT blob {blob.Digest.ShortId}")
         {
-            Content = () => new CountingContent(() => store.OpenBlobAsync(blob.Digest, cancellationToken), 0, blob.Size, n => Interlocked.Add(ref _sent, n)),
+            Content = () => new CountingContent(() => OpenSourceAsync(cancellationToken), 0, blob.Size, n => Interlocked.Add(ref _sent, n), verifyEnd: !_local),
             Retry = false,
         };
         HttpResponseMessage response;
@@ -111,7 +131,7 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
                 if (source is null || sourcePosition != offset)
                 {
                     if (source is not null) await source.DisposeAsync().ConfigureAwait(false);
-                    source = await store.OpenBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false);
+                    source = await OpenSourceAsync(cancellationToken).ConfigureAwait(false);
                     await SkipAsync(source, offset, cancellationToken).ConfigureAwait(false);
                     sourcePosition = offset;
                 }
@@ -127,7 +147,7 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
                         {
                             Interlocked.Add(ref _sent, n);
                             sourcePosition += n;
-                        }, ownsStream: false);
+                        }, ownsStream: false, verifyEnd: !_local && chunkStart + length == blob.Size);
                         c.Headers.TryAddWithoutValidation("Content-Range", $"{chunkStart}-{chunkStart + length - 1}");
                         return c;
                     },
@@ -185,6 +205,18 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
         }
 
         await RegistryClient.EnsureSuccessAsync(done, registry, repository, $"blob {blob.Digest.ShortId} upload", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The blob's bytes: from the store, or streamed from another registry (a lazily pulled base layer). A stream from a
+    /// registry checks the digest when its end is read, which <see cref="CountingContent"/> does after its last byte
+    /// (a stored blob was checked when it was written, and the registry checks the digest again either way).
+    /// </summary>
+    private async Task<Stream> OpenSourceAsync(CancellationToken cancellationToken)
+    {
+        if (_local) return await store.OpenBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false);
+        client.Sink.Detail($"blob {blob.Digest.ShortId} streamed from {Remote} to {registry}/{repository}");
+        return await client.OpenBlobStreamAsync(Remote!.Registry, Remote.Repository, blob, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>GET of the upload URL: where the session is (its Range), to resume from there.</summary>
@@ -256,9 +288,11 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
         private readonly long _length;
         private readonly Action<long> _sent;
         private readonly bool _ownsStream;
+        private readonly bool _verifyEnd;
 
-        public CountingContent(Func<Task<Stream>> open, long start, long length, Action<long> sent, bool ownsStream = true)
+        public CountingContent(Func<Task<Stream>> open, long start, long length, Action<long> sent, bool ownsStream = true, bool verifyEnd = false)
         {
+            _verifyEnd = verifyEnd;
             _open = open;
             _length = length;
             _sent = sent;
@@ -284,6 +318,13 @@ internal sealed class BlobUploader(RegistryClient client, string registry, strin
                     _sent(n);
                     await stream.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                     left -= n;
+                }
+
+                // Reading the end makes a verifying stream compare the digest: a corrupt stream from another registry
+                // fails this request here, before the registry's own check of ?digest=.
+                if (_verifyEnd && await source.ReadAsync(buffer.AsMemory(0, 1), cancellationToken).ConfigureAwait(false) != 0)
+                {
+                    throw new EndOfStreamException("the blob is longer than its descriptor");
                 }
             }
             finally

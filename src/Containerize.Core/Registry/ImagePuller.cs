@@ -25,6 +25,13 @@ public sealed class ImagePuller(RegistryClient client, IContentStore store)
 
     private IDiagnosticSink Sink => client.Options.Sink;
 
+    /// <summary>
+    /// Store the manifest and config only, and record where each layer lives (<see cref="BlobSources"/>) instead of
+    /// downloading it: what a build's base needs, since a push mounts or streams the layers and anything that reads
+    /// them fetches them then (<see cref="RemoteBlobs"/>). `containerize pull` downloads everything.
+    /// </summary>
+    public bool DeferLayers { get; init; }
+
     public async Task<PulledImage> PullAsync(ImageReference reference, Platform? platform = null, CancellationToken cancellationToken = default)
     {
         reference = reference.WithDefaultTag();
@@ -100,7 +107,12 @@ public sealed class ImagePuller(RegistryClient client, IContentStore store)
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    if (await client.PullBlobAsync(reference.Registry, reference.Repository, blob, store, cancellationToken).ConfigureAwait(false))
+                    var deferred = DeferLayers && blob.Digest != manifest.Config.Digest && store is OciLayoutStore;
+                    if (deferred)
+                    {
+                        Sink.Detail($"layer {blob.Digest.ShortId} ({blob.Size} bytes) stays in {reference.Registry}/{reference.Repository} until something reads it");
+                    }
+                    else if (await client.PullBlobAsync(reference.Registry, reference.Repository, blob, store, cancellationToken).ConfigureAwait(false))
                     {
                         Interlocked.Increment(ref downloaded);
                         Sink.Detail($"pulled blob {blob.Digest.ShortId} ({blob.Size} bytes)");
@@ -152,9 +164,13 @@ public sealed class ImagePuller(RegistryClient client, IContentStore store)
         }
 
         var manifest = OciJson.DeserializeManifest(bytes);
-        foreach (var blob in manifest.Layers.Append(manifest.Config))
+        if (!await store.HasBlobAsync(manifest.Config.Digest, cancellationToken).ConfigureAwait(false)) return null;
+        foreach (var blob in manifest.Layers)
         {
-            if (!await store.HasBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false)) return null;
+            // A deferred pull left the layers in the registry; they count when the store knows where (fetched when read).
+            var present = DeferLayers ? await store.IsAvailableAsync(blob.Digest, cancellationToken).ConfigureAwait(false)
+                : await store.HasBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false);
+            if (!present) return null;
         }
 
         var config = OciJson.DeserializeConfig(await ReadAllAsync(manifest.Config.Digest, cancellationToken).ConfigureAwait(false));

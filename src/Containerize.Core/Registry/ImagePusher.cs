@@ -88,7 +88,16 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
                         from = (await BlobSources.RepositoriesAsync(layout, blob.Digest, remote.Registry, remote.Repository, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
                     }
 
-                    var sent = await client.PushBlobAsync(remote.Registry, remote.Repository, blob, store, from, cancellationToken).ConfigureAwait(false);
+                    // A base layer left in its registry (a deferred pull) is mounted (same registry) or streamed from
+                    // where the store recorded it, never downloaded into the store first.
+                    BlobSource? elsewhere = null;
+                    if (layout is not null && await layout.IsRemoteOnlyAsync(blob.Digest, cancellationToken).ConfigureAwait(false))
+                    {
+                        var sources = await BlobSources.AllAsync(layout, blob.Digest, cancellationToken).ConfigureAwait(false);
+                        elsewhere = sources.FirstOrDefault(s => s.Registry != remote.Registry || s.Repository != remote.Repository);
+                    }
+
+                    var sent = await client.PushBlobAsync(remote.Registry, remote.Repository, blob, store, from, elsewhere, cancellationToken).ConfigureAwait(false);
                     if (layout is not null && blob.Digest != manifest.Config.Digest)
                     {
                         await BlobSources.AddAsync(layout, blob.Digest, remote.Registry, remote.Repository, cancellationToken).ConfigureAwait(false);

@@ -198,12 +198,40 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>
+    /// A blob of a registry as a stream that resumes after a broken body and throws CTZ4005 at its end when the bytes
+    /// are not the descriptor's: what a push streams from one registry to another without storing it.
+    /// </summary>
+    public async Task<Stream> OpenBlobStreamAsync(string registry, string repository, Descriptor blob, CancellationToken cancellationToken = default)
+    {
+        var download = new BlobDownloadStream(this, registry, repository, blob);
+        try
+        {
+            await download.StartAsync(cancellationToken).ConfigureAwait(false);
+            return download;
+        }
+        catch
+        {
+            await download.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Uploads a blob from the store unless the repository has it: a mount from <paramref name="mountFrom"/> (another
     /// repository of the same registry) when given, else a monolithic PUT or, above the chunk size, resumable PATCH
     /// chunks. Returns the number of blob bytes sent.
     /// </summary>
     public Task<long> PushBlobAsync(string registry, string repository, Descriptor blob, IContentStore store, string? mountFrom = null, CancellationToken cancellationToken = default) =>
         new BlobUploader(this, registry, repository, blob, store, mountFrom).RunAsync(cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PushBlobAsync(string, string, Descriptor, IContentStore, string?, CancellationToken)"/>, for a blob
+    /// the store may not hold: then it is mounted from <paramref name="mountFrom"/> when given, and otherwise (or when
+    /// the registry refuses the mount) streamed from <paramref name="remote"/>, another registry's repository that has
+    /// it, straight into the upload: no copy in the store, the digest checked as the bytes pass.
+    /// </summary>
+    public Task<long> PushBlobAsync(string registry, string repository, Descriptor blob, IContentStore store, string? mountFrom, BlobSource? remote, CancellationToken cancellationToken = default) =>
+        new BlobUploader(this, registry, repository, blob, store, mountFrom) { Remote = remote }.RunAsync(cancellationToken);
 
     internal sealed record RegistryRequest(string Registry, string Repository, RegistryMode Mode, HttpMethod Method, string PathOrUrl, string What)
     {

@@ -48,8 +48,9 @@ public sealed class DockerBuildTests
             Assert.AreEqual("shop", labels.GetProperty("com.example.team").GetString());
             Assert.AreEqual("mcr.microsoft.com/dotnet/aspnet:10.0", labels.GetProperty("org.opencontainers.image.base.name").GetString());
             CollectionAssert.AreEqual(new[] { "dotnet", "/app/Shop.Web.dll" }, c.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()).ToArray());
-            // WORKDIR adds a layer of its own when the base image lacks the folder, as the empty stand-in does.
-            Assert.AreEqual(layers.Layers.Count + 1, config.GetProperty("RootFS").GetProperty("Layers").GetArrayLength(), "one layer per COPY");
+            // The COPYs make /app before WORKDIR; BuildKit still commits an empty layer for WORKDIR of an existing folder
+            // (our engine adds none), so the count is the same as with WORKDIR first.
+            Assert.AreEqual(layers.Layers.Count + 1, config.GetProperty("RootFS").GetProperty("Layers").GetArrayLength(), "one layer per COPY, and BuildKit's WORKDIR layer");
 
             var listing = await Files(docker, image, dir);
             foreach (var f in layers.AllFiles) CollectionAssert.Contains(listing, "app/" + f.RelativePath);

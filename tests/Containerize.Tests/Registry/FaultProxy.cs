@@ -21,6 +21,12 @@ internal abstract record Fault
 
     /// <summary>Forward, with one byte of the body changed.</summary>
     public sealed record Corrupt : Fault;
+
+    /// <summary>
+    /// A mount (<c>POST …/blobs/uploads/?mount=&amp;from=</c>) forwarded without its query, so the registry opens an
+    /// upload session and answers 202 instead of 201: what a registry that refuses cross-repository mounts does.
+    /// </summary>
+    public sealed record RefuseMount : Fault;
 }
 
 /// <summary>One request as the proxy saw it.</summary>
@@ -127,6 +133,7 @@ internal sealed class FaultProxy : IDisposable
                     continue;
                 }
 
+                if (fault is Fault.RefuseMount && path.Contains("mount=", StringComparison.Ordinal)) path = path[..path.IndexOf('?')];
                 using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(_target, path));
                 if (body.Length > 0 || method is "PUT" or "POST" or "PATCH") request.Content = new ByteArrayContent(body);
                 foreach (var (name, value) in headers)

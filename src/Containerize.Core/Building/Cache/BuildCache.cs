@@ -43,7 +43,8 @@ public sealed class BuildCache(OciLayoutStore store) : IPruneRootSource
         if (!await store.HasBlobAsync(manifest.Config.Digest, cancellationToken).ConfigureAwait(false)) return null;
         foreach (var layer in manifest.Layers)
         {
-            if (!await store.HasBlobAsync(layer.Digest, cancellationToken).ConfigureAwait(false)) return null;
+            // A base layer kept in its registry (pulled lazily) is as good as a stored one: it is fetched if read.
+            if (!await store.IsAvailableAsync(layer.Digest, cancellationToken).ConfigureAwait(false)) return null;
         }
 
         var config = await store.ReadConfigAsync(manifest.Config, cancellationToken).ConfigureAwait(false);

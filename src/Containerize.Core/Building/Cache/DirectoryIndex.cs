@@ -15,7 +15,19 @@ public sealed class DirectoryIndex(OciLayoutStore store, string cacheFolder)
     // "paths" and not the former "dirs": those listings recorded symlinks as plain files, so they cannot be reused.
     private const string ListingFolder = "paths";
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, Item>> _listings = new(StringComparer.Ordinal);
+    private System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, Item>> _listings = new(StringComparer.Ordinal);
+
+    /// <summary>How many of an image's lowest layers lookups pass over (see <see cref="AboveLowest"/>).</summary>
+    public int UnreadLayers { get; private init; }
+
+    /// <summary>
+    /// The same index (listings shared) answering as if an image's lowest <paramref name="layers"/> layers were empty:
+    /// a Host-mode publish decides its COPY and WORKDIR steps without its base's files, as the .NET SDK writes its
+    /// app layer without looking at the base, so the image is the same whether or not the base's layers were ever
+    /// downloaded (and a fresh CI runner downloads none).
+    /// </summary>
+    public DirectoryIndex AboveLowest(int layers) => layers == UnreadLayers ? this
+        : new DirectoryIndex(store, cacheFolder) { _listings = _listings, UnreadLayers = layers };
 
     /// <summary>
     /// A path's kind ('d' folder, 'l' symlink, 'f' anything else, 'w' whiteout, 'o' opaque folder), its mode and
@@ -42,7 +54,7 @@ public sealed class DirectoryIndex(OciLayoutStore store, string cacheFolder)
     {
         path = path.Trim('/');
         if (path.Length == 0) return new Item('d', (UnixFileMode)0x1ED, 0, 0);
-        for (var i = image.Layers.Count - 1; i >= 0; i--)
+        for (var i = image.Layers.Count - 1; i >= UnreadLayers; i--)
         {
             var listing = await ListingAsync(image.Layers[i], cancellationToken).ConfigureAwait(false);
             if (listing.TryGetValue(path, out var item)) return item.Kind == 'w' ? null : item;
@@ -87,7 +99,7 @@ public sealed class DirectoryIndex(OciLayoutStore store, string cacheFolder)
         }
         else
         {
-            await using (var blob = await store.OpenBlobAsync(layer.Digest, cancellationToken).ConfigureAwait(false))
+            await using (var blob = await store.OpenLayerAsync(layer, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 var read = await LayerReader.ListAsync(blob, cancellationToken: cancellationToken).ConfigureAwait(false);
                 foreach (var e in read.Entries)

@@ -17,6 +17,9 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
     /// <summary>`--build-context` names, which take the place of an image of that name.</summary>
     public NamedContextSet NamedContexts { get; init; } = NamedContextSet.Empty;
 
+    /// <summary>The registry settings of a pull (offline among them); the sink is this resolver's.</summary>
+    public RegistryOptions RegistryOptions { get; init; } = new();
+
     public async Task<ImageState> ResolveAsync(string name, int? stageIndex, CancellationToken cancellationToken)
     {
         if (stageIndex is { } index)
@@ -49,8 +52,10 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
             {
                 try
                 {
-                    using var client = new RegistryClient(new RegistryOptions { Sink = sink });
-                    stored = (await new ImagePuller(client, store).PullAsync(reference, Platform, cancellationToken).ConfigureAwait(false)).ManifestDescriptor;
+                    using var client = new RegistryClient(RegistryOptions with { Sink = sink });
+                    // Manifest and config only: the layers stay in the registry until a step, an export or a load
+                    // reads them (RemoteBlobs), and a push mounts or streams them.
+                    stored = (await new ImagePuller(client, store) { DeferLayers = true }.PullAsync(reference, Platform, cancellationToken).ConfigureAwait(false)).ManifestDescriptor;
                 }
                 catch (ContainerizeException e)
                 {

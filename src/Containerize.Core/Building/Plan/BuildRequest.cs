@@ -65,6 +65,16 @@ public sealed record BuildRequest
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }
 
+    /// <summary>Never contact a registry: a base not in the store, or a base layer needed but left remote, is a coded error.</summary>
+    public bool Offline { get; init; }
+
+    /// <summary>
+    /// Decide path questions (WORKDIR's folder, COPY's destination and the folders above it) without the files of each
+    /// stage's FROM image, as if it had none: a Host-mode publish, whose Dockerfile only copies into a fresh /app, so
+    /// its image never depends on whether the base's layers were downloaded, and none are.
+    /// </summary>
+    public bool IgnoreBaseFiles { get; init; }
+
     /// <summary>The runtime's state folder (snapshots, runs); null is a per-user folder under the temp folder.</summary>
     public string? RuntimeRoot { get; init; }
 

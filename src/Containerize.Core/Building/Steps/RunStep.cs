@@ -1,3 +1,4 @@
+using Containerize.Core.Images.Store;
 using System.Runtime.Versioning;
 using Containerize.Core.Building.Plan;
 using Containerize.Core.Diagnostics;
@@ -268,7 +269,7 @@ public sealed class RunStep : IStepExecutor
 
         var store = context.Store;
         var layers = parent.Layers.Zip(parent.Config.RootFs.DiffIds, (blob, diffId) => (RootfsLayer)new TarLayer(diffId, async ct =>
-            LayerDecompression.Decompress(await store.OpenBlobAsync(blob.Digest, ct).ConfigureAwait(false), blob.MediaType))).ToList();
+            LayerDecompression.Decompress(await store.OpenLayerAsync(blob, cancellationToken: ct).ConfigureAwait(false), blob.MediaType))).ToList();
         var request = new RunRequest
         {
             Layers = layers,

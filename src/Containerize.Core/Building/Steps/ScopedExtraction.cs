@@ -37,7 +37,7 @@ internal static class ScopedExtraction
                     return filter.Include(info);
                 },
             };
-            await using (var blob = await store.OpenBlobAsync(layer.Digest, cancellationToken).ConfigureAwait(false))
+            await using (var blob = await store.OpenLayerAsync(layer, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
                 try
                 {

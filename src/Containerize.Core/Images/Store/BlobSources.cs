@@ -36,6 +36,17 @@ public static class BlobSources
             .ToList();
     }
 
+    /// <summary>Every registry repository known to hold the blob, most recent first (an empty list when none is).</summary>
+    public static async Task<IReadOnlyList<BlobSource>> AllAsync(OciLayoutStore store, Digest blob, CancellationToken cancellationToken) =>
+        (await ReadAsync(PathOf(store, blob), cancellationToken).ConfigureAwait(false))
+            .Select(l => l.Split('/', 2))
+            .Where(p => p.Length == 2 && p[0].Length > 0 && p[1].Length > 0)
+            .Select(p => new BlobSource(p[0], p[1]))
+            .ToList();
+
+    /// <summary>Whether any repository is known to hold the blob: a layer the store may fetch when it is needed.</summary>
+    public static bool Known(OciLayoutStore store, Digest blob) => File.Exists(PathOf(store, blob));
+
     private static string PathOf(OciLayoutStore store, Digest blob) => Path.Combine(store.Root, Folder, blob.Algorithm, blob.Encoded);
 
     private static async Task<List<string>> ReadAsync(string path, CancellationToken cancellationToken)

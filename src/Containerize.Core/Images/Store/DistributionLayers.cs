@@ -87,7 +87,7 @@ public static class DistributionLayers
         var twin = await store.PutBlobFromWriterAsync(MediaTypes.OciLayerGzip, async (output, ct) =>
         {
             // The store checks the plain blob against its digest as it is read, so a damaged one is never compressed.
-            await using var source = await store.OpenBlobAsync(plain.Digest, ct).ConfigureAwait(false);
+            await using var source = await store.OpenLayerAsync(plain, cancellationToken: ct).ConfigureAwait(false);
             await using var gzip = new ParallelGzipStream(output, LayerWriterOptions.DefaultGzipLevel, cancellationToken: ct);
             await source.CopyToAsync(gzip, ParallelGzipStream.ChunkSize, ct).ConfigureAwait(false);
             await gzip.FinishAsync(ct).ConfigureAwait(false);

@@ -56,8 +56,13 @@ public static class ImageGraph
         throw new ContainerizeException(StoreErrors.UnsupportedMediaType, "image indexes nested too deeply", hint: "the image is malformed");
     }
 
-    /// <summary>Every blob reachable from the roots, each once; missing blobs are skipped when <paramref name="tolerateMissing"/>.</summary>
-    public static async Task<IReadOnlyList<Descriptor>> ClosureAsync(IContentStore store, IEnumerable<Descriptor> roots, bool tolerateMissing, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Every blob reachable from the roots, each once; missing blobs are skipped when <paramref name="tolerateMissing"/>.
+    /// A layer known only remotely (a lazily pulled base) is skipped with <paramref name="tolerateMissing"/> or
+    /// <paramref name="skipRemote"/> (prune, check), and otherwise fetched, since the caller reads it (export).
+    /// </summary>
+    public static async Task<IReadOnlyList<Descriptor>> ClosureAsync(IContentStore store, IEnumerable<Descriptor> roots, bool tolerateMissing, CancellationToken cancellationToken = default,
+        bool skipRemote = false)
     {
         var seen = new HashSet<Digest>();
         var result = new List<Descriptor>();
@@ -66,9 +71,10 @@ public static class ImageGraph
         {
             var d = queue.Dequeue();
             if (!seen.Add(d.Digest)) continue;
+            if (!tolerateMissing && !skipRemote) await store.EnsurePresentAsync(d, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!await store.HasBlobAsync(d.Digest, cancellationToken).ConfigureAwait(false))
             {
-                if (tolerateMissing) continue;
+                if (tolerateMissing || (skipRemote && await store.IsRemoteOnlyAsync(d.Digest, cancellationToken).ConfigureAwait(false))) continue;
                 throw new ContainerizeException(StoreErrors.BlobNotFound, $"blob {d.Digest} ({d.MediaType}) is missing",
                     hint: "the image is incomplete; pull, import or rebuild it");
             }

@@ -30,6 +30,16 @@ public sealed class OciLayoutStore : IContentStore
 
     public string IngestPath => Path.Combine(Root, IngestFolder);
 
+    /// <summary>
+    /// How a layer known only by where it lives (<see cref="BlobSources"/>) is brought in when something reads it
+    /// (<see cref="RemoteBlobs.EnsurePresentAsync"/>); null where the command cannot reach a registry. Set once, by
+    /// whoever opened the store with registry settings, before any read.
+    /// </summary>
+    public IRemoteBlobFetcher? Remote { get; set; }
+
+    /// <summary>Fetches under way, so that two readers of one remote layer download it once.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<Digest, Lazy<Task>> Fetches { get; } = new();
+
     /// <summary>Opens a store, creating the layout when the folder is new or empty.</summary>
     public static async Task<OciLayoutStore> OpenOrCreateAsync(string root, CancellationToken cancellationToken = default)
     {

@@ -10,7 +10,8 @@ public sealed record StoreCheckResult(int BlobsChecked, long BytesChecked, IRead
 }
 
 /// <summary>
-/// Verifies a store: every blob hashes to its name, and every tag's manifests, configs and layers are present.
+/// Verifies a store: every blob hashes to its name, and every tag's manifests, configs and layers are present (a base
+/// layer the store knows only remotely counts as present: it is fetched when something reads it; see RemoteBlobs).
 /// It reads every byte, so it is the slow, thorough check; normal reads verify only what they touch.
 /// </summary>
 public sealed class StoreChecker(OciLayoutStore store)
@@ -40,7 +41,7 @@ public sealed class StoreChecker(OciLayoutStore store)
         {
             try
             {
-                foreach (var d in await ImageGraph.ClosureAsync(store, [tag.Manifest], tolerateMissing: false, cancellationToken).ConfigureAwait(false))
+                foreach (var d in await ImageGraph.ClosureAsync(store, [tag.Manifest], tolerateMissing: false, cancellationToken, skipRemote: true).ConfigureAwait(false))
                 {
                     var size = await store.GetBlobSizeAsync(d.Digest, cancellationToken).ConfigureAwait(false);
                     if (size != d.Size) problems.Add(new StoreProblem(tag.RefName, $"blob {d.Digest} has {size} bytes, its descriptor says {d.Size}"));

@@ -22,7 +22,7 @@ public static class ImageCopier
     public static async Task CopyBlobAsync(IContentStore source, IContentStore destination, Descriptor blob, CancellationToken cancellationToken = default)
     {
         if (await destination.GetBlobSizeAsync(blob.Digest, cancellationToken).ConfigureAwait(false) == blob.Size) return;
-        await using var stream = await source.OpenBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false);
+        await using var stream = await source.OpenLayerAsync(blob, cancellationToken: cancellationToken).ConfigureAwait(false);
         await destination.PutBlobAsync(stream, blob.MediaType, blob.Digest, blob.Size, cancellationToken).ConfigureAwait(false);
     }
 }

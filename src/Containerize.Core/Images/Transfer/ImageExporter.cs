@@ -19,8 +19,13 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     /// <summary>The platform chosen when an index is exported to a format that holds one manifest (docker-archive).</summary>
     public Platform Platform { get; init; } = Platform.LinuxAmd64;
 
+    /// <summary>Fetches the layers a build left in their registry (RemoteBlobs), before anything is written or started.</summary>
+    public Task EnsureLayersAsync(Descriptor image, ImageReference? name, CancellationToken cancellationToken = default) =>
+        store.EnsureImageAsync(image, name?.FamiliarString, cancellationToken);
+
     public async Task ExportAsync(Descriptor image, ImageReference? name, ImageLocation destination, CancellationToken cancellationToken = default)
     {
+        await EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
         switch (destination.Transport)
         {
             case ImageTransport.OciLayout:
@@ -76,6 +81,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     /// </summary>
     public async Task WriteOciArchiveAsync(Descriptor image, ImageReference? name, string? tag, Stream output, CancellationToken cancellationToken = default)
     {
+        await EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
         var blobs = (await ImageGraph.ClosureAsync(store, [image], tolerateMissing: false, cancellationToken).ConfigureAwait(false))
             .OrderBy(d => d.Digest.ToString(), StringComparer.Ordinal).ToList();
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [AnnotationKeys.RefName] = tag ?? name?.Tag ?? ImageReference.DefaultTag };
@@ -118,6 +124,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     /// </summary>
     public async Task WriteDockerArchiveAsync(Descriptor image, ImageReference? name, Stream output, CancellationToken cancellationToken = default)
     {
+        await EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
         var manifestDescriptor = await ImageGraph.SelectManifestAsync(store, image, Platform, cancellationToken).ConfigureAwait(false);
         var manifest = await store.ReadManifestAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false);
         var configBytes = await store.ReadBlobBytesAsync(manifest.Config, cancellationToken).ConfigureAwait(false);
@@ -205,7 +212,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
 
     private async Task DecompressToFileAsync(Descriptor layer, Digest diffId, string file, CancellationToken cancellationToken)
     {
-        await using var blob = await store.OpenBlobAsync(layer.Digest, cancellationToken).ConfigureAwait(false);
+        await using var blob = await store.OpenLayerAsync(layer, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var tar = LayerDecompression.Decompress(blob, layer.MediaType);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using (var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
@@ -231,6 +238,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
 
     private async Task<Stream> OpenSeekableAsync(Descriptor blob, CancellationToken cancellationToken)
     {
+        await store.EnsurePresentAsync(blob, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (store is OciLayoutStore layout && blob.Digest.Algorithm == "sha256")
         {
             // A layout store's blob was checked against its digest when it was written (temporary file, digest,

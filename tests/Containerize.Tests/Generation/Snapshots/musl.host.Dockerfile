@@ -5,7 +5,6 @@
 # Host mode: the app was published on the host; this image adds it to the runtime image.
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-alpine
-WORKDIR /app/
 
 # NuGet packages with stable versions (and the runtime pack): change least often (2 files)
 COPY ["packages/", "/app/"]
@@ -18,6 +17,8 @@ COPY ["static-web-assets/", "/app/"]
 
 # the application itself: changes on every build (4 files)
 COPY ["app/", "/app/"]
+
+WORKDIR /app/
 
 # Configuration, as the .NET SDK computes it from the project's Container* properties and items.
 EXPOSE 8080/tcp
