@@ -28,6 +28,36 @@ public sealed class ContainerPlannerTests
         CollectionAssert.AreEqual(new[] { "my-app:latest" }, p.ImageNames.ToArray());
     }
 
+    /// <summary>The resolved base's config decides the user and ports (as the SDK reads them), whatever the base is called.</summary>
+    [TestMethod]
+    public void Plan_TheResolvedBasesEnvironmentGivesTheUserAndPortsAndTheDigestIsPinned()
+    {
+        var digest = Containerize.Core.Images.Oci.Digest.Parse("sha256:" + new string('a', 64));
+        BaseImageFacts Facts(string name, params string[] env) => new(Containerize.Core.Images.Oci.ImageReference.Parse(name), digest, env, false);
+        var company = With(c => c with { ContainerBaseImage = "registry.example.com/mirror/aspnet:10" }, SampleProjects.Web());
+
+        var named = ContainerPlanner.TryPlan(company, SampleProjects.Now).Plan!;
+        Assert.IsNull(named.User, "by name alone a company copy is not known to have APP_UID");
+        var resolved = ContainerPlanner.TryPlan(company, SampleProjects.Now, Facts("registry.example.com/mirror/aspnet:10", "APP_UID=1654", "ASPNETCORE_HTTP_PORTS=9000")).Plan!;
+        Assert.AreEqual("$APP_UID", resolved.User);
+        Assert.AreEqual("9000/tcp", string.Join(' ', resolved.Ports), "the base's own port variable");
+        Assert.AreEqual($"registry.example.com/mirror/aspnet:10@{digest}", resolved.BaseImage, "the Dockerfile pins what was resolved");
+
+        // Microsoft's name but a config without APP_UID or ports: the config wins over the name.
+        var microsoft = ContainerPlanner.TryPlan(SampleProjects.Web(), SampleProjects.Now, Facts("mcr.microsoft.com/dotnet/aspnet:10.0", "PATH=/bin")).Plan!;
+        Assert.IsNull(microsoft.User);
+        Assert.AreEqual(0, microsoft.Ports.Count);
+        Assert.AreEqual("$APP_UID", Plan(SampleProjects.Web()).User, "unresolved: inferred from the name");
+
+        // An empty APP_UID is no user; ContainerUser still wins; the user's ASPNETCORE_URLS overrides the base's ports.
+        Assert.IsNull(ContainerPlanner.TryPlan(company, SampleProjects.Now, Facts("x/y:1", "APP_UID=")).Plan!.User);
+        var explicitUser = With(c => c with { ContainerUser = "1000", ContainerEnvironmentVariable = [new NameValueItem("ASPNETCORE_URLS", "http://+:7000")] }, company);
+        var p = ContainerPlanner.TryPlan(explicitUser, SampleProjects.Now, Facts("x/y:1", "APP_UID=1654", "ASPNETCORE_HTTP_PORTS=9000")).Plan!;
+        Assert.AreEqual("1000", p.User);
+        Assert.AreEqual("7000/tcp", string.Join(' ', p.Ports));
+        Assert.AreEqual("9000/tcp", string.Join(' ', ContainerPlanner.TryPlan(company, SampleProjects.Now, Facts("x/y:1", "ASPNETCORE_HTTP_PORTS=9000", "X")).Plan!.Ports), "a variable without '=' is read as empty");
+    }
+
     [TestMethod]
     public void Plan_SelfContainedRunsTheApphost()
     {
