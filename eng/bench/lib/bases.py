@@ -57,9 +57,12 @@ def ours_base_layers(container_dir: Path, manifest: dict, store: Path) -> list |
         index = json.loads((Path(store) / "index.json").read_text())
     except (OSError, ValueError):
         return None
+    # The generated Dockerfile pins the resolved digest (FROM name:tag@sha256:...): the store's entry for the tag.
+    name, _, pinned = (ref or "").partition("@")
     entry = next((m for m in index.get("manifests", [])
-                  if ref in ((m.get("annotations") or {}).get("org.opencontainers.image.ref.name"),
-                             (m.get("annotations") or {}).get("io.containerd.image.name"))), None) if ref else None
+                  if name in ((m.get("annotations") or {}).get("org.opencontainers.image.ref.name"),
+                              (m.get("annotations") or {}).get("io.containerd.image.name"))
+                  and (not pinned or m.get("digest") == pinned)), None) if ref else None
     if entry is None:
         return None
     layers = layers_at(entry["digest"], None, [], None, layouts=[Path(store)])
