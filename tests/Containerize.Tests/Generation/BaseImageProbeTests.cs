@@ -21,23 +21,14 @@ public sealed class BaseImageProbeTests
     private const string Runtime = PublishLab.Registry + "/dotnet/runtime:10.0";
     private const string AspNet = PublishLab.Registry + "/dotnet/aspnet:10.0";
 
-    private static async Task RequireRegistryAsync()
-    {
-        if (!await PublishLab.RegistryAnswersAsync()) Requirements.Missing("the registry on localhost:5000 does not answer (bash eng/setup starts it)");
-    }
-
     private static async Task<string> RegistryDigestAsync(string reference) =>
         (await PublishLab.SkopeoAsync("inspect", "--tls-verify=false", "docker://" + reference)).GetProperty("Digest").GetString()!;
-
-    private static async Task CopyAsync(string from, string to) =>
-        (await ProcessRunner.RunAsync(Requirements.Tool("skopeo"), ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", "docker://" + from, "docker://" + to]))
-            .EnsureSuccess("skopeo copy");
 
     [TestMethod]
     [Timeout(300_000)]
     public async Task ATagIsResolvedOnceStoredAndItsEnvironmentRead()
     {
-        await RequireRegistryAsync();
+        await PublishLab.RequireRegistryAsync();
         using var dir = new TempDir("ctz-probe");
         var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("store"));
         var sink = new CollectingSink();
@@ -75,10 +66,10 @@ public sealed class BaseImageProbeTests
     [Timeout(300_000)]
     public async Task TheCheckRewritesTheFileOnlyWhenTheTagMoved()
     {
-        await RequireRegistryAsync();
+        await PublishLab.RequireRegistryAsync();
         using var dir = new TempDir("ctz-base-check");
         var tag = $"{PublishLab.Registry}/ctz-check-{Guid.NewGuid():N}/base:1";
-        await CopyAsync(Runtime, tag);
+        await PublishLab.CopyImageAsync(Runtime, tag);
         var runtimeDigest = await RegistryDigestAsync(tag);
         var path = dir.Combine(BaseDigestFile.FileName);
         await File.WriteAllTextAsync(path, $"{tag}\n{runtimeDigest}\n");
@@ -89,7 +80,7 @@ public sealed class BaseImageProbeTests
         Assert.IsNull(await BaseDigestFile.CheckAsync(path, client, sink, CancellationToken.None), "unchanged");
         Assert.AreEqual(written, File.GetLastWriteTimeUtc(path), "an unchanged tag leaves the file (and so the skip) alone");
 
-        await CopyAsync(AspNet, tag);
+        await PublishLab.CopyImageAsync(AspNet, tag);
         var moved = await BaseDigestFile.CheckAsync(path, client, sink, CancellationToken.None);
         Assert.AreEqual(await RegistryDigestAsync(tag), moved?.ToString());
         Assert.AreEqual($"{tag}\n{moved}\n", await File.ReadAllTextAsync(path));

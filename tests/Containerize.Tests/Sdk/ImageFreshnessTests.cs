@@ -15,16 +15,6 @@ public sealed class ImageFreshnessTests
 {
     private const string Skipped = "image build skipped (nothing changed)";
 
-    private static async Task RequireRegistryAsync()
-    {
-        if (!await PublishLab.RegistryAnswersAsync()) Requirements.Missing("the registry on localhost:5000 does not answer (bash eng/setup starts it)");
-    }
-
-    /// <summary>Copies a lab image to another repository (or over a tag) with skopeo, the independent client.</summary>
-    private static async Task CopyImageAsync(string from, string to) =>
-        (await ProcessRunner.RunAsync(Requirements.Tool("skopeo"), ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", $"docker://{from}", $"docker://{to}"]))
-            .EnsureSuccess($"skopeo copy {from} {to}");
-
     private static JsonElement Config(string projectFolder)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(projectFolder, "obj", "container", "config.json")));
@@ -38,7 +28,7 @@ public sealed class ImageFreshnessTests
     [Timeout(900_000, CooperativeCancellation = true)]
     public async Task AChangedLabelInputBuildsTheImageAgain()
     {
-        await RequireRegistryAsync();
+        await PublishLab.RequireRegistryAsync();
         using var lab = await PublishLab.CopySampleAsync("HelloConsole");
         var project = Path.Combine(lab.Root, "HelloConsole");
         string[] args = ["-p:ContainerArchiveOutputPath=out/"];
@@ -67,9 +57,9 @@ public sealed class ImageFreshnessTests
     [Timeout(900_000, CooperativeCancellation = true)]
     public async Task AMovedBaseTagIsPickedUpAndAPinnedOneAsksNothing()
     {
-        await RequireRegistryAsync();
+        await PublishLab.RequireRegistryAsync();
         var repository = $"{PublishLab.Registry}/ctz-fresh-{Guid.NewGuid():N}/runtime";
-        await CopyImageAsync($"{PublishLab.Registry}/dotnet/runtime:10.0", repository + ":10.0");
+        await PublishLab.CopyImageAsync($"{PublishLab.Registry}/dotnet/runtime:10.0", repository + ":10.0");
         using var lab = await PublishLab.CopySampleAsync("HelloConsole");
         var project = Path.Combine(lab.Root, "HelloConsole");
         string[] args = ["-p:ContainerArchiveOutputPath=out/", $"-p:ContainerBaseImage={repository}:10.0"];
@@ -82,7 +72,7 @@ public sealed class ImageFreshnessTests
         StringAssert.Contains((await lab.PublishAsync("HelloConsole", args)).EnsureSuccess("unchanged").StdOut, Skipped);
 
         // A patched base pushed over the tag (here the aspnet image: the runtime and one layer more).
-        await CopyImageAsync($"{PublishLab.Registry}/dotnet/aspnet:10.0", repository + ":10.0");
+        await PublishLab.CopyImageAsync($"{PublishLab.Registry}/dotnet/aspnet:10.0", repository + ":10.0");
         var moved = (await lab.PublishAsync("HelloConsole", args)).EnsureSuccess("publish after the tag moved");
         Assert.DoesNotContain(Skipped, moved.StdOut, "a moved base tag is a changed image");
         StringAssert.Contains(moved.StdOut, "moved from");
@@ -120,9 +110,9 @@ public sealed class ImageFreshnessTests
     [Timeout(900_000, CooperativeCancellation = true)]
     public async Task ABaseNotNamedLikeMicrosoftsStillGivesItsAppUidAsTheSdkDoes()
     {
-        await RequireRegistryAsync();
+        await PublishLab.RequireRegistryAsync();
         var mirror = $"{PublishLab.Registry}/company-{Guid.NewGuid():N}/dotnet/aspnet:10";
-        await CopyImageAsync($"{PublishLab.Registry}/dotnet/aspnet:10.0", mirror);
+        await PublishLab.CopyImageAsync($"{PublishLab.Registry}/dotnet/aspnet:10.0", mirror);
         using var lab = await PublishLab.CopySampleAsync("HelloConsole");
         var project = Path.Combine(lab.Root, "HelloConsole");
         (await lab.PublishAsync("HelloConsole", "-p:ContainerArchiveOutputPath=out/", $"-p:ContainerBaseImage={mirror}")).EnsureSuccess("publish on the mirrored base");

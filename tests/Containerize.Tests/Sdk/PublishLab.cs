@@ -64,6 +64,17 @@ internal sealed class PublishLab : IDisposable
         }
     }
 
+    /// <summary>The lab registry is a required component: one that does not answer fails the test under CI=true.</summary>
+    public static async Task RequireRegistryAsync()
+    {
+        if (!await RegistryAnswersAsync()) Requirements.Missing("the registry on localhost:5000 does not answer (bash eng/setup starts it)");
+    }
+
+    /// <summary>Copies an image between repositories of the lab registry (or over a tag) with skopeo, the independent client.</summary>
+    public static async Task CopyImageAsync(string from, string to) =>
+        (await ProcessRunner.RunAsync(Requirements.Tool("skopeo"), ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", $"docker://{from}", $"docker://{to}"]))
+            .EnsureSuccess($"skopeo copy {from} {to}");
+
     /// <summary>
     /// Set: every publish of this lab runs as this user (through setpriv, with its own HOME and NuGet folders inside
     /// the lab, which is handed to the user), as a developer without root would.
