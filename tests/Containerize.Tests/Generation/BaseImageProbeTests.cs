@@ -51,6 +51,7 @@ public sealed class BaseImageProbeTests
         var stored = await BaseImageProbe.ProbeAsync(away.ToString(), Platform.LinuxAmd64, store, deadClient, warnings, CancellationToken.None);
         Assert.AreEqual(facts.Digest, stored?.Digest);
         Assert.AreEqual("CTZ4004", warnings.Diagnostics.Single().Code);
+        StringAssert.Contains(warnings.Diagnostics.Single().Message, "127.0.0.1:9/dotnet/aspnet:10.0");
         var offline = new CollectingSink();
         Assert.AreEqual(facts.Digest, (await BaseImageProbe.ProbeAsync(away.ToString(), Platform.LinuxAmd64, store, null, offline, CancellationToken.None))?.Digest);
         Assert.AreEqual(0, offline.Diagnostics.Count);
@@ -93,6 +94,7 @@ public sealed class BaseImageProbeTests
         using var deadClient = new RegistryClient(new RegistryOptions { Sink = warnings });
         Assert.IsNull(await BaseDigestFile.CheckAsync(away, deadClient, warnings, CancellationToken.None));
         Assert.AreEqual("CTZ4004", warnings.Diagnostics.Single().Code);
+        StringAssert.Contains(warnings.Diagnostics.Single().Message, "127.0.0.1:9/x/base:1", "the warning names the base it could not check");
         Assert.IsTrue(File.Exists(away));
 
         // The tag gone: the file is removed, so the next publish builds and reports what is wrong.
@@ -100,5 +102,62 @@ public sealed class BaseImageProbeTests
         await File.WriteAllTextAsync(gone, $"{PublishLab.Registry}/ctz-check-{Guid.NewGuid():N}/none:1\n{runtimeDigest}\n");
         Assert.IsNull(await BaseDigestFile.CheckAsync(gone, client, sink, CancellationToken.None));
         Assert.IsFalse(File.Exists(gone));
+    }
+
+    [TestMethod]
+    [Timeout(300_000)]
+    public async Task APinnedBaseIsPulledWithoutLayersAndAMovedStoreTagFollowsTheRegistry()
+    {
+        await PublishLab.RequireRegistryAsync();
+        using var dir = new TempDir("ctz-probe-pinned");
+        var store = await OciLayoutStore.OpenOrCreateAsync(dir.Combine("store"));
+        var sink = new CollectingSink();
+        using var client = new RegistryClient(new RegistryOptions { Sink = sink });
+        var digest = await RegistryDigestAsync(Runtime);
+
+        // Not stored and offline: nothing to say; not stored with a registry: manifest and config, no layer.
+        Assert.IsNull(await BaseImageProbe.ProbeAsync($"{PublishLab.Registry}/dotnet/runtime@{digest}", Platform.LinuxAmd64, store, null, sink, CancellationToken.None));
+        var pinned = await BaseImageProbe.ProbeAsync($"{PublishLab.Registry}/dotnet/runtime@{digest}", Platform.LinuxAmd64, store, client, sink, CancellationToken.None);
+        Assert.IsTrue(pinned?.Pinned);
+        Assert.AreEqual("1654", pinned!.Variable("APP_UID"));
+        var manifest = await store.ReadManifestAsync(await ImageGraph.SelectManifestAsync(store, (await store.ResolveAsync(ImageReference.Parse($"{PublishLab.Registry}/dotnet/runtime@{digest}")))!, Platform.LinuxAmd64));
+        Assert.IsTrue(manifest.Layers.Count > 0);
+        foreach (var layer in manifest.Layers) Assert.IsFalse(await store.HasBlobAsync(layer.Digest), "a base's layers stay in the registry until something reads them");
+
+        // The store's tag named another image: resolving the tag moves it to what the registry names, content stored or not.
+        var aspnet = await BaseImageProbe.ProbeAsync(AspNet, Platform.LinuxAmd64, store, client, sink, CancellationToken.None);
+        await store.TagAsync(ImageReference.Parse(AspNet), (await store.ResolveAsync(ImageReference.Parse($"{PublishLab.Registry}/dotnet/runtime@{digest}")))!);
+        var again = await BaseImageProbe.ProbeAsync(AspNet, Platform.LinuxAmd64, store, client, sink, CancellationToken.None);
+        Assert.AreEqual(aspnet!.Digest, again!.Digest);
+        Assert.AreEqual(aspnet.Digest, (await store.ResolveAsync(ImageReference.Parse(AspNet)))!.Digest, "the build's FROM name:tag@digest finds the tag on the resolved digest");
+
+        // Not an image reference (a layout path, a typo): no facts, the build reports it with its context.
+        Assert.IsNull(await BaseImageProbe.ProbeAsync("oci-layout:///some/dir:tag", Platform.LinuxAmd64, store, client, sink, CancellationToken.None));
+        Assert.IsNull(await BaseImageProbe.ProbeAsync("Not A Reference", Platform.LinuxAmd64, store, client, sink, CancellationToken.None));
+        Assert.AreEqual(0, sink.Diagnostics.Count);
+    }
+
+    [TestMethod]
+    public async Task TheDigestFileHoldsTheTagAndDigestOrNothingForAPinnedOrUnresolvedBase()
+    {
+        using var dir = new TempDir("ctz-base-file");
+        var path = dir.Combine(BaseDigestFile.FileName);
+        var digest = Digest.Parse("sha256:" + new string('b', 64));
+        await BaseDigestFile.WriteAsync(path, new BaseImageFacts(ImageReference.Parse("example.com/base:1"), digest, ["A"], Pinned: false), CancellationToken.None);
+        Assert.AreEqual($"example.com/base:1\n{digest}\n", await File.ReadAllTextAsync(path));
+        var read = await BaseDigestFile.ReadAsync(path, CancellationToken.None);
+        Assert.AreEqual("example.com/base:1", read!.Reference.ToString());
+        Assert.AreEqual(digest, read.Digest);
+        Assert.AreEqual("", new BaseImageFacts(ImageReference.Parse("example.com/base:1"), digest, ["A"], false).Variable("A"), "a variable without '=' is empty");
+        Assert.IsNull(new BaseImageFacts(ImageReference.Parse("example.com/base:1"), digest, ["A=1"], false).Variable("B"));
+
+        await BaseDigestFile.WriteAsync(path, new BaseImageFacts(ImageReference.Parse($"example.com/base@{digest}"), digest, [], Pinned: true), CancellationToken.None);
+        Assert.IsFalse(File.Exists(path), "a pinned base has nothing to check");
+        await File.WriteAllTextAsync(path, "x");
+        await BaseDigestFile.WriteAsync(path, null, CancellationToken.None);
+        Assert.IsFalse(File.Exists(path), "an unresolved base has nothing to check");
+        Assert.IsNull(await BaseDigestFile.ReadAsync(path, CancellationToken.None), "no file");
+        Directory.CreateDirectory(path);
+        Assert.IsNull(await BaseDigestFile.ReadAsync(path, CancellationToken.None), "an unreadable file");
     }
 }

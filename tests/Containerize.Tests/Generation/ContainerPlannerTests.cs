@@ -48,6 +48,8 @@ public sealed class ContainerPlannerTests
         Assert.IsNull(microsoft.User);
         Assert.AreEqual(0, microsoft.Ports.Count);
         Assert.AreEqual("$APP_UID", Plan(SampleProjects.Web()).User, "unresolved: inferred from the name");
+        Assert.AreEqual("$APP_UID", Plan(SampleProjects.Web() with { TargetFramework = "net8.0", TargetFrameworkVersion = "8.0" }).User, ".NET 8 images have APP_UID");
+        Assert.IsNull(Plan(SampleProjects.Web() with { TargetFramework = "net7.0", TargetFrameworkVersion = "7.0" }).User, ".NET 7 images have none");
 
         // An empty APP_UID is no user; ContainerUser still wins; the user's ASPNETCORE_URLS overrides the base's ports.
         Assert.IsNull(ContainerPlanner.TryPlan(company, SampleProjects.Now, Facts("x/y:1", "APP_UID=")).Plan!.User);

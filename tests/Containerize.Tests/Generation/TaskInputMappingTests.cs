@@ -73,6 +73,31 @@ public sealed class TaskInputMappingTests
         StringAssert.Contains(e.Diagnostic.Message, "ContainerNoCache has the invalid value 'maybe'");
     }
 
+    [TestMethod]
+    public void MSBuildsBooleanWordsAndOneUnknownNameAreReadAsMSBuildReadsThem()
+    {
+        using var dir = new TempDir("ctz-inputs");
+        var project = dir.Combine("App.csproj");
+        var request = TaskInputMapping.ToPublishRequest(Parse(project, """
+            "Values":{"ProjectPath":"PROJECT","AssemblyName":"App","ContainerDirectory":"obj/container/","ContainerGenerateLabels":"off",
+                      "ContainerIncludeSymbols":"No","ContainerNoCache":"yes","SdkVersion":"","SelfContained":" FALSE "}
+            """));
+        Assert.IsFalse(request.Project.Container.ContainerGenerateLabels, "off");
+        Assert.IsFalse(request.Project.Container.ContainerIncludeSymbols, "No");
+        Assert.IsTrue(request.Project.Container.ContainerNoCache, "yes");
+        Assert.IsFalse(request.Project.SelfContained);
+        Assert.AreEqual("", request.Project.SdkVersion, "blank: the planner says which SDK version it needs");
+
+        var e = Assert.Throws<ContainerizeException>(() => TaskInputMapping.ToPublishRequest(Parse(project, """
+            "Values":{"ProjectPath":"PROJECT","AssemblyName":"App","ContainerDirectory":"obj/container/","ContainerColour":"blue"}
+            """)));
+        StringAssert.Contains(e.Diagnostic.Message, "does not know the input ContainerColour");
+        var bad = Assert.Throws<ContainerizeException>(() => TaskInputMapping.ToPublishRequest(Parse(project, """
+            "Values":{"ProjectPath":"PROJECT","AssemblyName":"App","ContainerDirectory":"obj/container/","ContainerNoCache":"maybe"}
+            """)));
+        Assert.AreEqual("use true or false", bad.Diagnostic.Hint);
+    }
+
     private static TaskInputs Parse(string project, string members)
     {
         var json = "{" + (members.Contains("\"Task\"") ? "" : "\"Task\":\"ContainerizeBuild\",") + members.Replace("PROJECT", project) + "}";
