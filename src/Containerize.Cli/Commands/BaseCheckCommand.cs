@@ -21,9 +21,9 @@ internal sealed class BaseCheckCommand : CliCommand
     {
         if (args.Positionals.Count != 1) throw CommandArgs.Bad("one file is required", Usage);
         var path = context.FullPath(args.Positionals[0]);
-        var sink = new TextWriterSink(context.Out, context.Error);
-        using var client = new RegistryClient(new RegistryOptions { Sink = new FileSink(sink, path) });
-        await BaseDigestFile.CheckAsync(path, client, new FileSink(sink, path), cancellationToken).ConfigureAwait(false);
+        var sink = new FileSink(new TextWriterSink(context.Out, context.Error), path);
+        using var client = new RegistryClient(new RegistryOptions { Sink = sink });
+        await BaseDigestFile.CheckAsync(path, client, sink, cancellationToken).ConfigureAwait(false);
         return 0;
     }
 

@@ -13,10 +13,12 @@ namespace Containerize.Core.Generation;
 /// </summary>
 public sealed record BaseImageFacts(ImageReference Reference, Digest Digest, IReadOnlyList<string> Environment, bool Pinned)
 {
+    /// <summary>The environment as name → value (an entry without '=' is empty; a later entry wins, as in a config).</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; } = Environment.Select(e => e.Split('=', 2))
+        .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last() is { Length: > 1 } p ? p[1] : "", StringComparer.Ordinal);
+
     /// <summary>A variable of the base's environment, or null.</summary>
-    public string? Variable(string name) => Environment.Select(e => e.Split('=', 2)).FirstOrDefault(p => p[0] == name) is { } pair
-        ? (pair.Length > 1 ? pair[1] : "")
-        : null;
+    public string? Variable(string name) => Variables.GetValueOrDefault(name);
 
     /// <summary>The reference the Dockerfile names: the tag (kept for readers and labels) with the resolved digest.</summary>
     public string PinnedReference => Reference.WithDigest(Digest).ToString();
@@ -70,7 +72,7 @@ public static class BaseImageProbe
         var digest = reference.Digest ?? root?.Digest;
         if (digest is null) return null;
         var pinnedReference = reference.WithDigest(digest.Value);
-        if (!await store.HasBlobAsync(digest.Value, cancellationToken).ConfigureAwait(false) || !await HasPlatformAsync(store, digest.Value, platform, cancellationToken).ConfigureAwait(false))
+        if (!await HasPlatformAsync(store, reference.ByDigest(digest.Value), platform, cancellationToken).ConfigureAwait(false))
         {
             if (client is null) return null;
             try
@@ -94,11 +96,12 @@ public static class BaseImageProbe
         return new BaseImageFacts(reference, digest.Value, config.Config?.Env ?? [], reference.Digest is not null);
     }
 
-    private static async Task<bool> HasPlatformAsync(OciLayoutStore store, Digest digest, Platform platform, CancellationToken cancellationToken)
+    // Whether the store holds the root, the platform's manifest and its config (the layers may stay remote).
+    private static async Task<bool> HasPlatformAsync(OciLayoutStore store, ImageReference byDigest, Platform platform, CancellationToken cancellationToken)
     {
         try
         {
-            var root = await store.ResolveAsync(ImageReference.Parse("localhost/probe").ByDigest(digest), cancellationToken).ConfigureAwait(false);
+            var root = await store.ResolveAsync(byDigest, cancellationToken).ConfigureAwait(false);
             if (root is null) return false;
             var manifest = await ImageGraph.SelectManifestAsync(store, root, platform, cancellationToken).ConfigureAwait(false);
             if (!await store.HasBlobAsync(manifest.Digest, cancellationToken).ConfigureAwait(false)) return false;

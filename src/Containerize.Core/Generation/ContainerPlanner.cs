@@ -193,20 +193,11 @@ public static partial class ContainerPlanner
         return ports;
     }
 
-    /// <summary>
-    /// The explicit ports, then those ImageBuilder.AssignPortsFromEnvironment reads from the image's environment: the
-    /// base image's (known for Microsoft .NET images) overlaid with ContainerEnvironmentVariable.
-    /// ASPNETCORE_URLS wins over ASPNETCORE_HTTP_PORTS and ASPNETCORE_HTTPS_PORTS.
-    /// </summary>
     /// <summary>The base's environment: read from its config when resolved, else what Microsoft's images of that version set.</summary>
-    private static Dictionary<string, string> BaseEnvironment(BaseImageChoice baseImage, BaseImageFacts? facts)
+    private static IReadOnlyDictionary<string, string> BaseEnvironment(BaseImageChoice baseImage, BaseImageFacts? facts)
     {
+        if (facts is not null) return facts.Variables;
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (facts is not null)
-        {
-            foreach (var pair in facts.Environment.Select(e => e.Split('=', 2))) env[pair[0]] = pair.Length > 1 ? pair[1] : "";
-            return env;
-        }
 
         switch (baseImage.MicrosoftDotnetMajor)
         {
@@ -221,7 +212,12 @@ public static partial class ContainerPlanner
         return env;
     }
 
-    private static List<ExposedPort> Ports(List<ExposedPort> explicitPorts, Dictionary<string, string> baseEnvironment, IReadOnlyList<NameValueItem> userEnvironment)
+    /// <summary>
+    /// The explicit ports, then those ImageBuilder.AssignPortsFromEnvironment reads from the image's environment: the
+    /// base image's (its config's, else known for Microsoft .NET images) overlaid with ContainerEnvironmentVariable.
+    /// ASPNETCORE_URLS wins over ASPNETCORE_HTTP_PORTS and ASPNETCORE_HTTPS_PORTS.
+    /// </summary>
+    private static List<ExposedPort> Ports(List<ExposedPort> explicitPorts, IReadOnlyDictionary<string, string> baseEnvironment, IReadOnlyList<NameValueItem> userEnvironment)
     {
         var env = new Dictionary<string, string>(baseEnvironment, StringComparer.Ordinal);
         foreach (var e in userEnvironment) env[e.Name] = e.Value;

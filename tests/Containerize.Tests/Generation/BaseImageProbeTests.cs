@@ -157,6 +157,20 @@ public sealed class BaseImageProbeTests
         await BaseDigestFile.WriteAsync(path, null, CancellationToken.None);
         Assert.IsFalse(File.Exists(path), "an unresolved base has nothing to check");
         Assert.IsNull(await BaseDigestFile.ReadAsync(path, CancellationToken.None), "no file");
+        // Malformed files (hand-edited, truncated, another version's): read as nothing to check, and left alone by the
+        // check, which then asks no registry (the client would fail: its registry does not exist).
+        using var deadClient = new RegistryClient(new RegistryOptions { Sink = new CollectingSink() });
+        foreach (var garbage in new[] { "", "example.com/base:1\n", "NOT A REF\nsha256:00\n", $"example.com/base:1\nmd5:{new string('0', 32)}\n", "\0\0\0" })
+        {
+            await File.WriteAllTextAsync(path, garbage);
+            Assert.IsNull(await BaseDigestFile.ReadAsync(path, CancellationToken.None), $"'{garbage}' is not a base digest file");
+            var sink = new CollectingSink();
+            Assert.IsNull(await BaseDigestFile.CheckAsync(path, deadClient, sink, CancellationToken.None));
+            Assert.AreEqual(0, sink.Diagnostics.Count, "nothing was asked");
+            Assert.AreEqual(garbage, await File.ReadAllTextAsync(path));
+        }
+
+        File.Delete(path);
         Directory.CreateDirectory(path);
         Assert.IsNull(await BaseDigestFile.ReadAsync(path, CancellationToken.None), "an unreadable file");
     }
