@@ -1,4 +1,4 @@
-# Sourced by eng/setup ($root, $CTZ_LAB, log()). Podman and buildah for the hand-off tests (Core/Engines), with
+# Sourced by eng/setup ($root, $CTZ_LAB, log()). Podman and buildah for the hand-off tests (Core/Handoff), with
 # the configuration that works on this kind of VM: runc (crun 1.8 refuses the hybrid cgroup layout), cgroupfs,
 # rlimits below the hard limits (no CAP_SYS_RESOURCE), no network namespace setup, and private storage.
 ctz_podman_missing=()

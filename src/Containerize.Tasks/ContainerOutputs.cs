@@ -1,4 +1,4 @@
-using Containerize.Core.Generation;
+using Containerize.Core.Publishing;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 

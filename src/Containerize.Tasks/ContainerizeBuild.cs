@@ -1,5 +1,6 @@
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Generation;
+using Containerize.Core.Host;
+using Containerize.Core.Publishing;
 using Microsoft.Build.Framework;
 
 namespace Containerize.Tasks;

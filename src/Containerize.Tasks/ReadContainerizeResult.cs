@@ -1,5 +1,5 @@
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Generation;
+using Containerize.Core.Publishing;
 using Microsoft.Build.Framework;
 
 namespace Containerize.Tasks;

@@ -1,5 +1,5 @@
 using System.Collections;
-using Containerize.Core.Generation;
+using Containerize.Core.Host;
 using Microsoft.Build.Framework;
 
 namespace Containerize.Tasks;

@@ -1,5 +1,6 @@
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Generation;
+using Containerize.Core.Host;
+using Containerize.Core.Publishing;
 using Containerize.Core.Registry;
 
 namespace Containerize.Cli.Commands;

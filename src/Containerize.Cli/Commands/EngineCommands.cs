@@ -1,9 +1,9 @@
 using System.Runtime.Versioning;
-using Containerize.Core.Building;
 using Containerize.Core.Building.Plan;
+using Containerize.Core.Building;
 using Containerize.Core.Diagnostics;
+using Containerize.Core.Handoff;
 using Containerize.Core.Runtime.Containers;
-using Containerize.Core.Engines;
 
 namespace Containerize.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using Containerize.Core.Context;
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 
 namespace Containerize.Cli.Commands;
 

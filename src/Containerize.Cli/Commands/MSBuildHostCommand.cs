@@ -1,5 +1,5 @@
 using System.Text;
-using Containerize.Core.Generation;
+using Containerize.Core.Host;
 
 namespace Containerize.Cli.Commands;
 

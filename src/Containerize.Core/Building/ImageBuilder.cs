@@ -237,7 +237,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
                 }
 
                 var executor = _executors.FirstOrDefault(e => e.Handles(step))
-                    ?? throw new ContainerizeException(EngineErrors.Unsupported, $"{step.Instruction.Keyword} is not supported by this engine", dockerfile, step.Source.StartLine,
+                    ?? throw new ContainerizeException(BuildErrors.Unsupported, $"{step.Instruction.Keyword} is not supported by this engine", dockerfile, step.Source.StartLine,
                         "build this Dockerfile with `containerize handoff build`");
                 var inputs = new List<string>
                 {
@@ -327,7 +327,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         {
             if (!File.Exists(file))
             {
-                throw new ContainerizeException(EngineErrors.BadSecretSource, $"secret '{id}': file '{file}' does not exist",
+                throw new ContainerizeException(BuildErrors.BadSecretSource, $"secret '{id}': file '{file}' does not exist",
                     hint: "give an existing file with --secret id=ID,src=FILE, or env=VARIABLE");
             }
         }
@@ -337,7 +337,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             // Off Linux no RUN can use the agent (CTZ5047 says so at the step): only a socket that exists is checked.
             if (OperatingSystem.IsLinux() ? Os.LibC.LStat(socket) is not { Kind: Os.EntryType.Socket } : !File.Exists(socket))
             {
-                throw new ContainerizeException(EngineErrors.BadSecretSource, $"ssh agent '{id}': '{socket}' is not a socket",
+                throw new ContainerizeException(BuildErrors.BadSecretSource, $"ssh agent '{id}': '{socket}' is not a socket",
                     hint: "start an agent (eval $(ssh-agent)) or give --ssh ID=/path/to/agent.sock; key files are not supported, only agent sockets");
             }
         }
@@ -346,5 +346,5 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
     private static ImageReference ParseTag(string tag) =>
         ImageReference.TryParse(tag, out var reference) && reference!.Digest is null
             ? reference.WithDefaultTag()
-            : throw new ContainerizeException(EngineErrors.BadTag, $"invalid tag '{tag}'", hint: "write -t name[:tag], e.g. -t myapp:1.0");
+            : throw new ContainerizeException(BuildErrors.BadTag, $"invalid tag '{tag}'", hint: "write -t name[:tag], e.g. -t myapp:1.0");
 }

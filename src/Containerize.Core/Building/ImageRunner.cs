@@ -79,7 +79,7 @@ public static class ImageRunner
             : [.. config.Entrypoint ?? [], .. options.Command.Count > 0 ? options.Command : config.Cmd ?? []];
         if (args.Count == 0)
         {
-            throw new ContainerizeException(EngineErrors.NothingToRun, $"image '{options.Image}' has no ENTRYPOINT or CMD and no command was given",
+            throw new ContainerizeException(BuildErrors.NothingToRun, $"image '{options.Image}' has no ENTRYPOINT or CMD and no command was given",
                 hint: "give the command after the image: containerize run IMAGE sh -c '...'");
         }
 
@@ -94,7 +94,7 @@ public static class ImageRunner
         var workdir = options.WorkingDirectory is { Length: > 0 } w ? w : config.WorkingDir is { Length: > 0 } cw ? cw : "/";
         if (!workdir.StartsWith('/'))
         {
-            throw new ContainerizeException(EngineErrors.NothingToRun, $"the working directory '{workdir}' is not absolute", hint: "give -w an absolute path, e.g. -w /app");
+            throw new ContainerizeException(BuildErrors.NothingToRun, $"the working directory '{workdir}' is not absolute", hint: "give -w an absolute path, e.g. -w /app");
         }
 
         var manager = new ContainerManager(runtimeRoot);

@@ -1,3 +1,4 @@
+
 namespace Containerize.Core.Generation;
 
 /// <summary>

@@ -1,3 +1,4 @@
+
 namespace Containerize.Core.Generation;
 
 /// <summary>A file to write beside the project: its full path and its text.</summary>

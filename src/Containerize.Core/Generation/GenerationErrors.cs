@@ -1,3 +1,4 @@
+
 namespace Containerize.Core.Generation;
 
 /// <summary>CTZ6000-6199: the project model, base image inference and Dockerfile generation. docs/errors.md lists each with its hint.</summary>

@@ -1,3 +1,4 @@
+
 namespace Containerize.Core.Generation;
 
 /// <summary>Files in one layer, staged under the context folder in a sub-folder named after the layer.</summary>

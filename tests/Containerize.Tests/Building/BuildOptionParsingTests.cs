@@ -4,6 +4,7 @@ using Containerize.Core.Building.Plan;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
 using Containerize.Core.Images.Oci;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Building;

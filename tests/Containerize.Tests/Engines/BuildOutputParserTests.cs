@@ -1,4 +1,4 @@
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 
 namespace Containerize.Tests.Engines;
 

@@ -1,5 +1,5 @@
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Engines;
@@ -54,7 +54,7 @@ public sealed class DaemonLoaderTests
         var engine = EngineLab.Get("docker20-classic");
         var ex = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => DaemonLoader.LoadAsync(engine.Kind,
             async (s, ct) => await s.WriteAsync(new byte[4096], ct), null, [], engine.Options, new CollectingSink(), CancellationToken.None));
-        Assert.AreEqual(EngineErrors.LoadFailed, ex.Code);
+        Assert.AreEqual(HandoffErrors.LoadFailed, ex.Code);
     }
 
     private static Func<Stream, CancellationToken, Task> WriteFile(string path) => async (stream, ct) =>

@@ -1,5 +1,5 @@
 using System.Formats.Tar;
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Engines;

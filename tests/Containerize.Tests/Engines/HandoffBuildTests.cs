@@ -1,7 +1,7 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Engines;
@@ -137,7 +137,7 @@ public sealed class HandoffBuildTests
             NoCache = true,
         }, engine.Options, sink, CancellationToken.None));
 
-        Assert.AreEqual(EngineErrors.StepFailed, ex.Code, ex.Diagnostic.ToDisplayString());
+        Assert.AreEqual(HandoffErrors.StepFailed, ex.Code, ex.Diagnostic.ToDisplayString());
         Assert.AreEqual(dockerfile, ex.Diagnostic.File);
         Assert.AreEqual(3, ex.Diagnostic.Line, ex.Diagnostic.ToDisplayString());
         StringAssert.Contains(ex.Diagnostic.Message, "RUN echo out-line; echo err-line >&2; exit 3");
@@ -163,7 +163,7 @@ public sealed class HandoffBuildTests
             DockerfileInContext = "Dockerfile",
             DockerfileDisplayPath = dockerfile,
         }, engine.Options, new CollectingSink(), CancellationToken.None));
-        Assert.AreEqual(EngineErrors.BuildFailed, ex.Code, ex.Diagnostic.ToDisplayString());
+        Assert.AreEqual(HandoffErrors.BuildFailed, ex.Code, ex.Diagnostic.ToDisplayString());
         Assert.AreEqual(2, ex.Diagnostic.Line);
         StringAssert.Contains(ex.Diagnostic.Message, "missing.txt");
     }

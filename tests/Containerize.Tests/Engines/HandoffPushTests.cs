@@ -1,5 +1,5 @@
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Engines;

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Text;
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Engines;
@@ -95,12 +95,12 @@ public sealed class HandoffUnitTests
         using var dir = new TempDir("ctz-empty-path");
         var ex = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => EngineLocator.FindAsync(
             EngineKind.Docker, new EngineLocatorOptions { SearchPath = dir.Path }, new CollectingSink(), CancellationToken.None));
-        Assert.AreEqual(EngineErrors.ClientNotFound, ex.Code);
+        Assert.AreEqual(HandoffErrors.ClientNotFound, ex.Code);
         StringAssert.Contains(ex.Diagnostic.Hint, "ContainerBuildEngine=Builtin");
 
         var podman = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => EngineLocator.FindAsync(
             EngineKind.Podman, new EngineLocatorOptions { SearchPath = dir.Path }, new CollectingSink(), CancellationToken.None));
-        Assert.AreEqual(EngineErrors.ClientNotFound, podman.Code);
+        Assert.AreEqual(HandoffErrors.ClientNotFound, podman.Code);
         StringAssert.Contains(podman.Diagnostic.Hint, "apt-get install podman");
     }
 
@@ -115,7 +115,7 @@ public sealed class HandoffUnitTests
             ClientPath = client,
             Environment = new Dictionary<string, string?> { ["DOCKER_HOST"] = socket, ["DOCKER_CONTEXT"] = null },
         }, new CollectingSink(), CancellationToken.None));
-        Assert.AreEqual(EngineErrors.DaemonUnreachable, ex.Code, ex.Diagnostic.ToDisplayString());
+        Assert.AreEqual(HandoffErrors.DaemonUnreachable, ex.Code, ex.Diagnostic.ToDisplayString());
         StringAssert.Contains(ex.Diagnostic.Message, socket);
         StringAssert.Contains(ex.Diagnostic.Hint, "start it");
         StringAssert.Contains(ex.Diagnostic.Hint, "ContainerBuildEngine=Builtin");
@@ -155,7 +155,7 @@ public sealed class HandoffUnitTests
             ClientPath = client,
             Environment = new Dictionary<string, string?> { ["BUILDKIT_HOST"] = "tcp://127.0.0.1:1" },
         }, new CollectingSink(), CancellationToken.None));
-        Assert.AreEqual(EngineErrors.Unsupported, ex.Code);
+        Assert.AreEqual(HandoffErrors.Unsupported, ex.Code);
         StringAssert.Contains(ex.Diagnostic.Message, "BUILDKIT_HOST=tcp://127.0.0.1:1");
         StringAssert.Contains(ex.Diagnostic.Hint, "docker-buildx");
     }

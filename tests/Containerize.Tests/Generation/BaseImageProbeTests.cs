@@ -1,7 +1,9 @@
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
+using Containerize.Core.Host;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Store;
+using Containerize.Core.Publishing;
 using Containerize.Core.Registry;
 using Containerize.Tests.Infrastructure;
 using Containerize.Tests.Sdk;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Containerize.Core.Generation;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Generation;

@@ -1,5 +1,6 @@
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Generation;

@@ -1,8 +1,10 @@
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
 using System.Xml.Linq;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
+using Containerize.Core.Host;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Generation;

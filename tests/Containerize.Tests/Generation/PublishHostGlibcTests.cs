@@ -1,4 +1,4 @@
-using Containerize.Core.Generation;
+using Containerize.Core.Host;
 using Containerize.Core.Os;
 using Containerize.Tests.Infrastructure;
 

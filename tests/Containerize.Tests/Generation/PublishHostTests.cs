@@ -1,11 +1,13 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Reflection;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
+using Containerize.Core.Host;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Generation;

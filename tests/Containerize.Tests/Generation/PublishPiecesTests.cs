@@ -2,8 +2,10 @@ using Containerize.Core.Building.Output;
 using Containerize.Core.Building.Plan;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
+using Containerize.Core.Host;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Transfer;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Generation;
@@ -148,7 +150,7 @@ public sealed class PublishPiecesTests
     public void UnknownEngineAndDaemonNamesAreCoded()
     {
         Assert.IsNull(ContainerPublisher.ParseEngine("Builtin", null));
-        Assert.AreEqual(Containerize.Core.Engines.EngineKind.Podman, ContainerPublisher.ParseEngine("podman", null));
+        Assert.AreEqual(Containerize.Core.Handoff.EngineKind.Podman, ContainerPublisher.ParseEngine("podman", null));
         Assert.AreEqual(GenerationErrors.InvalidPropertyValue, Assert.ThrowsExactly<ContainerizeException>(() => ContainerPublisher.ParseEngine("kaniko", "/p/a.csproj")).Code);
         Assert.AreEqual(GenerationErrors.InvalidPropertyValue, Assert.ThrowsExactly<ContainerizeException>(() => ImageDestinations.ParseLocalRegistry("containerd", null)).Code);
         Assert.IsNull(ContainerPublisher.ParseNetwork(" ", null), "empty: the engine's default network");

@@ -1,6 +1,7 @@
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
 using Containerize.Core.Images.Store;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Generation;

@@ -1,6 +1,6 @@
 using System.Security;
 using System.Text;
-using Containerize.Core.Generation;
+using Containerize.Core.Host;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Generation;

@@ -1,6 +1,7 @@
 using System.Text;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
+using Containerize.Core.Host;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Generation;

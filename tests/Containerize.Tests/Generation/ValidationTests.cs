@@ -1,6 +1,7 @@
 using System.Reflection;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
+using Containerize.Core.Host;
 
 namespace Containerize.Tests.Generation;
 

@@ -1,5 +1,5 @@
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 using Containerize.Core.Os;
 using Containerize.Tests.Infrastructure;
 
@@ -125,13 +125,13 @@ public sealed class ExecutableLookupTests
         {
             var sink = new CollectingSink();
             var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => EngineLocator.FindAsync(EngineKind.Docker, new EngineLocatorOptions { Environment = environment }, sink, CancellationToken.None));
-            Assert.AreEqual(EngineErrors.DaemonUnreachable, e.Code, e.Diagnostic.ToDisplayString());
+            Assert.AreEqual(HandoffErrors.DaemonUnreachable, e.Code, e.Diagnostic.ToDisplayString());
             Assert.IsTrue(sink.Messages.Any(m => m.StartsWith($"probed {desktop}: client 26.1.0", StringComparison.Ordinal)), string.Join("\n", sink.Messages));
 
             // A caller that gives its own PATH means exactly that one: no install folders.
             var none = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => EngineLocator.FindAsync(EngineKind.Docker,
                 new EngineLocatorOptions { Environment = environment, SearchPath = dir.Combine("empty") }, new CollectingSink(), CancellationToken.None));
-            Assert.AreEqual(EngineErrors.ClientNotFound, none.Code);
+            Assert.AreEqual(HandoffErrors.ClientNotFound, none.Code);
         }
     }
 

@@ -2,6 +2,7 @@ using Containerize.Core.Context;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
 using Containerize.Core.Os;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Context;
 using Containerize.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using Containerize.Core.Generation;
+using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
 
 namespace Containerize.Tests.Sdk;

@@ -41,7 +41,7 @@ public sealed record BuildOutput(BuildOutputKind Kind, string? Path = null, stri
         }
         catch (ContainerizeException e)
         {
-            throw new ContainerizeException(EngineErrors.BadOutput, $"invalid --output '{value}'",
+            throw new ContainerizeException(BuildErrors.BadOutput, $"invalid --output '{value}'",
                 hint: "write oci-layout:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, registry, docker or podman", inner: e);
         }
     }

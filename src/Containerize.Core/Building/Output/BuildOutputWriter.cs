@@ -1,6 +1,6 @@
 using Containerize.Core.Building.Plan;
 using Containerize.Core.Diagnostics;
-using Containerize.Core.Engines;
+using Containerize.Core.Handoff;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Store;
 using Containerize.Core.Images.Transfer;
@@ -70,7 +70,7 @@ public static class BuildOutputWriter
     {
         if (outputs.Any(o => o.Kind == BuildOutputKind.Registry) && tags.Count == 0)
         {
-            throw new ContainerizeException(EngineErrors.BadOutput, "--output registry needs a name to push to",
+            throw new ContainerizeException(BuildErrors.BadOutput, "--output registry needs a name to push to",
                 hint: "add -t REGISTRY/REPOSITORY:TAG (every -t name is pushed)");
         }
     }

@@ -25,7 +25,7 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
         if (stageIndex is { } index)
         {
             return stages.TryGetValue(index, out var built) ? built
-                : throw new ContainerizeException(EngineErrors.BaseImageNotFound, $"stage {index} ('{name}') is used before it is built", hint: "an internal ordering error; report it");
+                : throw new ContainerizeException(BuildErrors.BaseImageNotFound, $"stage {index} ('{name}') is used before it is built", hint: "an internal ordering error; report it");
         }
 
         if (NamedContexts.ImageOf(name) is { } image) name = image;
@@ -41,7 +41,7 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
         {
             if (!ImageReference.TryParse(name, out var reference))
             {
-                throw new ContainerizeException(EngineErrors.BaseImageNotFound, $"invalid image name '{name}'", hint: "write FROM name[:tag], a stage name, or oci-layout://DIR:TAG");
+                throw new ContainerizeException(BuildErrors.BaseImageNotFound, $"invalid image name '{name}'", hint: "write FROM name[:tag], a stage name, or oci-layout://DIR:TAG");
             }
 
             reference = reference!.WithDefaultTag();
@@ -59,7 +59,7 @@ public sealed class BaseImageResolver(OciLayoutStore store, string contextDirect
                 }
                 catch (ContainerizeException e)
                 {
-                    throw new ContainerizeException(EngineErrors.BaseImageNotFound, $"base image '{name}' is not in the store and could not be pulled: {e.Diagnostic.Message}",
+                    throw new ContainerizeException(BuildErrors.BaseImageNotFound, $"base image '{name}' is not in the store and could not be pulled: {e.Diagnostic.Message}",
                         hint: "load it first (containerize load / import), or use FROM oci-layout://DIR:TAG", inner: e);
                 }
             }

@@ -38,7 +38,7 @@ public static class BuildPlatforms
         }
         catch (ContainerizeException e)
         {
-            throw new ContainerizeException(EngineErrors.BadPlatform, $"invalid --platform '{text}'",
+            throw new ContainerizeException(BuildErrors.BadPlatform, $"invalid --platform '{text}'",
                 hint: "write os/arch[/variant], for example linux/amd64 or linux/arm64", inner: e);
         }
     }

@@ -25,19 +25,19 @@ public sealed class NamedContextSet
         {
             if (name.Length == 0 || value.Length == 0)
             {
-                throw new ContainerizeException(EngineErrors.BadNamedContext, $"invalid build context '{name}={value}'",
+                throw new ContainerizeException(BuildErrors.BadNamedContext, $"invalid build context '{name}={value}'",
                     hint: "write --build-context NAME=FOLDER, NAME=docker-image://REF or NAME=oci-layout://DIR:TAG");
             }
 
             if (value.Contains("://", StringComparison.Ordinal) && !value.StartsWith(DockerImagePrefix, StringComparison.Ordinal) && !IsImageLocation(value))
             {
-                throw new ContainerizeException(EngineErrors.BadNamedContext, $"build context '{name}': '{value}' is not supported by this engine",
+                throw new ContainerizeException(BuildErrors.BadNamedContext, $"build context '{name}': '{value}' is not supported by this engine",
                     hint: "use a local folder, docker-image://REF or an oci-layout:// / oci-archive:// / docker-archive:// location (git and HTTP contexts need the network)");
             }
 
             if (!value.Contains("://", StringComparison.Ordinal) && !Directory.Exists(value))
             {
-                throw new ContainerizeException(EngineErrors.BadNamedContext, $"build context '{name}': folder '{value}' does not exist",
+                throw new ContainerizeException(BuildErrors.BadNamedContext, $"build context '{name}': folder '{value}' does not exist",
                     hint: "give an existing folder (relative to the current folder), or docker-image://REF");
             }
 

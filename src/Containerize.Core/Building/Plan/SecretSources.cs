@@ -39,7 +39,7 @@ public sealed record SecretSource(string Id, string? File, string? Env)
     }
 
     private static ContainerizeException Bad(string value, string why) =>
-        new(EngineErrors.BadSecretSource, $"invalid --secret '{value}': {why}", hint: "write --secret id=ID,src=FILE or --secret id=ID,env=VARIABLE");
+        new(BuildErrors.BadSecretSource, $"invalid --secret '{value}': {why}", hint: "write --secret id=ID,src=FILE or --secret id=ID,env=VARIABLE");
 }
 
 /// <summary>
@@ -70,7 +70,7 @@ public sealed class SecretFiles : IDisposable
                 var env = s.Env ?? (s.File is null && getEnvironment(s.Id) is not null ? s.Id : null);
                 if (env is not null)
                 {
-                    var value = getEnvironment(env) ?? throw new ContainerizeException(EngineErrors.BadSecretSource,
+                    var value = getEnvironment(env) ?? throw new ContainerizeException(BuildErrors.BadSecretSource,
                         $"secret '{s.Id}': environment variable '{env}' is not set", hint: "export it, or give the secret as a file with src=FILE");
                     if (folder is null)
                     {
@@ -95,7 +95,7 @@ public sealed class SecretFiles : IDisposable
                     var path = Path.GetFullPath(s.File ?? s.Id, workingDirectory);
                     if (!System.IO.File.Exists(path))
                     {
-                        throw new ContainerizeException(EngineErrors.BadSecretSource, $"secret '{s.Id}': file '{path}' does not exist",
+                        throw new ContainerizeException(BuildErrors.BadSecretSource, $"secret '{s.Id}': file '{path}' does not exist",
                             hint: "give an existing file with --secret id=ID,src=FILE, or env=VARIABLE");
                     }
 
@@ -125,11 +125,11 @@ public static class SshAgentSource
     {
         var eq = value.IndexOf('=');
         var id = eq < 0 ? value : value[..eq];
-        if (id.Length == 0) throw new ContainerizeException(EngineErrors.BadSecretSource, $"invalid --ssh '{value}'", hint: "write --ssh default or --ssh ID=/path/to/agent.sock");
+        if (id.Length == 0) throw new ContainerizeException(BuildErrors.BadSecretSource, $"invalid --ssh '{value}'", hint: "write --ssh default or --ssh ID=/path/to/agent.sock");
         var socket = eq < 0 ? getEnvironment("SSH_AUTH_SOCK") : value[(eq + 1)..].Split(',')[0];
         if (string.IsNullOrEmpty(socket))
         {
-            throw new ContainerizeException(EngineErrors.BadSecretSource, $"--ssh {id}: SSH_AUTH_SOCK is not set",
+            throw new ContainerizeException(BuildErrors.BadSecretSource, $"--ssh {id}: SSH_AUTH_SOCK is not set",
                 hint: "start an agent (eval $(ssh-agent); ssh-add) or give --ssh ID=/path/to/agent.sock");
         }
 

@@ -43,7 +43,7 @@ internal static class ArchiveExtractor
         }
         catch (Exception e) when (e is ContainerizeException or InvalidDataException or IOException or FormatException)
         {
-            throw new ContainerizeException(EngineErrors.Unsupported, $"ADD could not extract '{Path.GetFileName(path)}': {e.Message}",
+            throw new ContainerizeException(BuildErrors.Unsupported, $"ADD could not extract '{Path.GetFileName(path)}': {e.Message}",
                 hint: "check the archive, or COPY it and extract it in a RUN");
         }
 

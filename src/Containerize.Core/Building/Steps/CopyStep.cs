@@ -110,7 +110,7 @@ public sealed class CopyStep : IStepExecutor
 
         if (many && !destIsFolder && !spec.Parents)
         {
-            throw new ContainerizeException(EngineErrors.DestinationNotFolder,
+            throw new ContainerizeException(BuildErrors.DestinationNotFolder,
                 $"When using {step.Instruction.Keyword} with more than one source file, the destination must be a directory and end with a /", file, line,
                 $"write the destination as '{dest}/'");
         }
@@ -245,7 +245,7 @@ public sealed class CopyStep : IStepExecutor
         var dest = destination.Path;
         if (destination.Existing is { IsFolder: false } && entries.Concat(extracted).Any(e => e.Path.StartsWith(dest + "/", StringComparison.Ordinal)))
         {
-            throw new ContainerizeException(EngineErrors.DestinationBlocked, $"{what}: /{dest} is a file in the image, not a folder", file, line,
+            throw new ContainerizeException(BuildErrors.DestinationBlocked, $"{what}: /{dest} is a file in the image, not a folder", file, line,
                 "copy into a folder: remove or rename the file in an earlier step, or choose another destination");
         }
 
@@ -263,7 +263,7 @@ public sealed class CopyStep : IStepExecutor
             }
 
             if (folder == existing.IsFolder) continue;
-            throw new ContainerizeException(EngineErrors.DestinationBlocked,
+            throw new ContainerizeException(BuildErrors.DestinationBlocked,
                 folder ? $"{what}: cannot copy the folder /{e.Path} over the {(existing.Kind == 'l' ? "symlink" : "file")} the image has there"
                     : $"{what}: cannot replace the folder /{e.Path} of the image with a {(e.Kind == LayerEntryKind.Symlink ? "symlink" : "file")}",
                 file, line, "BuildKit refuses this too: remove the image's path in an earlier step, or copy to another destination");
@@ -278,7 +278,7 @@ public sealed class CopyStep : IStepExecutor
     {
         if (spec.Paths.SourcePaths.FirstOrDefault(IsUrl) is { } url)
         {
-            throw new ContainerizeException(EngineErrors.Unsupported, $"{step.Instruction.Keyword} {url}: URL sources are not supported (the build is offline)",
+            throw new ContainerizeException(BuildErrors.Unsupported, $"{step.Instruction.Keyword} {url}: URL sources are not supported (the build is offline)",
                 file, step.Source.StartLine, "download the file in an earlier stage or put it in the context and COPY it");
         }
     }
@@ -311,7 +311,7 @@ public sealed class CopyStep : IStepExecutor
         }
         catch (ContainerizeException e)
         {
-            throw new ContainerizeException(EngineErrors.BadOwnerOrMode, $"--chmod={text}: {e.Diagnostic.Message}", file, line, e.Diagnostic.Hint);
+            throw new ContainerizeException(BuildErrors.BadOwnerOrMode, $"--chmod={text}: {e.Diagnostic.Message}", file, line, e.Diagnostic.Hint);
         }
     }
 
@@ -336,7 +336,7 @@ public sealed class CopyStep : IStepExecutor
         }
         catch (ContainerizeException e)
         {
-            throw new ContainerizeException(EngineErrors.BadOwnerOrMode, $"--chown={chown}: {e.Diagnostic.Message}", file, line,
+            throw new ContainerizeException(BuildErrors.BadOwnerOrMode, $"--chown={chown}: {e.Diagnostic.Message}", file, line,
                 "use numeric ids, or names that the image's /etc/passwd and /etc/group define");
         }
     }

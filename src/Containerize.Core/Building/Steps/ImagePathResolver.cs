@@ -52,7 +52,7 @@ internal static class ImagePathResolver
             if (current is { IsFolder: false })
             {
                 // BuildKit: "lstat …: not a directory", or "mkdir …: not a directory".
-                throw new ContainerizeException(EngineErrors.DestinationBlocked,
+                throw new ContainerizeException(BuildErrors.DestinationBlocked,
                     $"{what}: /{string.Join('/', resolved)} is a file in the image, not a folder", file, line,
                     "a path written to must lead through folders; remove or rename the file in an earlier step, or choose another destination");
             }
@@ -63,7 +63,7 @@ internal static class ImagePathResolver
             {
                 if (++links > MaxLinks)
                 {
-                    throw new ContainerizeException(EngineErrors.TooManyLinks,
+                    throw new ContainerizeException(BuildErrors.TooManyLinks,
                         $"{what}: too many symlinks (more than {MaxLinks}) on the way to /{path}; /{candidate} -> {link.LinkTarget} loops", file, line,
                         "a symlink in the image leads back to itself; point the destination at a real folder");
                 }

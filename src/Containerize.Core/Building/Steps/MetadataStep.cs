@@ -75,7 +75,7 @@ public sealed class MetadataStep : IStepExecutor
         if (resolved.IsFolder) return null;
         if (resolved.Existing is not null)
         {
-            throw new Diagnostics.ContainerizeException(EngineErrors.DestinationBlocked, $"WORKDIR {dir}: /{resolved.Path} is a file in the image, not a folder",
+            throw new Diagnostics.ContainerizeException(BuildErrors.DestinationBlocked, $"WORKDIR {dir}: /{resolved.Path} is a file in the image, not a folder",
                 context.DockerfilePath, line, "remove or rename the file in an earlier step, or choose another working directory");
         }
 

@@ -105,7 +105,7 @@ public sealed class RunStep : IStepExecutor
                 if (!context.Secrets.TryGetValue(id, out var secretFile))
                 {
                     if (!m.Required) return null;
-                    throw new ContainerizeException(EngineErrors.SecretMissing, $"{context.StepLabel}: the required secret '{id}' was not given", file, line,
+                    throw new ContainerizeException(BuildErrors.SecretMissing, $"{context.StepLabel}: the required secret '{id}' was not given", file, line,
                         $"pass it with `--secret id={id},src=FILE` (or `id={id},env=VARIABLE`), or drop required=true");
                 }
 
@@ -117,7 +117,7 @@ public sealed class RunStep : IStepExecutor
                 if (!context.SshAgents.TryGetValue(agentId, out var socket))
                 {
                     if (!m.Required) return null;
-                    throw new ContainerizeException(EngineErrors.SshAgentMissing, $"{context.StepLabel}: the required ssh agent '{agentId}' was not given", file, line,
+                    throw new ContainerizeException(BuildErrors.SshAgentMissing, $"{context.StepLabel}: the required ssh agent '{agentId}' was not given", file, line,
                         $"pass it with `--ssh {agentId}` (SSH_AUTH_SOCK) or `--ssh {agentId}=/path/to/agent.sock`");
                 }
 
@@ -125,13 +125,13 @@ public sealed class RunStep : IStepExecutor
                 // user's own path, so it is the mount's root: a sub-path would be resolved inside its folder.
                 return new Runtime.Mounts.BindMount(SshTarget(m, sshIndex), socket);
             default:
-                throw new ContainerizeException(EngineErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} is not supported by this engine", file, line,
+                throw new ContainerizeException(BuildErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} is not supported by this engine", file, line,
                     "build this Dockerfile with `containerize handoff build`");
         }
     }
 
     private static string Target(RunMount m, string file, int line) =>
-        m.Target ?? throw new ContainerizeException(EngineErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} needs a target", file, line, "write target=/path");
+        m.Target ?? throw new ContainerizeException(BuildErrors.Unsupported, $"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} needs a target", file, line, "write target=/path");
 
     /// <summary>BuildKit's dispatchSecret: source= (or id=), else the target's file name.</summary>
     internal static string SecretId(RunMount m) =>
@@ -146,7 +146,7 @@ public sealed class RunStep : IStepExecutor
     /// RUN) works anywhere. The hint names the two ways that work from this machine.
     /// </summary>
     internal static ContainerizeException NeedsLinux(StepContext context, string file, int line) =>
-        new(EngineErrors.RunNeedsLinux,
+        new(BuildErrors.RunNeedsLinux,
             $"{context.StepLabel}: RUN needs Linux and runc, and this is {Os.HostRules.Current.Os}", file, line,
             "hand the Dockerfile to Docker or Podman (`-p:ContainerBuildEngine=Docker`, or `containerize build --engine docker`), " +
             "or publish in Host mode (`ContainerBuildMode=Host`, the default), whose Dockerfile has no RUN");
@@ -164,7 +164,7 @@ public sealed class RunStep : IStepExecutor
     {
         if (!command.PrependShell || command.Arguments.Count != 1)
         {
-            throw new ContainerizeException(EngineErrors.Unsupported, $"parsing produced an invalid run command: [{string.Join(' ', command.Arguments)}]", file, line,
+            throw new ContainerizeException(BuildErrors.Unsupported, $"parsing produced an invalid run command: [{string.Join(' ', command.Arguments)}]", file, line,
                 "write heredocs in the shell form of RUN");
         }
 
@@ -222,7 +222,7 @@ public sealed class RunStep : IStepExecutor
         if (!OperatingSystem.IsLinux() || Os.HostRules.Current.Os != Os.HostOs.Linux) throw NeedsLinux(context, file, line);
         if (!BuildPlatforms.CanRun(parent.Config))
         {
-            throw new ContainerizeException(EngineErrors.ForeignPlatformRun,
+            throw new ContainerizeException(BuildErrors.ForeignPlatformRun,
                 $"{context.StepLabel}: RUN for {parent.Config.Platform} cannot run on this {BuildPlatforms.Host} machine (no binfmt/qemu emulation)", file, line,
                 "build for this machine's platform, run the step in a stage FROM --platform=$BUILDPLATFORM, or build with `containerize handoff build` on an engine with emulation");
         }
@@ -291,7 +291,7 @@ public sealed class RunStep : IStepExecutor
         }
         catch (ContainerizeException e) when (e.Code is RuntimeErrors.CommandFailed or RuntimeErrors.RuncFailed)
         {
-            throw new ContainerizeException(EngineErrors.StepFailed, $"{context.StepLabel}: {e.Diagnostic.Message}", file, line,
+            throw new ContainerizeException(BuildErrors.StepFailed, $"{context.StepLabel}: {e.Diagnostic.Message}", file, line,
                 (e.Diagnostic.Hint ?? "") + "; the image was not tagged, and the steps before this one are cached", e);
         }
         finally

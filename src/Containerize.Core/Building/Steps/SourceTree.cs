@@ -91,7 +91,7 @@ internal sealed class SourceTree
         {
             return sources.SelectMany(s => Match(s, what, file, line)).Any(m => m.FollowedLink);
         }
-        catch (ContainerizeException e) when (e.Code == EngineErrors.SourceLinkUnresolved)
+        catch (ContainerizeException e) when (e.Code == BuildErrors.SourceLinkUnresolved)
         {
             return true;
         }
@@ -108,12 +108,12 @@ internal sealed class SourceTree
 
     private ScopedPath.Resolution ResolveOrThrow(string path, string source, string what, string file, int line) =>
         ScopedPath.Resolve(path, p => _byPath.TryGetValue(p, out var e) && e.Kind == LayerEntryKind.Symlink ? e.LinkTarget ?? "" : null)
-        ?? throw new ContainerizeException(EngineErrors.SourceLinkUnresolved,
+        ?? throw new ContainerizeException(BuildErrors.SourceLinkUnresolved,
             $"COPY/ADD failed: '{source}': too many levels of symbolic links in {what}", file, line,
             "a symlink on this path leads back to itself: fix or remove it");
 
     private static ContainerizeException Unresolved(string source, string resolved, string what, string file, int line) =>
-        new(EngineErrors.SourceLinkUnresolved,
+        new(BuildErrors.SourceLinkUnresolved,
             $"COPY/ADD failed: '{source}' follows a symlink to '/{resolved}', which is not in {what} (links are resolved inside it, as BuildKit does)",
             file, line,
             "a link is never followed out of the context: copy its target into the context (and keep .dockerignore from excluding it), or name the real path");
@@ -135,7 +135,7 @@ internal sealed class SourceTree
             {
                 if (parts.Count == 0)
                 {
-                    throw new ContainerizeException(EngineErrors.SourceOutsideContext, $"COPY source '{source}' leaves the build context", file, line,
+                    throw new ContainerizeException(BuildErrors.SourceOutsideContext, $"COPY source '{source}' leaves the build context", file, line,
                         "sources are relative to the context root and cannot climb above it");
                 }
 
@@ -150,7 +150,7 @@ internal sealed class SourceTree
     }
 
     private static ContainerizeException NotFound(string source, string what, string file, int line) =>
-        new(EngineErrors.SourceNotFound, $"COPY/ADD failed: '{source}' not found in {what}", file, line,
+        new(BuildErrors.SourceNotFound, $"COPY/ADD failed: '{source}' not found in {what}", file, line,
             "check the path (relative to the context root) and that .dockerignore does not exclude it");
 
     private static string ToRegex(string pattern)
