@@ -176,6 +176,7 @@ public static class PropertySchema
         new("ContainerBuild", InputKind.Bool, ImagePart.Machine, "true: build the image after publish", "false", TargetsOnly: true),
         new("ContainerDeterministicPaths", InputKind.Bool, ImagePart.Layers, "false opts out of the source path mapping (PathMap) and of the Razor files' content-named copies that make the app's assemblies, and so the image, identical from any clone folder", "true", TargetsOnly: true),
         new("ContainerPublishInParallel", InputKind.Bool, ImagePart.Machine, "several RIDs: the per-RID publishes run in parallel", "true", TargetsOnly: true),
+        new("ContainerizePublishContainer", InputKind.Bool, ImagePart.Machine, "`dotnet publish -t:PublishContainer` (as .NET Aspire, azd and Visual Studio run it) builds Containerize's image; false gives the .NET SDK's own container publishing back", "true", TargetsOnly: true),
         new("ContainerizeTaskHost", InputKind.Text, ImagePart.Machine, "InProcess or OutOfProcess (the netstandard2.0 task and containerize out of process, as Visual Studio's and .NET 8/9 SDKs' MSBuild do)", "InProcess on a .NET 10+ dotnet CLI, else OutOfProcess", TargetsOnly: true),
         new("ContainerizeInProcess", InputKind.Bool, ImagePart.Machine, "true runs the image build in MSBuild's process instead of the package's native host (linux-x64)", "false", TargetsOnly: true),
         new("ContainerizeHostPath", InputKind.Text, ImagePart.Machine, "the native containerize the task runs", "the package's, for the SDK's RID", UserSetting: false, TargetsOnly: true),

@@ -22,13 +22,18 @@ public sealed partial class PropertySchemaTests
     private static XElement[] TargetItems(string itemName) =>
         XDocument.Load(TargetsPath).Descendants().Where(e => e.Name.LocalName == itemName).ToArray();
 
+    // The input list as the targets declare it (_ContainerizeInputs): _ContainerizeApplyConfig only changes its entries.
+    private static XElement[] DeclaredInputs() =>
+        XDocument.Load(TargetsPath).Descendants().Where(e => e.Name.LocalName == "Target" && (string?)e.Attribute("Name") == "_ContainerizeInputs")
+            .Single().Descendants().Where(e => e.Name.LocalName == "_ContainerizeInput").ToArray();
+
     // An entry's input name: the Include of a value, the ContainerizeList of a list member.
     private static string InputName(XElement e) => (string?)e.Attribute("ContainerizeList") ?? (string)e.Attribute("Include")!;
 
     [TestMethod]
     public void TheTargetsPassEveryInputOfTheSchemaFromThePropertyItNames()
     {
-        var entries = TargetItems("_ContainerizeInput");
+        var entries = DeclaredInputs();
         var names = entries.Select(InputName).ToList();
         Assert.AreEqual(names.Count, names.Distinct().Count(), "each input is listed once: " + string.Join(", ", names.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key)));
         CollectionAssert.AreEquivalent(PropertySchema.All.Where(p => !p.TargetsOnly).Select(p => p.Name).ToList(), names, "the targets' _ContainerizeInput and PropertySchema hold the same names");
@@ -44,13 +49,16 @@ public sealed partial class PropertySchemaTests
     [TestMethod]
     public void EveryPropertyTheTargetsReadIsInTheSchema()
     {
-        var text = File.ReadAllText(TargetsPath) + File.ReadAllText(Path.ChangeExtension(TargetsPath, ".props"));
+        var text = File.ReadAllText(TargetsPath) + File.ReadAllText(Path.ChangeExtension(TargetsPath, ".props"))
+            + File.ReadAllText(Path.ChangeExtension(TargetsPath, ".PublishContainer.targets"));
         foreach (var spec in PropertySchema.All.Where(p => p.TargetsOnly)) StringAssert.Contains(text, $"$({spec.Source})", spec.Name + " is read by the targets");
         // The package's own plumbing (paths of its assemblies, files it writes), not settings.
         var plumbing = new HashSet<string>(StringComparer.Ordinal)
         {
             "ContainerizeVersion", "ContainerizeTasksAssembly", "ContainerizeOutOfProcessTasksAssembly", "ContainerizeCliAssembly",
             "ContainerizeMetadataPath", "ContainerizeSdkEnabled", "ContainerizeDirectory",
+            // Extension points (lists of targets), not settings of the image.
+            "ComputeContainerizeConfigDependsOn", "ContainerizeImageDependsOn", "PublishContainerDependsOn",
         };
         var sources = PropertySchema.All.Select(p => p.Source).ToHashSet(StringComparer.Ordinal);
         var unknown = ContainerPropertyReference().Matches(text).Select(m => m.Groups[1].Value)

@@ -7,7 +7,7 @@ namespace Containerize.Tests.Generation;
 
 /// <summary>
 /// The skip decision in real MSBuild: a driver project imports the package's props and targets from the source tree
-/// and evaluates <c>_ContainerizeSettings</c> once per variation (each input of PropertySchema changed in turn, every
+/// and evaluates the settings hash (<c>_ContainerizeInputs</c>, <c>_ContainerizeHashInputs</c>) once per variation (each input of PropertySchema changed in turn, every
 /// item metadata the mapping reads changed in turn). Every variation gives another settings hash than the baseline,
 /// so no changed input can leave a stale image behind "image build skipped (nothing changed)".
 /// </summary>
@@ -70,7 +70,7 @@ public sealed class SettingsHashTests
         project.Append($"""
               </ItemGroup>
               <Import Project="{SecurityElement.Escape(Path.Combine(build, "Containerize.Sdk.targets"))}" />
-              <Target Name="DriverOne" DependsOnTargets="_ContainerizeSettings" Returns="$(DriverVariation)=$(_ContainerizeSettingsHash)" />
+              <Target Name="DriverOne" DependsOnTargets="_ContainerizeInputs;_ContainerizeHashInputs" Returns="$(DriverVariation)=$(_ContainerizeSettingsHash)" />
               <Target Name="HashAll">
                 <ItemGroup>
 
