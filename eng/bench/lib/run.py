@@ -1,5 +1,6 @@
 """eng/bench/run: every eng/bench/<area> script through the benchmark contract, merged into docs/bench/results.json,
-one table, the plots, and (with --readme) the README's "How it compares" section."""
+one table, the plots, and (with --readme) every area's table in docs/bench/README.md and the headline ratios in the
+README's "How it compares" section."""
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,25 @@ QUICK_ARGS = {"publish": ["--samples", "HelloConsole,HelloWeb"],
 PUBLISH_STATE = {"cold": "clean (cold)", "cached": "nothing changed (cached)", "one-file-changed": "one file changed",
                  "fresh-runner": "fresh CI runner"}
 RESULTS = b.ROOT / "docs/bench/results.json"
-README = b.ROOT / "README.md"
+# Every area's table goes to docs/bench/README.md; the README keeps the plots and one table of headline ratios.
+BENCH_README = b.ROOT / "docs/bench/README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+README = b.ROOT / "README.md"
+SUMMARY_BEGIN, SUMMARY_END = "<!-- bench-summary:begin -->", "<!-- bench-summary:end -->"
+# The README's headline rows: (row id, a word of the anchor when an id has several anchors, what the row says).
+SUMMARY = [
+    ("publish.HelloWeb.cached.tarball.vs-plain", None, "HelloWeb publish to a tarball, nothing changed, vs a plain `dotnet publish`"),
+    ("publish.HelloWeb.cached.tarball.vs-sdk", None, "HelloWeb publish to a tarball, nothing changed, vs the SDK's PublishContainer"),
+    ("publish.HelloWeb.cold.tarball.container-part", None,
+     "container part of a clean HelloWeb publish to a tarball, vs the SDK's"),
+    ("engine.cold.dotnet", "BuildKit", "`containerize build`, .NET multi-stage, cold, vs BuildKit"),
+    ("engine.cached.copy-heavy", "BuildKit", "`containerize build`, publish folder onto aspnet, cached, vs BuildKit"),
+    ("push.cold", None, "push a 105 MB image to an empty registry, vs skopeo"),
+    ("unpack.sdk.vs-umoci", None, "unpack the .NET SDK image's layers, vs umoci"),
+    ("layers.gzip.vs-dotnet", None, "gzip layer of a publish-like tree, vs .NET TarFile + GZipStream"),
+    ("context.ls", None, "build context of 100 000 files, vs find"),
+    ("images.HelloWeb.size-compressed", None, "HelloWeb image size, compressed, vs the SDK's"),
+]
 STATE_LEGEND = ("cold: nothing of ours cached (for publish: bin/ and obj/ removed, NuGet packages and base images "
                 "already in each tool's cache); cached: nothing changed since the previous run; one-file-changed: one "
                 "source file changed; fresh-runner (publish): clean, with an empty image store and SDK container cache and the base "
@@ -47,8 +65,9 @@ def main() -> int:
                    help=f"run only these areas (repeatable or comma-separated: {', '.join(AREAS)}); the others keep "
                         "their rows from the previous results.json")
     p.add_argument("--runs", type=int, help="override the runs of every area")
-    p.add_argument("--readme", action="store_true", help="rewrite README's section between the bench markers")
-    p.add_argument("--no-run", action="store_true", help="measure nothing: table, plots and README from results.json")
+    p.add_argument("--readme", action="store_true",
+                   help="rewrite docs/bench/README.md's tables and README's summary, between their bench markers")
+    p.add_argument("--no-run", action="store_true", help="measure nothing: table, plots and READMEs from results.json")
     p.add_argument("--skip-setup", action="store_true", help="do not run eng/setup first")
     p.add_argument("--results", default=str(RESULTS), help="where the merged results go (default docs/bench/results.json)")
     args = p.parse_args()
@@ -67,7 +86,7 @@ def main() -> int:
     report(doc, results_path)
     if args.readme:
         rewrite_readme(doc, results_path)
-        b.log("README.md: 'How it compares' rewritten")
+        b.log("docs/bench/README.md: every area's table rewritten; README.md: 'How it compares' summary rewritten")
     return 0
 
 
@@ -323,27 +342,55 @@ def images_table(rows) -> list:
                   "layers", "layer digests equal in two clones", "manifest digest equal (1 = yes)"], body)
 
 
-def rewrite_readme(doc: dict, results_path: Path = RESULTS) -> None:
-    text = README.read_text()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"README.md has no {BEGIN} ... {END} markers")
+def link(target: Path, page: Path) -> str:
+    """A link from a Markdown page to a file of the repository, relative to the page's folder."""
+    return os.path.relpath(target.resolve(), page.resolve().parent)
+
+
+def replace_between(page: Path, begin: str, end: str, lines: list) -> None:
+    text = page.read_text()
+    if begin not in text or end not in text:
+        raise SystemExit(f"{page} has no {begin} ... {end} markers")
+    start, stop = text.index(begin), text.index(end) + len(end)
+    page.write_text(text[:start] + "\n".join([begin] + lines + [end]) + text[stop:])
+
+
+def run_line(doc: dict, results_path: Path, page: Path) -> str:
     m = doc.get("machine", {})
-    lines = [BEGIN,
-             f"Generated by `bash eng/bench/run --readme` from [`{os.path.relpath(results_path.resolve(), b.ROOT)}`]"
-             f"({os.path.relpath(results_path.resolve(), b.ROOT)}) "
-             f"({doc.get('mode')} run, {doc.get('generated')}, {m.get('cores')} cores, load {m.get('load_before')} "
-             "before the run). Medians of interleaved runs; ratio = ours / anchor; a target counts as met within a "
-             "±10% noise band. Each row names the command that reproduces it; the state column is the cache state: "
-             f"{STATE_LEGEND}.", ""]
+    shown = os.path.relpath(results_path.resolve(), b.ROOT)
+    return (f"Generated by `bash eng/bench/run --readme` from [`{shown}`]({link(results_path, page)}) "
+            f"({doc.get('mode')} run, {doc.get('generated')}, {m.get('cores')} cores, load {m.get('load_before')} "
+            "before the run).")
+
+
+def warnings(doc: dict) -> list:
+    m = doc.get("machine", {})
+    lines = []
     if doc.get("warning"):
         lines += [f"**{doc['warning']}.**", ""]
     if (m.get("load_before") or 0) > (m.get("cores") or 1):
         lines += ["**Taken under load: these figures are to be re-taken on a quiet machine.**", ""]
+    return lines
+
+
+def plot_lines(results_path: Path, page: Path) -> list:
     folder = results_path.resolve().parent
-    rel = os.path.relpath(folder, b.ROOT)
     plots = [f for f in ("publish.svg", "sizes.svg") if (folder / f).exists()]
-    if plots:
-        lines += [" ".join(f"![{f[:-4]}]({rel}/{f})" for f in plots), ""]
+    return [" ".join(f"![{f[:-4]}]({link(folder / f, page)})" for f in plots), ""] if plots else []
+
+
+def rewrite_readme(doc: dict, results_path: Path = RESULTS) -> None:
+    """Every area's table in docs/bench/README.md, the headline ratios in README.md."""
+    rewrite_bench_readme(doc, results_path)
+    rewrite_summary(doc, results_path)
+
+
+def rewrite_bench_readme(doc: dict, results_path: Path) -> None:
+    lines = [run_line(doc, results_path, BENCH_README) + " Medians of interleaved runs; ratio = ours / anchor; a "
+             "target counts as met within a ±10% noise band. Each row names the command that reproduces it; the state "
+             f"column is the cache state: {STATE_LEGEND}.", ""]
+    lines += warnings(doc)
+    lines += plot_lines(results_path, BENCH_README)
     rows = doc.get("results", [])
     for area in AREAS:
         area_rows = [r for r in rows if r.get("area") == area]
@@ -370,9 +417,34 @@ def rewrite_readme(doc: dict, results_path: Path = RESULTS) -> None:
               for a in doc.get("areas", []) if a.get("ours_available") is False]
     if notes:
         lines += ["Not measured in this run:"] + notes
-    lines.append(END)
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    README.write_text(text[:start] + "\n".join(lines) + text[end:])
+    replace_between(BENCH_README, BEGIN, END, lines)
+
+
+def summary_rows(rows: list) -> list:
+    """The SUMMARY rows present in the results, in SUMMARY's order."""
+    found = []
+    for id, anchor_word, what in SUMMARY:
+        r = next((x for x in rows if x["id"] == id and (anchor_word is None or anchor_word in (x.get("anchor") or ""))),
+                 None)
+        if r is not None:
+            found.append((what, r))
+    return found
+
+
+def rewrite_summary(doc: dict, results_path: Path) -> None:
+    lines = [run_line(doc, results_path, README) + " Medians of interleaved runs; ratio = ours / anchor, below 1 is "
+             "faster or smaller; a target counts as met within a ±10% noise band. Every row of every area, with "
+             f"the command that reproduces it: [docs/bench]({link(BENCH_README, README)}).", ""]
+    lines += warnings(doc)
+    lines += plot_lines(results_path, README)
+    body = []
+    for what, r in summary_rows(doc.get("results", [])):
+        anchor = r.get("anchor") or ""
+        if r.get("anchor_value") is not None:
+            anchor += f" {b.fmt(r['anchor_value'], r.get('unit'))}"
+        body.append([what, ours_text(r), anchor.strip(), ratio_text(r), target_text(r), b.verdict(r)])
+    lines += table(["headline", "ours", "anchor", "ratio", "target", "result"], body)
+    replace_between(README, SUMMARY_BEGIN, SUMMARY_END, lines)
 
 
 if __name__ == "__main__":

@@ -84,16 +84,19 @@ class ReportTests(unittest.TestCase):
 
     def test_readme_section_is_rewritten_between_markers_only(self):
         with tempfile.TemporaryDirectory() as d:
+            bench_readme = Path(d) / "docs/bench/README.md"
+            bench_readme.parent.mkdir(parents=True)
+            bench_readme.write_text(f"# T\nbefore\n{run.BEGIN}\nold table\n{run.END}\nafter\n")
             readme = Path(d) / "README.md"
-            readme.write_text(f"# T\nbefore\n{run.BEGIN}\nold table\n{run.END}\nafter\n")
-            saved = run.README
-            run.README = readme
+            readme.write_text(f"# R\nbefore\n{run.SUMMARY_BEGIN}\nold summary\n{run.SUMMARY_END}\nafter\n")
+            saved = run.README, run.BENCH_README
+            run.README, run.BENCH_README = readme, bench_readme
             try:
                 run.rewrite_readme(self.doc())
                 run.rewrite_readme(self.doc())  # idempotent
             finally:
-                run.README = saved
-            text = readme.read_text()
+                run.README, run.BENCH_README = saved
+            text = bench_readme.read_text()
             self.assertTrue(text.startswith("# T\nbefore\n"))
             self.assertTrue(text.endswith(f"{run.END}\nafter\n"))
             self.assertNotIn("old table", text)
@@ -101,6 +104,25 @@ class ReportTests(unittest.TestCase):
             self.assertIn("| HelloWeb | tarball | nothing changed (cached) | 2.00 s | 2.50 s | 1.95 s | 0.80× | 1.03× | ≤ 1.05× | met |", text)
             self.assertIn("4 layers \\| in parallel", text)  # a '|' in a cell does not break the table
             self.assertIn("`bash eng/bench/engine`: missing (not here)", text)
+            # The README gets the headline rows only, in SUMMARY's order, and a link to the full tables beside it.
+            summary = readme.read_text()
+            self.assertTrue(summary.startswith("# R\nbefore\n"))
+            self.assertTrue(summary.endswith(f"{run.SUMMARY_END}\nafter\n"))
+            self.assertNotIn("old summary", summary)
+            self.assertEqual(summary.count(run.SUMMARY_BEGIN), 1)
+            self.assertIn("[docs/bench](docs/bench/README.md)", summary)
+            plain = summary.index("| HelloWeb publish to a tarball, nothing changed, vs a plain `dotnet publish` | 2.00 s | plain dotnet publish 1.95 s | 1.03× | ≤ 1.05× | met |")
+            sdk = summary.index("| HelloWeb publish to a tarball, nothing changed, vs the SDK's PublishContainer | 2.00 s | SDK PublishContainer 2.50 s | 0.80× |")
+            self.assertLess(plain, sdk)
+            self.assertIn("HelloWeb image size, compressed, vs the SDK's", summary)
+            self.assertNotIn("in parallel", summary)  # not a headline row
+
+    def test_summary_picks_a_row_by_its_anchor_when_an_id_has_several(self):
+        rows = [b.row("engine.cold.dotnet", "w", "cold", 1.0, "s", "docker build (classic, DOCKER_BUILDKIT=0)", 2.0, "c"),
+                b.row("engine.cold.dotnet", "w", "cold", 1.0, "s", "docker build (BuildKit)", 1.25, "c")]
+        found = run.summary_rows(rows)
+        self.assertEqual(len(found), 1)
+        self.assertEqual(found[0][1]["anchor"], "docker build (BuildKit)")
 
     def test_plots_are_well_formed_svg(self):
         groups = [("HelloWeb, cold", [("ours", None), ("SDK", 12.0), ("plain", 8.0)])]

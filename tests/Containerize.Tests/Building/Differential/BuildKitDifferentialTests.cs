@@ -8,7 +8,7 @@ namespace Containerize.Tests.Building.Differential;
 /// Issue #6 "Against Docker" and #8.4 "engines agree": every corpus Dockerfile is built by our engine and by Docker 26's
 /// BuildKit (directly with `docker build`, and through `containerize build --engine docker`); both images are exported
 /// as docker-archives and compared by <see cref="ImageComparer"/>. Known differences are listed below with their
-/// reason (README, "Known differences from BuildKit"); anything else fails.
+/// reason (docs/cli.md, "Known differences from BuildKit"); anything else fails.
 /// </summary>
 [TestClass]
 [DoNotParallelize]
@@ -120,7 +120,7 @@ public sealed class BuildKitDifferentialTests
         Assert.AreEqual(0, unexpected.Count, $"{name}: layers that differ from BuildKit's beyond mtimes and the known RUN quirks:\n" + string.Join("\n", report));
     }
 
-    /// <summary>Why a BuildKit RUN layer cannot be ours byte for byte (README), or null.</summary>
+    /// <summary>Why a BuildKit RUN layer cannot be ours byte for byte (docs/cli.md), or null.</summary>
     private static string? ExplainRunDifference(byte[] layer)
     {
         var names = new List<string>();
