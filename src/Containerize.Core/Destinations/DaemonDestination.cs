@@ -23,6 +23,9 @@ public sealed record DaemonDestination(EngineKind Engine) : IImageDestination
     /// </summary>
     public bool OnlyIfAnswering { get; init; }
 
+    /// <summary>How the engine is located (a PATH to search, its variables); the daemon itself is always what is asked for.</summary>
+    public EngineLocatorOptions? Locator { get; init; }
+
     /// <summary>Keep the locator's probe lines out of the log (a publish's log never listed them; a build's -v log does).</summary>
     public bool QuietProbe { get; init; }
 
@@ -40,11 +43,11 @@ public sealed record DaemonDestination(EngineKind Engine) : IImageDestination
                 return new SendResult(this) { LoadedInto = EngineName, LoadOutput = output };
             }
 
+            var options = (Locator ?? new EngineLocatorOptions()) with { DaemonOnly = true, Preference = BuilderPreference.Classic };
             EngineClient client;
             try
             {
-                client = await EngineLocator.FindAsync(Engine, new EngineLocatorOptions { DaemonOnly = true, Preference = BuilderPreference.Classic },
-                    QuietProbe ? NullSink.Instance : sink, cancellationToken).ConfigureAwait(false);
+                client = await EngineLocator.FindAsync(Engine, options, QuietProbe ? NullSink.Instance : sink, cancellationToken).ConfigureAwait(false);
             }
             catch (ContainerizeException e) when (OnlyIfAnswering && e.Code is HandoffErrors.ClientNotFound or HandoffErrors.DaemonUnreachable)
             {
@@ -53,7 +56,7 @@ public sealed record DaemonDestination(EngineKind Engine) : IImageDestination
             }
 
             var loaded = await DaemonLoader.LoadAsync(client, (s, ct) => exporter.WriteDockerArchiveAsync(image.Loadable, first, s, ct), image.ImageId?.ToString(),
-                image.Names.Select(n => n.FamiliarString).ToList(), null, sink, cancellationToken).ConfigureAwait(false);
+                image.Names.Select(n => n.FamiliarString).ToList(), options.Environment, sink, cancellationToken).ConfigureAwait(false);
             return new SendResult(this) { LoadedInto = EngineName, AlreadyHeld = loaded.Skipped };
         });
 
