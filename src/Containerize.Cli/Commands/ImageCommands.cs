@@ -1,3 +1,5 @@
+using Containerize.Core.Destinations;
+using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Store;
 using Containerize.Core.Images.Transfer;
@@ -87,12 +89,13 @@ internal sealed class SaveCommand : CliCommand
         var reference = ImageReference.Parse(ImageCommands.Positional(args, 0, Usage));
         ImageCommands.NoMorePositionals(args, 1, Usage);
         var output = args.Get("--output") ?? throw CommandArgs.Bad("--output is required", Usage);
-        var destination = ImageLocation.Parse(output, context.WorkingDirectory);
+        var destination = DestinationParser.ParseFile(output, context.WorkingDirectory);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
         var image = await store.ResolveRequiredAsync(reference, cancellationToken).ConfigureAwait(false);
-        await new ImageExporter(store, store.IngestPath) { Platform = ImageCommands.PlatformOf(args) }
-            .ExportAsync(image, reference.WithDefaultTag(), destination, cancellationToken).ConfigureAwait(false);
-        context.Out.WriteLine($"saved {reference.WithDefaultTag().FamiliarString} ({image.Digest}) to {destination}");
+        var name = reference.WithDefaultTag();
+        await destination.SendAsync(store, new OutgoingImage(image, [name]) { Platform = ImageCommands.PlatformOf(args) },
+            new TextWriterSink(context.Error, context.Error), cancellationToken).ConfigureAwait(false);
+        context.Out.WriteLine($"saved {name.FamiliarString} ({image.Digest}) to {destination}");
         return 0;
     }
 }
@@ -128,18 +131,18 @@ internal sealed class LoadIntoCommand : CliCommand
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
         var engine = ImageCommands.Positional(args, 0, Usage);
-        if (engine is not ("docker" or "podman")) throw CommandArgs.Bad($"unknown engine '{engine}'", Usage);
+        var kind = DestinationParser.ParseEngine(engine) ?? throw CommandArgs.Bad($"unknown engine '{engine}'", Usage);
         var reference = ImageReference.Parse(ImageCommands.Positional(args, 1, Usage)).WithDefaultTag();
         ImageCommands.NoMorePositionals(args, 2, Usage);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
         var image = await store.ResolveRequiredAsync(reference, cancellationToken).ConfigureAwait(false);
-        var client = args.Get("--client") ?? engine;
+        var destination = new DaemonDestination(kind) { Client = args.Get("--client") ?? engine };
         var requested = args.Get("--platform") is { } p ? Platform.Parse(p) : null;
-        var (platform, note) = await EngineLoader.ChoosePlatformAsync(store, image, client, engine, requested, cancellationToken).ConfigureAwait(false);
+        var (platform, note) = await EngineLoader.ChoosePlatformAsync(store, image, destination.Client, engine, requested, cancellationToken).ConfigureAwait(false);
         if (note is not null) context.Error.WriteLine(note);
-        var exporter = new ImageExporter(store, store.IngestPath) { Platform = platform };
-        var output = await EngineLoader.LoadAsync(client, exporter, image, reference, cancellationToken).ConfigureAwait(false);
-        context.Out.WriteLine(output.Length > 0 ? output : $"loaded {reference.FamiliarString} into {engine}");
+        var result = await destination.SendAsync(store, new OutgoingImage(image, [reference]) { Platform = platform },
+            new TextWriterSink(context.Error, context.Error), cancellationToken).ConfigureAwait(false);
+        context.Out.WriteLine(result.LoadOutput is { Length: > 0 } output ? output : $"loaded {reference.FamiliarString} into {engine}");
         return 0;
     }
 }

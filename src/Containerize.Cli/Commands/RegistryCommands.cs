@@ -1,3 +1,4 @@
+using Containerize.Core.Destinations;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Registry;
@@ -74,11 +75,13 @@ internal sealed class PushCommand : CliCommand
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
         var local = ImageReference.Parse(ImageCommands.Positional(args, 0, Usage));
-        var remote = ImageReference.Parse(ImageCommands.Positional(args, 1, Usage)).WithDefaultTag();
+        var destination = DestinationParser.ParsePush(ImageCommands.Positional(args, 1, Usage), args.GetAll("--tag"));
         ImageCommands.NoMorePositionals(args, 2, Usage);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
         using var client = new RegistryClient(RegistryCommands.OptionsFrom(args, context));
-        var result = await new ImagePusher(client, store).PushAsync(local, remote, args.GetAll("--tag"), cancellationToken).ConfigureAwait(false);
+        var root = await ImagePusher.ResolveRootAsync(store, local, cancellationToken).ConfigureAwait(false);
+        var sent = await (destination with { Client = client }).SendAsync(store, new OutgoingImage(root, [local]), client.Options.Sink, cancellationToken).ConfigureAwait(false);
+        var (remote, result) = (sent.Pushes[0].Names[0], sent.Pushes[0].Result);
         context.Out.WriteLine($"{remote}: pushed {result.Digest} ({result.BlobsUploaded} blobs uploaded, {RegistryCommands.Size(result.BytesUploaded)}; {result.BlobsSkipped} already there)");
         return 0;
     }

@@ -38,7 +38,7 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         var tags = request.Tags.Select(ParseTag).ToList();
         var model = await DockerfileModel.LoadAsync(dockerfile, dockerfile, cancellationToken).ConfigureAwait(false);
         var planner = new StagePlanner(new Dockerfiles.Stages.ShellWordExpander(model.EscapeToken));
-        var outputs = request.Outputs.Select(o => BuildOutput.Parse(o, contextDir)).ToList();
+        var outputs = request.Outputs.Select(o => BuildOutputWriter.Parse(o, contextDir)).ToList();
         BuildOutputWriter.Validate(outputs, tags);
         var hostPlatform = BuildPlatforms.Host;
         var targetPlatform = request.Platform is { } requested ? BuildPlatforms.Parse(requested) : hostPlatform;

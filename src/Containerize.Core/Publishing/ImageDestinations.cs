@@ -1,3 +1,4 @@
+using Containerize.Core.Destinations;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
 using Containerize.Core.Handoff;
@@ -9,16 +10,14 @@ using Containerize.Core.Registry;
 namespace Containerize.Core.Publishing;
 
 /// <summary>
-/// Where a built image goes besides the local store, as in the .NET SDK: the registry when ContainerRegistry is set,
-/// an archive when ContainerArchiveOutputPath is set, and docker/podman load when LocalRegistry is set or when neither
-/// of the others is given and a daemon answers (skipped when the daemon already holds the same image ID).
+/// Where a published image goes besides the local store: the SDK's properties (checked here, with the publish's codes)
+/// mapped onto destinations (<see cref="DestinationParser.FromSdkProperties"/>: registry, archive, docker/podman load),
+/// each sent in turn and reported in the publish's words.
 /// </summary>
 /// <param name="registry">A client already talking to the registry (warmed up during the build); null makes one.</param>
 public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink, RegistryClient? registry = null)
 {
     public sealed record Outcome(IReadOnlyList<string> Pushed, long BytesUploaded, string? ArchivePath, string? LoadedInto);
-
-    private readonly string _scratch = Path.Combine(store.IngestPath, "export-" + Guid.NewGuid().ToString("N")[..12]);
 
     /// <summary>Where one image goes: its names (the first is pushed and archived), and the SDK's destination properties.</summary>
     public sealed record Settings(
@@ -45,74 +44,38 @@ public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink
     /// <param name="imageId">The config digest of <paramref name="loadable"/>: a daemon that has it already is not loaded again.</param>
     public async Task<Outcome> SendAsync(Settings settings, Descriptor root, Descriptor loadable, Digest imageId, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await SendCoreAsync(settings, root, loadable, imageId, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (Directory.Exists(_scratch)) Directory.Delete(_scratch, recursive: true);
-        }
-    }
-
-    private async Task<Outcome> SendCoreAsync(Settings settings, Descriptor root, Descriptor loadable, Digest imageId, CancellationToken cancellationToken)
-    {
-        var names = settings.Names.ToList();
+        var archivePath = string.IsNullOrEmpty(settings.ArchiveOutputPath) ? null : ArchiveOutput.ResolvePath(settings.ArchiveOutputPath, settings.Repository, settings.ProjectDirectory);
+        var destinations = DestinationParser.FromSdkProperties(!string.IsNullOrEmpty(settings.Registry), archivePath, settings.ArchiveFormat,
+            ParseLocalRegistry(settings.LocalRegistry, settings.ProjectPath), settings.Offline, registry);
+        var image = new OutgoingImage(root, settings.Names) { Loadable = loadable, ImageId = imageId };
         var pushed = new List<string>();
         long uploaded = 0;
-        if (!string.IsNullOrEmpty(settings.Registry))
-        {
-            using var owned = registry is null ? new RegistryClient(new RegistryOptions { Sink = sink, Offline = settings.Offline }) : null;
-            var client = registry ?? owned!;
-            var remote = names[0];
-            var result = await new ImagePusher(client, store).PushAsync(remote, remote, names.Skip(1).Select(n => n.Tag!).ToList(), cancellationToken).ConfigureAwait(false);
-            uploaded = result.BytesUploaded;
-            pushed.AddRange(names.Select(n => n.ToString()));
-            sink.Info(result.BlobsUploaded == 0
-                ? $"{remote}: the registry already has every blob; nothing uploaded"
-                : $"{remote}: pushed {result.BlobsUploaded} blob(s), {ContainerImageResult.FormatSize(result.BytesUploaded)}; {result.BlobsSkipped} already there");
-        }
-
         string? archive = null;
-        if (!string.IsNullOrEmpty(settings.ArchiveOutputPath))
-        {
-            archive = ArchiveOutput.ResolvePath(settings.ArchiveOutputPath, settings.Repository, settings.ProjectDirectory);
-            await Exporter().ExportAsync(root, names[0], new ImageLocation(settings.ArchiveFormat, archive), cancellationToken).ConfigureAwait(false);
-            sink.Info($"archive ({ImageLocation.Prefix(settings.ArchiveFormat)}): {archive}");
-        }
-
         string? loadedInto = null;
-        var daemon = ParseLocalRegistry(settings.LocalRegistry, settings.ProjectPath);
-        if (daemon is not null || (string.IsNullOrEmpty(settings.Registry) && archive is null))
+        foreach (var destination in destinations)
         {
-            loadedInto = await LoadAsync(daemon, loadable, imageId, names, cancellationToken).ConfigureAwait(false);
+            var result = await destination.SendAsync(store, image, sink, cancellationToken).ConfigureAwait(false);
+            foreach (var push in result.Pushes)
+            {
+                var (remote, r) = (push.Names[0], push.Result);
+                uploaded += r.BytesUploaded;
+                pushed.AddRange(push.Names.Select(n => n.ToString()));
+                sink.Info(r.BlobsUploaded == 0
+                    ? $"{remote}: the registry already has every blob; nothing uploaded"
+                    : $"{remote}: pushed {r.BlobsUploaded} blob(s), {ContainerImageResult.FormatSize(r.BytesUploaded)}; {r.BlobsSkipped} already there");
+            }
+
+            if (result.Written is { } written)
+            {
+                archive = written.Path;
+                sink.Info($"archive ({ImageLocation.Prefix(written.Transport)}): {archive}");
+            }
+
+            loadedInto ??= result.LoadedInto;
         }
 
         return new Outcome(pushed, uploaded, archive, loadedInto);
     }
-
-    private async Task<string?> LoadAsync(EngineKind? explicitKind, Descriptor manifest, Digest imageId, List<ImageReference> names, CancellationToken cancellationToken)
-    {
-        var kind = explicitKind ?? EngineKind.Docker;
-        EngineClient client;
-        try
-        {
-            client = await EngineLocator.FindAsync(kind, new EngineLocatorOptions { DaemonOnly = true, Preference = BuilderPreference.Classic }, NullSink.Instance, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ContainerizeException e) when (explicitKind is null && e.Code is HandoffErrors.ClientNotFound or HandoffErrors.DaemonUnreachable)
-        {
-            // As the SDK: with no registry and no archive, a daemon is a destination only when one answers.
-            sink.Detail($"no Docker daemon answered ({e.Diagnostic.Message}); the image stays in the local store");
-            return null;
-        }
-
-        var first = names[0];
-        await DaemonLoader.LoadAsync(client, (s, ct) => Exporter().WriteDockerArchiveAsync(manifest, first, s, ct), imageId.ToString(),
-            names.Select(n => n.FamiliarString).ToList(), null, sink, cancellationToken).ConfigureAwait(false);
-        return kind.ToString().ToLowerInvariant();
-    }
-
-    private ImageExporter Exporter() => new(store, _scratch);
 
     public static EngineKind? ParseLocalRegistry(string? value, string? projectPath) => value?.Trim().ToLowerInvariant() switch
     {

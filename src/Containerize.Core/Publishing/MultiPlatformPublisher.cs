@@ -22,7 +22,8 @@ public sealed class MultiPlatformPublisher(IDiagnosticSink sink)
         var tags = Naming.Tags(request.ContainerImageTag, request.ContainerImageTags, file);
         var registry = string.IsNullOrWhiteSpace(request.ContainerRegistry) ? null : request.ContainerRegistry.Trim();
         if (registry is not null) Naming.ValidateRegistry(registry, "ContainerRegistry", GenerationErrors.InvalidRegistry, file);
-        var daemon = ImageDestinations.ParseLocalRegistry(request.LocalRegistry, file);
+        // Bad destination settings fail before any store work.
+        ImageDestinations.ParseLocalRegistry(request.LocalRegistry, file);
         var archiveFormat = ArchiveFormat(request);
 
         var platforms = Platforms(request.RuntimeIdentifiers, file);
@@ -52,9 +53,8 @@ public sealed class MultiPlatformPublisher(IDiagnosticSink sink)
         var host = RuntimeIdentifierInfo.Parse("linux-" + RuntimeIdentifierInfo.HostArchitecture).Platform;
         var loadIndex = host is null ? 0 : Math.Max(0, entries.FindIndex(e => e.Platform!.Matches(host)));
         var settings = new ImageDestinations.Settings(names, registry, repository, file, request.ContainerArchiveOutputPath, archiveFormat, request.LocalRegistry, request.ContainerOffline);
-        var willLoad = daemon is not null || (registry is null && string.IsNullOrEmpty(request.ContainerArchiveOutputPath));
         var outcome = await new ImageDestinations(store, sink).SendAsync(settings, index, entries[loadIndex], Digest.Parse(results[loadIndex].ImageId), cancellationToken).ConfigureAwait(false);
-        if (willLoad && outcome.LoadedInto is not null)
+        if (outcome.LoadedInto is not null)
         {
             sink.Report(new Diagnostic(GenerationErrors.IndexLoadedOnePlatform, Severity.Warning,
                 $"{outcome.LoadedInto} load takes one image: loaded {results[loadIndex].Platform} ({results[loadIndex].RuntimeIdentifier}); the index of {entries.Count} platforms stays in the local store", file, null,

@@ -19,9 +19,20 @@ public sealed class ImagePusher(RegistryClient client, IContentStore store)
 
     public async Task<PushResult> PushAsync(ImageReference local, ImageReference remote, IReadOnlyList<string>? extraTags = null, CancellationToken cancellationToken = default)
     {
-        var root = local.Digest is { } pinned
+        var root = await ResolveRootAsync(store, local, cancellationToken).ConfigureAwait(false);
+        return await PushAsync(root, local, remote, extraTags, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What a local reference names in the store: by its digest when pinned, else by its tag; a coded error when absent.</summary>
+    public static async Task<Descriptor> ResolveRootAsync(IContentStore store, ImageReference local, CancellationToken cancellationToken = default) =>
+        local.Digest is { } pinned
             ? new Descriptor { MediaType = "", Digest = pinned, Size = await store.GetBlobSizeAsync(pinned, cancellationToken).ConfigureAwait(false) ?? throw Missing(local) }
             : await store.ResolveAsync(local.WithDefaultTag(), cancellationToken).ConfigureAwait(false) ?? throw Missing(local);
+
+    /// <summary>Pushes a root already resolved in the store (a manifest or an index).</summary>
+    /// <param name="local">The name the messages give the image: the local reference it was resolved from.</param>
+    public async Task<PushResult> PushAsync(Descriptor root, ImageReference local, ImageReference remote, IReadOnlyList<string>? extraTags = null, CancellationToken cancellationToken = default)
+    {
         // The engine's layers are plain tars in the store; a registry gets them gzip-compressed (made once).
         if (store is OciLayoutStore layout) root = await DistributionLayers.CompressAsync(layout, root, cancellationToken).ConfigureAwait(false);
         var rootBytes = await ReadAllAsync(root.Digest, cancellationToken).ConfigureAwait(false);

@@ -1,8 +1,10 @@
 using System.Runtime.Versioning;
 using Containerize.Core.Building.Output;
 using Containerize.Core.Building.Plan;
+using Containerize.Core.Destinations;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
+using Containerize.Core.Handoff;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Publishing;
 using Containerize.Tests.Infrastructure;
@@ -52,19 +54,19 @@ public sealed class BuildOptionParsingTests
     [TestMethod]
     public void Options_OutputsAndPlatforms()
     {
-        Assert.AreEqual(new BuildOutput(BuildOutputKind.OciLayout, "/w/out", "v1"), BuildOutput.Parse("oci-layout:out:v1", "/w"));
-        Assert.AreEqual(new BuildOutput(BuildOutputKind.OciLayout, "/abs/out"), BuildOutput.Parse("oci-layout:///abs/out", "/w"));
-        Assert.AreEqual(new BuildOutput(BuildOutputKind.OciArchive, "/w/a.tar"), BuildOutput.Parse("oci-archive:a.tar", "/w"));
-        Assert.AreEqual(new BuildOutput(BuildOutputKind.DockerArchive, "/w/d.tar"), BuildOutput.Parse("docker-archive://d.tar", "/w"));
-        Assert.AreEqual(BuildOutputKind.Registry, BuildOutput.Parse("registry", "/w").Kind);
-        Assert.AreEqual(BuildOutputKind.Docker, BuildOutput.Parse("docker", "/w").Kind);
-        Assert.AreEqual(BuildOutputKind.Podman, BuildOutput.Parse("podman", "/w").Kind);
+        Assert.AreEqual(new OciLayoutDestination("/w/out", "v1"), BuildOutputWriter.Parse("oci-layout:out:v1", "/w"));
+        Assert.AreEqual(new OciLayoutDestination("/abs/out"), BuildOutputWriter.Parse("oci-layout:///abs/out", "/w"));
+        Assert.AreEqual(new OciArchiveDestination("/w/a.tar"), BuildOutputWriter.Parse("oci-archive:a.tar", "/w"));
+        Assert.AreEqual(new DockerArchiveDestination("/w/d.tar"), BuildOutputWriter.Parse("docker-archive://d.tar", "/w"));
+        Assert.IsInstanceOfType<RegistryDestination>(BuildOutputWriter.Parse("registry", "/w"));
+        Assert.AreEqual(new DaemonDestination(EngineKind.Docker), BuildOutputWriter.Parse("docker", "/w"));
+        Assert.AreEqual(new DaemonDestination(EngineKind.Podman), BuildOutputWriter.Parse("podman", "/w"));
         foreach (var bad in new[] { "tar:x", "oci-layout:", "local", "" })
         {
-            Assert.AreEqual("CTZ5045", Assert.ThrowsExactly<ContainerizeException>(() => BuildOutput.Parse(bad, "/w"), bad).Code);
+            Assert.AreEqual("CTZ5045", Assert.ThrowsExactly<ContainerizeException>(() => BuildOutputWriter.Parse(bad, "/w"), bad).Code);
         }
 
-        Assert.AreEqual("CTZ5045", Assert.ThrowsExactly<ContainerizeException>(() => BuildOutputWriter.Validate([new(BuildOutputKind.Registry)], [])).Code);
+        Assert.AreEqual("CTZ5045", Assert.ThrowsExactly<ContainerizeException>(() => BuildOutputWriter.Validate([new RegistryDestination()], [])).Code);
 
         Assert.AreEqual("linux/arm64", BuildPlatforms.ArgValue(BuildPlatforms.Parse("linux/aarch64")), "containerd drops arm64's v8");
         Assert.AreEqual("linux/arm/v7", BuildPlatforms.ArgValue(BuildPlatforms.Parse("linux/arm")));

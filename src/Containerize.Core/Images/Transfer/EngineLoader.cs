@@ -54,7 +54,7 @@ public static class EngineLoader
         }
     }
 
-    public static async Task<string> LoadAsync(string client, ImageExporter exporter, Descriptor image, ImageReference name, CancellationToken cancellationToken = default)
+    public static async Task<string> LoadAsync(string client, ImageExporter exporter, Descriptor image, ImageReference? name, CancellationToken cancellationToken = default)
     {
         // The daemon reads every layer: a base left in its registry is fetched before the client starts.
         await exporter.EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
