@@ -4,7 +4,7 @@ using Microsoft.Build.Utilities;
 
 namespace Containerize.Tasks;
 
-/// <summary>The SDK's output items from a <see cref="ContainerImageResult"/> after a build (a skipped one sets the same from outputs.txt).</summary>
+/// <summary>The SDK's output items from a <see cref="ContainerImageResult"/>: the one result file, image.json, built or skipped.</summary>
 internal static class ContainerOutputs
 {
     public static (ITaskItem[] Container, ITaskItem[] Names, string? Archive, string Metadata) From(ContainerImageResult r, string metadataPath)

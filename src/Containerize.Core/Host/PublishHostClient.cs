@@ -9,7 +9,7 @@ namespace Containerize.Core.Host;
 
 /// <summary>What became of a publish handed to the native host.</summary>
 /// <param name="Ran">False when the host could not start or spoke another protocol: the caller publishes itself.</param>
-/// <param name="Succeeded">The host published; its outputs are in obj/container/outputs.txt.</param>
+/// <param name="Succeeded">The host published; its outputs are in obj/container/image.json.</param>
 /// <param name="Why">Why the host did not run, for the detailed log.</param>
 public sealed record PublishHostOutcome(bool Ran, bool Succeeded, string? Why = null);
 

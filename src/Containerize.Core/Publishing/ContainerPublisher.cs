@@ -92,7 +92,6 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
 
         await BaseDigestFile.WriteAsync(baseDigestPath, baseFacts, cancellationToken).ConfigureAwait(false);
         await ImageMetadataFile.WriteAsync(Path.Combine(request.ContainerDirectory, ImageMetadataFile.FileName), result, cancellationToken).ConfigureAwait(false);
-        await SkippedPublishOutputs.WriteAsync(request.ContainerDirectory, result, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: image.json written");
         sink.Info("Container image: " + result.Summary());
         return result;
