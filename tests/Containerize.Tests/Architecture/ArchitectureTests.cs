@@ -31,6 +31,36 @@ public sealed class ArchitectureTests
             $"{violations.Count} uses of a folder to the right on the rule {string.Join(" ← ", rule.Folders)}:\n{string.Join('\n', violations)}");
     }
 
+    /// <summary>
+    /// The same rule on the sources' using directives: a constant (<c>const</c>) is copied into the IL of its user, so
+    /// the assembly scan cannot see a folder that only reads another's constants (Generation's Dockerfile writer once
+    /// read ContainerModeBuild's from Publishing, to its right).
+    /// </summary>
+    [TestMethod]
+    public void Architecture_core_sources_import_only_the_folders_to_their_left()
+    {
+        var rule = DocumentedRule();
+        var core = Path.Combine(RepoPaths.Root, "src", "Containerize.Core");
+        var violations = new List<string>();
+        var imports = 0;
+        foreach (var file in Directory.EnumerateFiles(core, "*.cs", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(core, file).Replace('\\', '/');
+            if (relative.StartsWith("obj/", StringComparison.Ordinal) || relative.StartsWith("bin/", StringComparison.Ordinal) || !relative.Contains('/')) continue;
+            var folder = relative.Split('/')[0];
+            foreach (var line in File.ReadLines(file))
+            {
+                if (!line.StartsWith("using Containerize.Core.", StringComparison.Ordinal)) continue;
+                var used = line["using Containerize.Core.".Length..].TrimEnd(';').Split('.')[0];
+                imports++;
+                if (used != folder && rule.Names(folder) && rule.Names(used) && !rule.Allows(folder, used)) violations.Add($"{relative} -> {used}");
+            }
+        }
+
+        Assert.IsTrue(imports > 100, $"the scan read {imports} using directives of Core's folders");
+        Assert.AreEqual(0, violations.Count, $"using directives of a folder to the right on the rule {string.Join(" ← ", rule.Folders)}:\n{string.Join('\n', violations)}");
+    }
+
     [TestMethod]
     public void Architecture_pinvoke_declarations_only_in_core_os()
     {
