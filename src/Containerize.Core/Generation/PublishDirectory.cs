@@ -8,6 +8,9 @@ namespace Containerize.Core.Generation;
 /// </summary>
 public static class PublishDirectory
 {
+    /// <summary>The publish folder's web.config, never in the image.</summary>
+    public const string IisWebConfig = "web.config";
+
     public static IReadOnlyList<PublishedFile> Collect(string publishDirectory, IEnumerable<PublishedFile> items)
     {
         var root = Path.GetFullPath(publishDirectory);
@@ -18,6 +21,10 @@ public static class PublishDirectory
         foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
         {
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
+            // IIS's file (the ASP.NET Core Module's settings), which nothing in a Linux container reads. The Web SDK writes it
+            // late in a publish: before an image target hooked after Publish on the first publish, before
+            // PublishContainer always. Left out, the image is the same whichever way it was made and however often.
+            if (relative.Equals(IisWebConfig, StringComparison.OrdinalIgnoreCase)) continue;
             result.Add(byPath.TryGetValue(relative, out var item)
                 ? item with { RelativePath = relative, SourcePath = file }
                 : new PublishedFile(relative, file));

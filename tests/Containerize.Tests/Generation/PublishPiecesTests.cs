@@ -137,8 +137,12 @@ public sealed class PublishPiecesTests
         dir.Write("publish/App.dll", "app");
         dir.Write("publish/Humanizer.dll", "h");
         dir.Write("publish/wwwroot/index.html", "<p>");
+        // IIS's web.config is never in the image (the Web SDK writes it late, so present or not by the order of targets);
+        // one in a sub-folder is the app's own file.
+        dir.Write("publish/web.config", "<configuration />");
+        dir.Write("publish/wwwroot/Web.Config", "<configuration />");
         var files = PublishDirectory.Collect(dir.Combine("publish"), [new PublishedFile("Humanizer.dll", "/nuget/humanizer/2.14.1/lib/Humanizer.dll", "Humanizer.Core", "2.14.1")]);
-        CollectionAssert.AreEqual(new[] { "App.dll", "Humanizer.dll", "wwwroot/index.html" }, files.Select(f => f.RelativePath).ToArray());
+        CollectionAssert.AreEqual(new[] { "App.dll", "Humanizer.dll", "wwwroot/Web.Config", "wwwroot/index.html" }, files.Select(f => f.RelativePath).ToArray());
         var humanizer = files.Single(f => f.RelativePath == "Humanizer.dll");
         Assert.AreEqual("Humanizer.Core", humanizer.NuGetPackageId);
         Assert.AreEqual(dir.Combine("publish", "Humanizer.dll"), humanizer.SourcePath, "the published copy, as the SDK's image holds it");

@@ -67,7 +67,7 @@ public sealed class PublishContainerTargetTests
         var baseImage = properties.GetProperty("ContainerBaseImage").GetString();
         Assert.AreEqual($"{PublishLab.Registry}/dotnet/aspnet:10.0", baseImage, "the inferred ASP.NET base, mirrored");
         Assert.AreEqual("$APP_UID", properties.GetProperty("ContainerUser").GetString());
-        Assert.AreEqual("/app", properties.GetProperty("ContainerWorkingDirectory").GetString());
+        Assert.AreEqual("/app/", properties.GetProperty("ContainerWorkingDirectory").GetString());
         Assert.AreEqual("hello-web", properties.GetProperty("ContainerRepository").GetString());
         var items = json.RootElement.GetProperty("Items");
         Assert.AreEqual("8080", items.GetProperty("ContainerPort")[0].GetProperty("Identity").GetString(), "the port from the base's ASPNETCORE_HTTP_PORTS");
