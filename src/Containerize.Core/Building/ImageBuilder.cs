@@ -80,7 +80,8 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
         PhaseTimer.Mark("digest cache saved");
         var records = results.Values.SelectMany(r => r.Records).OrderBy(r => r.Number).ToList();
         var target = results[plan.Target.Index];
-        var image = await FinalImage.CreateAsync(store, target.Image, cancellationToken).ConfigureAwait(false);
+        var image = await FinalImage.CreateAsync(store, target.Image, target.InheritedHistory, request.Created,
+            distribute: request.LayerCompression != LayerCompression.None, cancellationToken).ConfigureAwait(false);
         sink.Info($"Successfully built {image.ShortId}");
         foreach (var tag in inputs.Tags)
         {
