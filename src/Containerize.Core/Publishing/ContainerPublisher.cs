@@ -14,7 +14,8 @@ namespace Containerize.Core.Publishing;
 /// <summary>
 /// `dotnet publish -p:ContainerBuild=true` after the publish: plan, write the Dockerfile (generated Host mode over the
 /// staged publish output, Container mode, or the user's ContainerDockerfile), build it (the builtin engine, or Docker /
-/// Podman), date it with ContainerSourceDateEpoch, send it to its destinations and write obj/container/image.json.
+/// Podman; the builtin engine dates it with ContainerSourceDateEpoch), send it to its destinations and write
+/// obj/container/image.json.
 /// </summary>
 public sealed class ContainerPublisher(IDiagnosticSink sink)
 {
@@ -208,27 +209,24 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             // The generated Host-mode Dockerfile copies into a fresh /app: its steps are decided without the base's
             // files, so the base's layers are never downloaded unless a destination reads them (archive, daemon).
             IgnoreBaseFiles = plan.BuildMode == ContainerBuildMode.Host && string.IsNullOrWhiteSpace(c.ContainerDockerfile),
-            // A published image leaves the machine: its layers are gzipped as they are written, not written twice.
+            // A published image leaves the machine: its layers are gzipped as they are written, not written twice, and
+            // the image tagged has its base's plain layers compressed too.
             LayerCompression = LayerCompression.Gzip,
+            // ContainerSourceDateEpoch dates the config and the history entries of the final stage's steps.
+            Created = plan.SourceDateEpoch is { } epoch ? DateTimeOffset.FromUnixTimeSeconds(epoch) : null,
         }, cancellationToken).ConfigureAwait(false);
 
         PhaseTimer.Mark("publish: image built");
         var store = await OciLayoutStore.OpenOrCreateAsync(storePath, cancellationToken).ConfigureAwait(false);
         // An archive or a daemon load reads the base's layers, which the build left in their registry: fetched then.
         using var fetcher = RegistryBlobFetcher.Attach(store, new RegistryOptions { Sink = sink, Offline = c.ContainerOffline });
-        // The published image is the one a registry, an archive and image.json all name: its layers compressed, as the
-        // SDK's are (the engine keeps plain tars; see DistributionLayers).
-        var built = await ImageCommitter.CompressForDistributionAsync(store, build.Image, cancellationToken).ConfigureAwait(false);
-        var image = await CreatedStamp.ApplyAsync(store, build with { Image = built }, plan.SourceDateEpoch, cancellationToken).ConfigureAwait(false);
-        if (!ReferenceEquals(image, build.Image))
-        {
-            foreach (var tag in build.Tags) await store.TagAsync(tag, image.Manifest!, cancellationToken).ConfigureAwait(false);
-        }
-
+        // The published image is the one a registry, an archive and image.json all name, as the build tagged it: dated,
+        // its layers compressed as the SDK's are (see BuildRequest.Created and LayerCompression).
+        var image = build.Image;
         var (added, baseLayers) = LayerAccounting.Layers(image, build.Steps);
         await CopyBlobAsync(store, image.Manifest!.Digest, Path.Combine(request.ContainerDirectory, "manifest.json"), cancellationToken).ConfigureAwait(false);
         await CopyBlobAsync(store, image.ConfigDigest!.Value, Path.Combine(request.ContainerDirectory, "config.json"), cancellationToken).ConfigureAwait(false);
-        PhaseTimer.Mark("publish: created stamp, manifest and config copied");
+        PhaseTimer.Mark("publish: manifest and config copied");
         var outcome = request.StoreOnly
             ? new ImageDestinations.Outcome([], 0, null, null)
             : await new ImageDestinations(store, sink, registry).SendAsync(plan, image.Manifest!, image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false);

@@ -10,9 +10,9 @@ namespace Containerize.Core.Building.Cache;
 
 /// <summary>
 /// The build cache, inside the store: build-cache/&lt;key&gt; names the manifest a step produced. The key is the
-/// SHA-256 of the parent manifest's digest, the expanded instruction, the build args it used and the executor's
-/// inputs (COPY's source digests). A hit needs the manifest, config and layers still stored. Entries are prune
-/// roots (<see cref="IPruneRootSource"/>), the least recently used going first.
+/// SHA-256 of the step's <see cref="StepCacheKey"/> lines (parent, instruction, build args, sources' digests). A hit
+/// needs the manifest, config and layers still stored. Entries are prune roots (<see cref="IPruneRootSource"/>), the
+/// least recently used going first.
 /// </summary>
 public sealed class BuildCache(OciLayoutStore store) : IPruneRootSource
 {

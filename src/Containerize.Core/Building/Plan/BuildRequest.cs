@@ -58,9 +58,18 @@ public sealed record BuildRequest
     /// <summary>
     /// How the engine stores the layers it commits: plain tars by default, as local stores keep them (compressed when
     /// the image leaves, see DistributionLayers); gzip when the caller will send the image out anyway (a publish), so a
-    /// big layer is not written twice.
+    /// big layer is not written twice. Such a build also tags its image with its base's plain layers (a locally built
+    /// base's) compressed: what is tagged is what leaves.
     /// </summary>
     public LayerCompression LayerCompression { get; init; } = LayerCompression.None;
+
+    /// <summary>
+    /// The time the image says it was made (ContainerSourceDateEpoch): the config's <c>created</c> and that of every
+    /// history entry the target stage adds; the entries it starts from (a base image's, an earlier stage's) keep
+    /// theirs. Null: the epoch. Steps are committed at the epoch either way, since their digests key the build cache:
+    /// the time goes once into the finished image, before it is tagged.
+    /// </summary>
+    public DateTimeOffset? Created { get; init; }
 
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }

@@ -70,6 +70,9 @@ public sealed class NamedContextSet
         return null;
     }
 
+    /// <summary>BuildKit: a named context with a stage's name replaces the whole stage (its FROM and instructions).</summary>
+    public bool Replaces(Dockerfiles.Stages.Stage stage) => stage.Name is { } name && ValueOf(name) is not null;
+
     /// <summary>The folder of a local named context, or null.</summary>
     public string? FolderOf(string name) => ValueOf(name) is { } v && !v.Contains("://", StringComparison.Ordinal) ? Path.GetFullPath(v) : null;
 

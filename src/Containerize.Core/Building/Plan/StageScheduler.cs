@@ -4,17 +4,47 @@ using Containerize.Core.Dockerfiles.Stages;
 namespace Containerize.Core.Building.Plan;
 
 /// <summary>
-/// Runs a plan's stages as soon as the stages they need are built, at most <c>maxParallel</c> at once, so stages that
-/// do not depend on each other build concurrently. The first failure cancels the others; the scheduler waits until every
-/// stage has stopped, then rethrows that first failure (not the cancellations it caused).
+/// Which of a plan's stages run when: each as soon as the stages it needs are built, at most <c>maxParallel</c> at once
+/// when two stages could run at the same time (one at a time otherwise), so independent stages build concurrently.
+/// The first failure cancels the others; the scheduler waits until every stage has stopped, then rethrows that first
+/// failure (not the cancellations it caused). It also numbers the steps: in the plan's order, whatever order
+/// concurrent stages finish in.
 /// </summary>
-public static class StageScheduler
+public sealed class StageScheduler
 {
-    public static async Task<IReadOnlyDictionary<int, T>> RunAsync<T>(
-        BuildPlan plan, int maxParallel, Func<ResolvedStage, CancellationToken, Task<T>> build, CancellationToken cancellationToken)
+    private readonly BuildPlan _plan;
+    private readonly int _parallel;
+    private readonly Dictionary<int, int> _firstStep = [];
+
+    public StageScheduler(BuildPlan plan, int maxParallel)
+    {
+        _plan = plan;
+        Concurrent = HasIndependentStages(plan);
+        _parallel = Concurrent ? Math.Max(1, maxParallel) : 1;
+        var next = 1;
+        foreach (var stage in plan.Stages)
+        {
+            // A stage's FROM is a step, then each instruction (ONBUILD triggers included).
+            _firstStep[stage.Index] = next;
+            next += 1 + stage.Instructions.Count;
+        }
+
+        TotalSteps = next - 1;
+    }
+
+    /// <summary>True when two stages could run at the same time: the log then names each line's stage.</summary>
+    public bool Concurrent { get; }
+
+    /// <summary>The "/N" of "Step 3/N".</summary>
+    public int TotalSteps { get; }
+
+    /// <summary>The number of a stage's FROM step; its instructions follow.</summary>
+    public int FirstStep(ResolvedStage stage) => _firstStep[stage.Index];
+
+    public async Task<IReadOnlyDictionary<int, T>> RunAsync<T>(Func<ResolvedStage, CancellationToken, Task<T>> build, CancellationToken cancellationToken)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var gate = new SemaphoreSlim(Math.Max(1, maxParallel));
+        using var gate = new SemaphoreSlim(_parallel);
         var tasks = new Dictionary<int, Task<T>>();
         Exception? first = null;
 
@@ -40,9 +70,9 @@ public static class StageScheduler
         }
 
         // The plan lists dependencies first, so every stage a stage needs already has its task.
-        foreach (var stage in plan.Stages)
+        foreach (var stage in _plan.Stages)
         {
-            var needs = Needs(stage, plan).Select(i => (Task)tasks[i]).ToArray();
+            var needs = Needs(stage, _plan).Select(i => (Task)tasks[i]).ToArray();
             tasks[stage.Index] = RunStage(stage, needs);
         }
 
@@ -59,7 +89,7 @@ public static class StageScheduler
     }
 
     /// <summary>True when two stages of the plan could run at the same time (neither needs the other, even indirectly).</summary>
-    public static bool HasIndependentStages(BuildPlan plan)
+    private static bool HasIndependentStages(BuildPlan plan)
     {
         var ancestors = new Dictionary<int, HashSet<int>>();
         foreach (var stage in plan.Stages)

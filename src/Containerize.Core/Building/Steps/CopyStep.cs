@@ -35,7 +35,7 @@ public sealed class CopyStep : IStepExecutor
             }
             else
             {
-                var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
+                var image = await context.Images.ResolveAsync(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
                 inputs.Add("from " + image.Manifest?.Digest);
                 return inputs;
             }
@@ -74,17 +74,17 @@ public sealed class CopyStep : IStepExecutor
         }
         else if (spec.From is not null)
         {
-            var image = await context.ResolveImage(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
+            var image = await context.Images.ResolveAsync(spec.From, FromStage(step, context), cancellationToken).ConfigureAwait(false);
             what = $"'{spec.From}'";
             SourceTree? scoped = null;
-            if (context.SourceRootfs is { } partial && SourceScope.For(spec.Paths.SourcePaths, file, line) is { } scope)
+            if (SourceScope.For(spec.Paths.SourcePaths, file, line) is { } scope)
             {
-                scoped = SourceTree.FromFolder(await partial(image, scope, cancellationToken).ConfigureAwait(false));
+                scoped = SourceTree.FromFolder(await context.Rootfs.ForSourcesAsync(image, scope, cancellationToken).ConfigureAwait(false));
                 // A symlink on a source's path may lead outside the scope: read the whole image then.
                 if (scoped.FollowsLinks(spec.Paths.SourcePaths, what, file, line)) scoped = null;
             }
 
-            tree = scoped ?? SourceTree.FromFolder(await context.Rootfs(image, cancellationToken).ConfigureAwait(false));
+            tree = scoped ?? SourceTree.FromFolder(await context.Rootfs.FullAsync(image, cancellationToken).ConfigureAwait(false));
         }
         else
         {
@@ -329,7 +329,7 @@ public sealed class CopyStep : IStepExecutor
 
         try
         {
-            var rootfs = await context.Rootfs(parent, cancellationToken).ConfigureAwait(false);
+            var rootfs = await context.Rootfs.FullAsync(parent, cancellationToken).ConfigureAwait(false);
             var user = UserResolver.ResolveInRootfs(chown, rootfs);
             // Docker: "--chown=name" alone gives the user's primary group only when no group is named.
             return ((int)user.Uid, (int)user.Gid);

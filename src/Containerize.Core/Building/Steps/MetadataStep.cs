@@ -85,7 +85,7 @@ public sealed class MetadataStep : IStepExecutor
     private static async Task<(int Uid, int Gid)> WorkdirOwnerAsync(string? user, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(user) || user is "root" or "0" or "0:0" or "root:root") return (0, 0);
-        var rootfs = await context.Rootfs(parent, cancellationToken).ConfigureAwait(false);
+        var rootfs = await context.Rootfs.FullAsync(parent, cancellationToken).ConfigureAwait(false);
         var resolved = Runtime.Users.UserResolver.ResolveInRootfs(user, rootfs);
         return ((int)resolved.Uid, (int)resolved.Gid);
     }

@@ -43,7 +43,7 @@ public sealed class RunStep : IStepExecutor
             }
             else
             {
-                inputs.Add($"bind {m.From} {(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false)).Manifest?.Digest} {m.Source}");
+                inputs.Add($"bind {m.From} {(await context.Images.ResolveAsync(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false)).Manifest?.Digest} {m.Source}");
             }
         }
 
@@ -96,7 +96,7 @@ public sealed class RunStep : IStepExecutor
                 else
                 {
                     // A stage's rootfs: the runtime resolves source= inside it (MountPreparer).
-                    root = await context.Rootfs(await context.ResolveImage(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    root = await context.Rootfs.FullAsync(await context.Images.ResolveAsync(m.From, FromStage(m, context), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 }
 
                 return new Runtime.Mounts.BindMount(Target(m, file, line), root, string.IsNullOrEmpty(sub) ? null : sub, ReadWrite: !m.ReadOnly);

@@ -1,13 +1,20 @@
+using Containerize.Core.Building.Cache;
 using Containerize.Core.Building.Plan;
 using Containerize.Core.Context;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Dockerfiles.Stages;
+using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Store;
 
 namespace Containerize.Core.Building.Steps;
 
-/// <summary>What a step executor may use: the store, the context snapshot, the stages built so far and the stage's ARG values.</summary>
-public sealed class StepContext
+/// <summary>
+/// Everything a step executor may use, as plain values and services (nothing calls back into the builder): what the
+/// whole build shares (store, context snapshot, plan, image names, extracted filesystems, secrets, named contexts) and
+/// what is the step's own (its stage's log and path view, the ARG values in force, its label). The builder makes one
+/// per stage and derives each step's with <c>with</c>.
+/// </summary>
+public sealed record StepContext
 {
     public required OciLayoutStore Store { get; init; }
 
@@ -15,29 +22,24 @@ public sealed class StepContext
 
     public required string DockerfilePath { get; init; }
 
+    /// <summary>The stage's log (its lines prefixed with the stage's name when stages run concurrently).</summary>
     public required IDiagnosticSink Sink { get; init; }
 
     public required BuildPlan Plan { get; init; }
 
-    /// <summary>Resolves a FROM or COPY --from image name (a stage index, a stored tag, a location) to its state.</summary>
-    public required Func<string, int?, CancellationToken, Task<ImageState>> ResolveImage { get; init; }
+    /// <summary>COPY --from and RUN --mount=from names: a stage built so far, a stored tag, a location, a registry pull.</summary>
+    public required BaseImageResolver Images { get; init; }
 
-    /// <summary>Extracts an image into a scratch folder (shared for the build's duration) and returns it.</summary>
-    public required Func<ImageState, CancellationToken, Task<string>> Rootfs { get; init; }
-
-    /// <summary>
-    /// Extracts only what a scope names (COPY --from's sources), or the whole image when the scope is null or a
-    /// partial tree could differ; null: always <see cref="Rootfs"/>.
-    /// </summary>
-    internal Func<ImageState, SourceScope?, CancellationToken, Task<string>>? SourceRootfs { get; init; }
+    /// <summary>Image filesystems extracted for this build (shared by every stage).</summary>
+    public required RootfsCache Rootfs { get; init; }
 
     public required string RuntimeRoot { get; init; }
 
     /// <summary>How committed layers are stored; see <see cref="BuildRequest.LayerCompression"/>.</summary>
-    public Images.Oci.LayerCompression LayerCompression { get; init; } = Images.Oci.LayerCompression.None;
+    public LayerCompression LayerCompression { get; init; } = LayerCompression.None;
 
-    /// <summary>Which paths of an image are folders (COPY's destination rule, WORKDIR).</summary>
-    public required Cache.DirectoryIndex Directories { get; init; }
+    /// <summary>Which paths of an image are folders (COPY's destination rule, WORKDIR), as the stage sees them.</summary>
+    public required DirectoryIndex Directories { get; init; }
 
     /// <summary>`--secret` id → file; see <see cref="BuildRequest.Secrets"/>.</summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -48,9 +50,12 @@ public sealed class StepContext
     /// <summary>`--build-context` names.</summary>
     public NamedContextSet NamedContexts { get; init; } = NamedContextSet.Empty;
 
-    /// <summary>The ARG values in force in the current stage: its base stage's when built FROM a stage, then those declared so far (the build environment of RUN).</summary>
-    public Dictionary<string, string> Args { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The ARG values in force at this step: its stage's base stage's when built FROM a stage, then those declared so
+    /// far (the build environment of RUN, and part of the cache key).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>"Step 3/7", for messages.</summary>
-    public string StepLabel { get; set; } = "";
+    public string StepLabel { get; init; } = "";
 }

@@ -73,6 +73,9 @@ public sealed record ResolvedStage(
     public int Index => Stage.Index;
 }
 
+/// <summary>A needed stage built FROM an image (not scratch, not a stage): its FROM name and platform, expanded with the global ARGs.</summary>
+public sealed record StageBase(Stage Stage, string BaseName, string? Platform);
+
 /// <summary>The stages the target needs, in build order (dependencies first), with the global ARG values.</summary>
 public sealed record BuildPlan(
     IReadOnlyList<ResolvedStage> Stages,

@@ -16,8 +16,38 @@ public sealed class StagePlanner(IWordExpander expander)
     public BuildPlan Plan(DockerfileModel model, BuildOptions? options = null)
     {
         options ??= new BuildOptions();
-        var file = model.File;
+        var graph = Graph(model, options);
+        var resolved = new Dictionary<int, ResolvedStage>();
+        foreach (var index in graph.Order)
+        {
+            var (baseName, platform, baseStage, fromUsed) = graph.Bases[index];
+            ResolvedStage? parent = baseStage is { } bi ? resolved[bi] : null;
+            resolved[index] = ResolveStage(model.Stages[index], baseName, platform, baseStage, parent, graph.Triggers[index], graph.Dependencies[index], fromUsed,
+                graph.Globals, options, model.File);
+        }
+
         var warnings = new List<Diagnostic>(model.Warnings);
+        WarnUnusedBuildArgs(model, options, graph.Order, warnings);
+        var ordered = graph.Order.Select(i => resolved[i]).ToList();
+        return new BuildPlan(ordered, resolved[graph.Target], graph.Globals, warnings);
+    }
+
+    /// <summary>
+    /// The images the needed stages are built FROM (scratch and stages left out), in build order, known before any
+    /// instruction is expanded: the engine resolves them first, then plans once with their environment
+    /// (<see cref="BuildOptions.BaseImageEnv"/>) and ONBUILD triggers (<see cref="BuildOptions.BaseImageOnBuild"/>).
+    /// </summary>
+    public IReadOnlyList<StageBase> Bases(DockerfileModel model, BuildOptions? options = null)
+    {
+        var graph = Graph(model, options ?? new BuildOptions());
+        return graph.Order.Where(i => graph.Bases[i].BaseStage is null && graph.Bases[i].BaseName != "scratch")
+            .Select(i => new StageBase(model.Stages[i], graph.Bases[i].BaseName, graph.Bases[i].Platform)).ToList();
+    }
+
+    /// <summary>The stage graph: FROM lines expanded with the global ARGs, ONBUILD triggers, dependencies, the target and the build order.</summary>
+    private StageGraph Graph(DockerfileModel model, BuildOptions options)
+    {
+        var file = model.File;
         var globals = ResolveGlobals(model, options);
         var stages = model.Stages;
 
@@ -53,20 +83,16 @@ public sealed class StagePlanner(IWordExpander expander)
         CheckCycles(stages, deps, file);
 
         var target = ResolveTarget(model, options, byName);
-        var order = BuildOrder(target, deps);
-        var resolved = new Dictionary<int, ResolvedStage>();
-        foreach (var index in order)
-        {
-            var stage = stages[index];
-            var (baseName, platform, baseStage, fromUsed) = bases[index];
-            ResolvedStage? parent = baseStage is { } bi ? resolved[bi] : null;
-            resolved[index] = ResolveStage(stage, baseName, platform, baseStage, parent, triggers[index], deps[index], fromUsed, globals, options, file);
-        }
-
-        WarnUnusedBuildArgs(model, options, order, warnings);
-        var ordered = order.Select(i => resolved[i]).ToList();
-        return new BuildPlan(ordered, resolved[target], globals, warnings);
+        return new StageGraph(globals, bases, triggers, deps, target, BuildOrder(target, deps));
     }
+
+    private sealed record StageGraph(
+        Dictionary<string, string> Globals,
+        (string BaseName, string? Platform, int? BaseStage, IReadOnlySet<string> Used)[] Bases,
+        IReadOnlyList<Instruction>[] Triggers,
+        List<StageDependency>[] Dependencies,
+        int Target,
+        List<int> Order);
 
     private Dictionary<string, string> ResolveGlobals(DockerfileModel model, BuildOptions options)
     {
