@@ -58,17 +58,18 @@ public sealed class ComputeContainerizeConfig : ContainerizeTask
         return System.Threading.Tasks.Task.CompletedTask;
     }
 
-    // Item specs are escaped: an argument may hold ';', '%' or '$', which MSBuild would otherwise split or expand.
+    // An argument may hold ';', '%' or '$', which MSBuild would otherwise split or expand: metadata is set literally (as
+    // ContainerOutputs does), the item spec, which TaskItem keeps escaped, is escaped here.
     private static TaskItem Item(string spec, params (string Name, string Value)[] metadata)
     {
-        var item = new TaskItem(ProjectCollectionEscape(spec));
-        foreach (var (name, value) in metadata) item.SetMetadata(name, ProjectCollectionEscape(value));
+        var item = new TaskItem(EscapeItemSpec(spec));
+        foreach (var (name, value) in metadata) ((ITaskItem2)item).SetMetadataValueLiteral(name, value);
         return item;
     }
 
     // MSBuild's escaping (%XX) of the characters it gives a meaning to: TaskItem keeps the escaped form and MSBuild
     // unescapes it once, so the argument arrives as it was.
-    private static string ProjectCollectionEscape(string value)
+    private static string EscapeItemSpec(string value)
     {
         var text = new System.Text.StringBuilder(value.Length);
         foreach (var ch in value)

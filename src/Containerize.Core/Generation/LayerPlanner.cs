@@ -11,6 +11,11 @@ namespace Containerize.Core.Generation;
 public static class LayerPlanner
 {
     /// <param name="appHost">The app host's path in the publish output (AssemblyName + NativeExecutableExtension): an executable.</param>
+    /// <summary>The layers of <paramref name="project"/>'s publish files, by its ContainerLayering and ContainerIncludeSymbols.</summary>
+    public static LayerPlan Plan(IEnumerable<PublishedFile> files, ProjectModel project) =>
+        Plan(files, project.Container.ContainerLayering, project.Container.ContainerIncludeSymbols, project.ProjectPath,
+            appHost: project.AssemblyName + project.NativeExecutableExtension);
+
     public static LayerPlan Plan(IEnumerable<PublishedFile> files, ContainerLayering layering, bool includeSymbols, string? projectPath = null, string? appHost = null)
     {
         var buckets = new Dictionary<string, List<LayerFile>>(StringComparer.Ordinal);

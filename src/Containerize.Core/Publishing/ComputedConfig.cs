@@ -46,8 +46,6 @@ public sealed record ComputedConfig(
         var c = plan.Project.Container;
         if (plan.BuildMode != ContainerBuildMode.Host || !string.IsNullOrWhiteSpace(c.ContainerDockerfile)) return [];
         if (request.PublishDirectory is not { Length: > 0 } publishDir || !Directory.Exists(publishDir)) return [];
-        var files = PublishDirectory.Collect(publishDir, request.Files);
-        return LayerPlanner.Plan(files, c.ContainerLayering, c.ContainerIncludeSymbols, plan.Project.ProjectPath,
-            appHost: plan.Project.AssemblyName + plan.Project.NativeExecutableExtension).Layers;
+        return LayerPlanner.Plan(PublishDirectory.Collect(publishDir, request.Files), plan.Project).Layers;
     }
 }

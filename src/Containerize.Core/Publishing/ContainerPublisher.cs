@@ -149,8 +149,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             ? PublishDirectory.Collect(publishDir, request.Files)
             : request.Files;
         files = await StaticWebAssetsEndpoints.NormalizeAsync(files, plan.SourceDateEpoch ?? 0, Path.Combine(request.ContainerDirectory, "normalized"), cancellationToken).ConfigureAwait(false);
-        var layers = LayerPlanner.Plan(files, c.ContainerLayering, c.ContainerIncludeSymbols, project.ProjectPath,
-            appHost: project.AssemblyName + project.NativeExecutableExtension);
+        var layers = LayerPlanner.Plan(files, project);
         var prepared = await HostModeContext.PrepareAsync(plan, layers, request.ContainerDirectory, cancellationToken).ConfigureAwait(false);
         return (prepared.DockerfilePath, prepared.ContextDirectory, prepared.FileModes);
     }
