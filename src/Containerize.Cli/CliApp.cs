@@ -11,6 +11,7 @@ public static class CliApp
         .. DockerfileCommands.All,
         .. ContextCommands.All,
         .. ImageCommands.All,
+        .. SupplyCommands.All,
         .. RegistryCommands.All,
         .. BuildCommands.All,
     ];

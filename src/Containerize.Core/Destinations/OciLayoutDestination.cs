@@ -29,6 +29,7 @@ public sealed record OciLayoutDestination(string Path, string? Tag = null) : IIm
                 await exporter.ExportAsync(image.Root, image.Names.FirstOrDefault(), Location, cancellationToken).ConfigureAwait(false);
             }
 
+            await ReferrersInLayout.WriteAsync(store, Path, image, cancellationToken).ConfigureAwait(false);
             return new SendResult(this) { Written = Location };
         });
 

@@ -20,4 +20,14 @@ public sealed record OutgoingImage(Descriptor Root, IReadOnlyList<ImageReference
 
     /// <summary>The config digest of <see cref="Loadable"/>, when known: a daemon that holds it is not loaded again.</summary>
     public Digest? ImageId { get; init; }
+
+    /// <summary>
+    /// Artifact manifests in the store whose subject is <see cref="Root"/> (the SBOM, the provenance): a registry, an OCI
+    /// layout and an OCI archive carry them by the referrers tag schema (a registry with the referrers API by itself);
+    /// a docker-archive and a daemon, which have no place for them, leave them out.
+    /// </summary>
+    public IReadOnlyList<Descriptor> Referrers { get; init; } = [];
+
+    /// <summary>A registry that refuses the referrers fails the send (ContainerAttestationsRequired) instead of warning.</summary>
+    public bool RequireReferrers { get; init; }
 }

@@ -2,6 +2,8 @@ using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Store;
 using Containerize.Core.Registry;
+using Containerize.Core.Supply;
+using Containerize.Core.Supply.Referrers;
 
 namespace Containerize.Core.Destinations;
 
@@ -32,10 +34,36 @@ public sealed record RegistryDestination(IReadOnlyList<ImageReference>? Names = 
             // names are pushed, the local reference when the names are given (push LOCAL REMOTE).
             var local = Names is null ? remote : image.Names.FirstOrDefault() ?? remote;
             var result = await pusher.PushAsync(image.Root, local, remote, repository.Skip(1).Select(n => n.Tag!).ToList(), cancellationToken).ConfigureAwait(false);
-            pushes.Add(new RepositoryPush(repository.ToList(), result));
+            var attached = await AttachAsync(Client ?? owned!, store, image, remote, sink, cancellationToken).ConfigureAwait(false);
+            pushes.Add(new RepositoryPush(repository.ToList(), result) { Referrers = attached });
         }
 
         return new SendResult(this) { Pushes = pushes };
+    }
+
+    /// <summary>
+    /// The image's referrers, after the image: a registry that refuses an artifact manifest or its subject field still
+    /// has the image, so that is a warning, unless the user asked for attestations to be required.
+    /// </summary>
+    private static async Task<AttachResult?> AttachAsync(RegistryClient client, OciLayoutStore store, OutgoingImage image, ImageReference remote, IDiagnosticSink sink, CancellationToken cancellationToken)
+    {
+        if (image.Referrers.Count == 0) return null;
+        try
+        {
+            return await new RegistryReferrers(client, store).PushAsync(remote, image.Root, image.Referrers, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerizeException e) when (!image.RequireReferrers && !cancellationToken.IsCancellationRequested)
+        {
+            sink.Report(new Diagnostic(SupplyErrors.AttachRefused, Severity.Warning,
+                $"{remote.Name} has the image, but not its SBOM and provenance: the registry refused them ({e.Code}: {e.Diagnostic.Message})",
+                Hint: "use a registry with OCI 1.1 artifacts, or set ContainerSbom=false and ContainerProvenance=false; ContainerAttestationsRequired=true makes this an error"));
+            return null;
+        }
+        catch (ContainerizeException e) when (image.RequireReferrers)
+        {
+            throw new ContainerizeException(SupplyErrors.AttachRefused, $"{remote.Name} refused the image's SBOM and provenance ({e.Code}: {e.Diagnostic.Message}); the image itself was pushed",
+                hint: "use a registry with OCI 1.1 artifacts, or set ContainerAttestationsRequired=false to push without them", inner: e);
+        }
     }
 
     public override string ToString() => "registry";

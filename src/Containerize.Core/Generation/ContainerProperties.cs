@@ -84,6 +84,18 @@ public sealed record ContainerProperties
 
     public bool ContainerIncludeSymbols { get; init; } = true;
 
+    /// <summary>Attach an SBOM to the published image (the default, as ko does).</summary>
+    public bool ContainerSbom { get; init; } = true;
+
+    /// <summary>spdx (the default), cyclonedx, or both.</summary>
+    public string? ContainerSbomFormat { get; init; }
+
+    /// <summary>Attach a SLSA provenance statement (the default, as BuildKit's min mode).</summary>
+    public bool ContainerProvenance { get; init; } = true;
+
+    /// <summary>A registry that refuses the attestations fails the publish instead of warning.</summary>
+    public bool ContainerAttestationsRequired { get; init; }
+
     /// <summary>A registry host (<c>localhost:5000</c>) that replaces mcr.microsoft.com in every inferred base and SDK image.</summary>
     public string? ContainerBaseImageMirror { get; init; }
 

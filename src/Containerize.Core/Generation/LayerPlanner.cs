@@ -59,6 +59,11 @@ public static class LayerPlanner
         : !string.IsNullOrEmpty(file.NuGetPackageId) ? (UnixFileMode)Os.ModeRule.NuGetExtracted
         : null;
 
+    /// <summary>The name of the layer <paramref name="file"/> goes to (the SBOM places each package by it).</summary>
+    public static string LayerOf(PublishedFile file, ProjectModel project) =>
+        project.Container.ContainerLayering == ContainerLayering.Single ? LayerPlan.App
+            : Classify(file, NormalizeRelative(file.RelativePath, project.ProjectPath), project.ProjectPath);
+
     private static readonly (string Name, string Description)[] Order =
     [
         (LayerPlan.Packages, "NuGet packages with stable versions (and the runtime pack): change least often"),

@@ -74,6 +74,9 @@ public sealed record ProjectModel
     /// </summary>
     public IReadOnlyList<string> RestoreFiles { get; init; } = [];
 
+    /// <summary>ProjectAssetsFile: NuGet's restore graph (obj/project.assets.json), which the SBOM lists packages from.</summary>
+    public string? ProjectAssetsFile { get; init; }
+
     /// <summary>Description, Authors, PackageProjectUrl, ...: the sources of the SDK's generated OCI labels.</summary>
     public ProjectMetadata Metadata { get; init; } = new();
 

@@ -36,6 +36,9 @@ public enum ImagePart
 
     /// <summary>Where this machine keeps things and how it runs the build: never the image.</summary>
     Machine,
+
+    /// <summary>What is attached to the image (SBOM, provenance, signature): never the image's digest.</summary>
+    Attestations,
 }
 
 /// <summary>
@@ -161,6 +164,11 @@ public static class PropertySchema
         new("ContainerSourceDateEpoch", InputKind.Text, ImagePart.Config, "the time of created, the history and the created label", "SOURCE_DATE_EPOCH, else the last git commit, else 1970", "86400"),
         new("ContainerRestoreCaBundleSecret", InputKind.Bool, ImagePart.Build, "Container mode: mount the host's CA bundle for the restore step only", "false", "true"),
         new("ContainerRestoreLocalSource", InputKind.Text, ImagePart.Build, "Container mode: a folder of .nupkg files as a read-only restore source", Example: "packages"),
+        new("ContainerSbom", InputKind.Bool, ImagePart.Attestations, "attach an SBOM (NuGet packages, project references, the runtime, the base's OS packages, each with its layer)", "true", "false"),
+        new("ContainerSbomFormat", InputKind.Text, ImagePart.Attestations, "spdx (SPDX 2.3 JSON), cyclonedx (CycloneDX 1.6 JSON), or spdx;cyclonedx", "spdx", "cyclonedx"),
+        new("ContainerProvenance", InputKind.Bool, ImagePart.Attestations, "attach a SLSA v1 provenance statement (in-toto)", "true", "false"),
+        new("ContainerAttestationsRequired", InputKind.Bool, ImagePart.Attestations, "a registry that refuses the SBOM or provenance fails the publish instead of warning", "false", "true"),
+        new("ProjectAssetsFile", InputKind.Text, ImagePart.Attestations, "the restore graph the SBOM lists packages from", "obj/project.assets.json", UserSetting: false),
         new("ContainerDockerfile", InputKind.Text, ImagePart.Build, "build this Dockerfile instead of the generated one"),
         new("ContainerBuildContext", InputKind.Text, ImagePart.Build, "its context", "the solution folder, else the repository root", Example: "."),
         new("ContainerTarget", InputKind.Text, ImagePart.Build, "the Dockerfile's target stage", Example: "final"),

@@ -74,6 +74,7 @@ public static class PublishRequestWriter
         w.WriteString("OutputType", p.OutputType);
         Strings(w, "ProjectReferences", p.ProjectReferences);
         Strings(w, "RestoreFiles", p.RestoreFiles);
+        w.WriteString("ProjectAssetsFile", p.ProjectAssetsFile);
         w.WritePropertyName("Metadata");
         Metadata(w, p.Metadata);
         w.WritePropertyName("Container");
@@ -134,6 +135,10 @@ public static class PublishRequestWriter
         w.WriteNumber("ContainerBuildMode", (int)c.ContainerBuildMode);
         w.WriteNumber("ContainerLayering", (int)c.ContainerLayering);
         w.WriteBoolean("ContainerIncludeSymbols", c.ContainerIncludeSymbols);
+        w.WriteBoolean("ContainerSbom", c.ContainerSbom);
+        w.WriteString("ContainerSbomFormat", c.ContainerSbomFormat);
+        w.WriteBoolean("ContainerProvenance", c.ContainerProvenance);
+        w.WriteBoolean("ContainerAttestationsRequired", c.ContainerAttestationsRequired);
         w.WriteString("ContainerBaseImageMirror", c.ContainerBaseImageMirror);
         Pairs(w, "ContainerBuildArg", c.ContainerBuildArg);
         w.WriteString("ContainerSourceDateEpoch", c.ContainerSourceDateEpoch);

@@ -42,6 +42,7 @@ public static class TaskInputMapping
             IsPublishable = r.Bool("IsPublishable"),
             OutputType = r.ValueOrDefault("OutputType"),
             ProjectReferences = r.List("ProjectReferences").Select(FullPath).Distinct(StringComparer.Ordinal).ToList(),
+            ProjectAssetsFile = r.Value("ProjectAssetsFile") is { Length: > 0 } assets ? Path.GetFullPath(assets, projectDirectory) : null,
             RestoreFiles = r.List("RestoreFiles").Select(FullPath).Where(File.Exists).Distinct(StringComparer.Ordinal).ToList(),
             Metadata = new ProjectMetadata
             {
@@ -92,6 +93,10 @@ public static class TaskInputMapping
                 ContainerBuildMode = PropertyValues.ParseBuildMode(r.Value("ContainerBuildMode"), projectPath),
                 ContainerLayering = PropertyValues.ParseLayering(r.Value("ContainerLayering"), projectPath),
                 ContainerIncludeSymbols = r.Bool("ContainerIncludeSymbols"),
+                ContainerSbom = r.Bool("ContainerSbom"),
+                ContainerSbomFormat = r.Value("ContainerSbomFormat"),
+                ContainerProvenance = r.Bool("ContainerProvenance"),
+                ContainerAttestationsRequired = r.Bool("ContainerAttestationsRequired"),
                 ContainerBaseImageMirror = r.Value("ContainerBaseImageMirror"),
                 ContainerBuildArg = Pairs(r.List("ContainerBuildArg")),
                 ContainerSourceDateEpoch = r.Value("ContainerSourceDateEpoch"),

@@ -49,6 +49,9 @@ public sealed record ContainerImageResult
     /// <summary>The base digest the previous build used, when the tag has moved since: this build took the new one.</summary>
     public string? PreviousBaseDigest { get; init; }
 
+    /// <summary>The artifacts attached to the image (SBOM, provenance): their artifact types and manifest digests.</summary>
+    public IReadOnlyList<AttestationResult> Attestations { get; init; } = [];
+
     public int LayersReused => Layers.Count(l => l.Reused);
 
     public int LayersRebuilt => Layers.Count(l => !l.Reused);
@@ -76,6 +79,9 @@ public sealed record ContainerImageResult
         _ => $"{bytes} B",
     };
 }
+
+/// <summary>One artifact attached to the image: its artifact type (application/spdx+json, ...) and its manifest's digest.</summary>
+public sealed record AttestationResult(string ArtifactType, string Digest);
 
 /// <summary>One layer the build added: the instruction that made it, its blob digest and size, and whether the cache had it.</summary>
 public sealed record ImageLayerResult(string Instruction, string Digest, long Size, bool Reused);

@@ -49,8 +49,9 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
                 hint: "set ContainerBuildEngine=Docker (or Podman) to hand the Dockerfile to an engine, or use ContainerBuildMode=Host (the default)");
         }
 
-        // Bad destination settings fail before any build work.
+        // Bad destination and attestation settings fail before any build work.
         ImageDestinations.ParseLocalRegistry(c.LocalRegistry, project.ProjectPath);
+        PublishAttestations.Formats(plan);
         if (!request.StoreOnly && !string.IsNullOrEmpty(c.ContainerArchiveOutputPath)) ArchiveOutput.Format(c.ContainerImageFormat, project.ProjectPath);
 
         if (c.ContainerWriteDockerfile)
@@ -75,14 +76,14 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             PhaseTimer.Mark("publish: base resolved");
         }
 
-        var (dockerfile, context, fileModes) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
+        var (dockerfile, context, fileModes, layerPlan, publishedFiles) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: context staged");
         sink.Info($"Dockerfile: {dockerfile} (context {context})");
         sink.Detail("Host rules: " + Os.HostRules.Current.Describe());
 
         var result = engine is { } external
             ? await BuildExternallyAsync(external, plan, dockerfile, context, fileModes, network, cancellationToken).ConfigureAwait(false)
-            : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, cancellationToken).ConfigureAwait(false);
+            : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, new AttestationFacts(layerPlan, publishedFiles, baseFacts), cancellationToken).ConfigureAwait(false);
 
         if (baseFacts is not null)
         {
@@ -120,8 +121,11 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         return await BaseImageProbe.ProbeAsync(plan.BaseImage, plan.Platform, store, client, sink, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>What the SBOM needs of the steps before the build: Host mode's layer plan and files, and the resolved base.</summary>
+    private sealed record AttestationFacts(LayerPlan? Layers, IReadOnlyList<PublishedFile> Files, BaseImageFacts? Base);
+
     // FileModes: the modes Host mode's files get where the file system has none (null for the other modes).
-    private static async Task<(string Dockerfile, string Context, IReadOnlyDictionary<string, UnixFileMode>? FileModes)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
+    private static async Task<(string Dockerfile, string Context, IReadOnlyDictionary<string, UnixFileMode>? FileModes, LayerPlan? Layers, IReadOnlyList<PublishedFile> Files)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
     {
         var project = plan.Project;
         var c = project.Container;
@@ -134,7 +138,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
                     hint: "give a path relative to the project folder, or remove ContainerDockerfile to use the generated one");
             }
 
-            return (path, project.ContextRoot, null);
+            return (path, project.ContextRoot, null, null, request.Files);
         }
 
         if (plan.BuildMode == ContainerBuildMode.Container)
@@ -142,7 +146,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             var path = Path.Combine(request.ContainerDirectory, "Dockerfile");
             var relative = Path.GetRelativePath(Path.GetFullPath(project.ContextRoot), path).Replace('\\', '/');
             await OutputFiles.WriteTextIfChangedAsync(path, DockerfileWriter.WriteContainerMode(plan, relative), cancellationToken).ConfigureAwait(false);
-            return (path, project.ContextRoot, null);
+            return (path, project.ContextRoot, null, null, request.Files);
         }
 
         var files = request.PublishDirectory is { Length: > 0 } publishDir && Directory.Exists(publishDir)
@@ -151,11 +155,11 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         files = await StaticWebAssetsEndpoints.NormalizeAsync(files, plan.SourceDateEpoch ?? 0, Path.Combine(request.ContainerDirectory, "normalized"), cancellationToken).ConfigureAwait(false);
         var layers = LayerPlanner.Plan(files, project);
         var prepared = await HostModeContext.PrepareAsync(plan, layers, request.ContainerDirectory, cancellationToken).ConfigureAwait(false);
-        return (prepared.DockerfilePath, prepared.ContextDirectory, prepared.FileModes);
+        return (prepared.DockerfilePath, prepared.ContextDirectory, prepared.FileModes, layers, files);
     }
 
     private async Task<ContainerImageResult> BuildBuiltinAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context,
-        IReadOnlyDictionary<string, UnixFileMode>? fileModes, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, UnixFileMode>? fileModes, AttestationFacts facts, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
         var storePath = StoreLocation.Resolve(request.StorePath, request.Environment);
@@ -169,7 +173,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             : Task.Run(() => registry.WarmUpAsync(ImageReference.Parse(plan.ImageNames[0]).WithDefaultTag(), RegistryMode.Push, warmUpCancellation.Token), CancellationToken.None);
         try
         {
-            return await BuildAndSendAsync(plan, request, dockerfile, context, fileModes, storePath, registry, cancellationToken).ConfigureAwait(false);
+            return await BuildAndSendAsync(plan, request, dockerfile, context, fileModes, facts, storePath, registry, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -184,7 +188,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
     }
 
     private async Task<ContainerImageResult> BuildAndSendAsync(ContainerPlan plan, ContainerPublishRequest request, string dockerfile, string context,
-        IReadOnlyDictionary<string, UnixFileMode>? fileModes, string storePath,
+        IReadOnlyDictionary<string, UnixFileMode>? fileModes, AttestationFacts facts, string storePath,
         RegistryClient? registry, CancellationToken cancellationToken)
     {
         var c = plan.Project.Container;
@@ -226,9 +230,14 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         await CopyBlobAsync(store, image.Manifest!.Digest, Path.Combine(request.ContainerDirectory, "manifest.json"), cancellationToken).ConfigureAwait(false);
         await CopyBlobAsync(store, image.ConfigDigest!.Value, Path.Combine(request.ContainerDirectory, "config.json"), cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: manifest and config copied");
+        // The SBOM and provenance are made before anything leaves the machine: a missing restore graph fails the
+        // publish with nothing pushed. A store-only build (one platform of several) attaches nothing yet.
+        var referrers = request.StoreOnly ? [] : await PublishAttestations.CreateAsync(plan,
+            new BuiltImage(image, facts.Layers, facts.Files, baseLayers, dockerfile, facts.Base), store, sink, cancellationToken).ConfigureAwait(false);
+        PhaseTimer.Mark("publish: attestations");
         var outcome = request.StoreOnly
             ? new ImageDestinations.Outcome([], 0, null, null)
-            : await new ImageDestinations(store, sink, registry).SendAsync(plan, image.Manifest!, image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false);
+            : await new ImageDestinations(store, sink, registry).SendAsync(plan, image.Manifest!, image.ConfigDigest!.Value, referrers, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: destinations");
         var configSize = await store.GetBlobSizeAsync(image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false) ?? 0;
         return new ContainerImageResult
@@ -246,6 +255,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             Pushed = outcome.Pushed,
             BytesUploaded = outcome.BytesUploaded,
             LoadedInto = outcome.LoadedInto,
+            Attestations = referrers.Select(r => new AttestationResult(r.ArtifactType!, r.Digest.ToString())).ToList(),
         };
     }
 

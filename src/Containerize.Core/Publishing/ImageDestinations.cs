@@ -36,18 +36,20 @@ public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink
         }
     }
 
-    public Task<Outcome> SendAsync(ContainerPlan plan, Descriptor manifest, Digest imageId, CancellationToken cancellationToken) =>
-        SendAsync(Settings.From(plan), manifest, manifest, imageId, cancellationToken);
+    public Task<Outcome> SendAsync(ContainerPlan plan, Descriptor manifest, Digest imageId, IReadOnlyList<Descriptor> referrers, CancellationToken cancellationToken) =>
+        SendAsync(Settings.From(plan), manifest, manifest, imageId, cancellationToken, referrers, plan.Project.Container.ContainerAttestationsRequired);
 
     /// <param name="root">What is pushed and archived: a manifest, or an image index.</param>
     /// <param name="loadable">What a daemon loads: the manifest itself, or the index's manifest for this machine's platform.</param>
     /// <param name="imageId">The config digest of <paramref name="loadable"/>: a daemon that has it already is not loaded again.</param>
-    public async Task<Outcome> SendAsync(Settings settings, Descriptor root, Descriptor loadable, Digest imageId, CancellationToken cancellationToken)
+    /// <param name="referrers">Artifact manifests whose subject is <paramref name="root"/> (SBOM, provenance), sent where they fit.</param>
+    public async Task<Outcome> SendAsync(Settings settings, Descriptor root, Descriptor loadable, Digest imageId, CancellationToken cancellationToken,
+        IReadOnlyList<Descriptor>? referrers = null, bool requireReferrers = false)
     {
         var archivePath = string.IsNullOrEmpty(settings.ArchiveOutputPath) ? null : ArchiveOutput.ResolvePath(settings.ArchiveOutputPath, settings.Repository, settings.ProjectDirectory);
         var destinations = DestinationParser.FromSdkProperties(!string.IsNullOrEmpty(settings.Registry), archivePath, settings.ArchiveFormat,
             ParseLocalRegistry(settings.LocalRegistry, settings.ProjectPath), settings.Offline, registry);
-        var image = new OutgoingImage(root, settings.Names) { Loadable = loadable, ImageId = imageId };
+        var image = new OutgoingImage(root, settings.Names) { Loadable = loadable, ImageId = imageId, Referrers = referrers ?? [], RequireReferrers = requireReferrers };
         var pushed = new List<string>();
         long uploaded = 0;
         string? archive = null;
@@ -63,6 +65,13 @@ public sealed class ImageDestinations(OciLayoutStore store, IDiagnosticSink sink
                 sink.Info(r.BlobsUploaded == 0
                     ? $"{remote}: the registry already has every blob; nothing uploaded"
                     : $"{remote}: pushed {r.BlobsUploaded} blob(s), {ContainerImageResult.FormatSize(r.BytesUploaded)}; {r.BlobsSkipped} already there");
+                if (push.Referrers is { } a)
+                {
+                    uploaded += a.BytesUploaded;
+                    sink.Info(a.ManifestsPushed == 0
+                        ? $"{remote}: SBOM and provenance already attached"
+                        : $"{remote}: attached {a.ManifestsPushed} artifact(s) ({ContainerImageResult.FormatSize(a.BytesUploaded)}){(a.UsedTagSchema ? $", listed under the referrers tag {Supply.Referrers.ReferrersIndex.TagOf(root.Digest)}" : "")}");
+                }
             }
 
             if (result.Written is { } written)

@@ -52,6 +52,21 @@ public static class ImageMetadataFile
             w.WriteEndArray();
             w.WriteNumber("bytesUploaded", r.BytesUploaded);
             if (r.LoadedInto is not null) w.WriteString("loadedInto", r.LoadedInto);
+            if (r.Attestations.Count > 0)
+            {
+                // The artifacts attached to the image by the referrers tag schema (or the referrers API).
+                w.WriteStartArray("attestations");
+                foreach (var a in r.Attestations)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("artifactType", a.ArtifactType);
+                    w.WriteString("digest", a.Digest);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
             if (r.Platforms.Count > 0)
             {
                 w.WriteStartArray("platforms");
@@ -102,6 +117,9 @@ public static class ImageMetadataFile
                     p.GetProperty("runtimeIdentifier").GetString() ?? "", p.GetProperty("platform").GetString() ?? "", p.GetProperty("manifestDigest").GetString() ?? "",
                     p.GetProperty("manifestMediaType").GetString() ?? "", p.GetProperty("imageId").GetString() ?? "", p.GetProperty("size").GetInt64())).ToList()
                 : [];
+            var attestations = root.TryGetProperty("attestations", out var at) && at.ValueKind == JsonValueKind.Array
+                ? at.EnumerateArray().Select(a => new AttestationResult(a.GetProperty("artifactType").GetString() ?? "", a.GetProperty("digest").GetString() ?? "")).ToList()
+                : [];
             return new ContainerImageResult
             {
                 Reference = Str("reference") ?? "",
@@ -120,6 +138,7 @@ public static class ImageMetadataFile
                 BytesUploaded = Num("bytesUploaded"),
                 LoadedInto = Str("loadedInto"),
                 Platforms = platforms,
+                Attestations = attestations,
             };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)

@@ -164,6 +164,37 @@ public sealed class RegistryClient : IDisposable
         return digest;
     }
 
+    /// <summary>
+    /// The OCI 1.1 referrers API (GET /v2/NAME/referrers/DIGEST): the index of the manifests whose subject is
+    /// <paramref name="subject"/>, or null when the registry does not have the API (a 404, as distribution 2.8 answers),
+    /// so the caller uses the referrers tag schema instead. The response is the registry's text: bounded and checked.
+    /// </summary>
+    public async Task<ImageIndex?> GetReferrersAsync(ImageReference repository, Digest subject, RegistryMode mode = RegistryMode.Pull, CancellationToken cancellationToken = default)
+    {
+        var request = new RegistryRequest(repository.Registry, repository.Repository, mode, HttpMethod.Get,
+            $"/v2/{repository.Repository}/referrers/{subject}", $"GET referrers of {subject.ShortId}")
+        { Configure = m => m.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(MediaTypes.OciIndex)) };
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureSuccessAsync(response, repository.Registry, repository.Repository, $"referrers of {subject}", cancellationToken).ConfigureAwait(false);
+        var type = response.Content.Headers.ContentType?.MediaType;
+        if (type is not null && type != MediaTypes.OciIndex && type != "application/json") return null;
+        if (response.Content.Headers.ContentLength is > MaxReferrersIndex) return null;
+        var content = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (content.Length > MaxReferrersIndex) return null;
+        try
+        {
+            return OciJson.DeserializeIndex(content, $"referrers of {subject}");
+        }
+        catch (ContainerizeException)
+        {
+            // A registry that answers the path with something else (an HTML page, a v2 error body) has no referrers API.
+            return null;
+        }
+    }
+
+    private const long MaxReferrersIndex = 4L << 20;
+
     /// <summary>HEAD of a blob: whether the repository has it.</summary>
     public async Task<bool> BlobExistsAsync(string registry, string repository, Digest digest, RegistryMode mode = RegistryMode.Pull, CancellationToken cancellationToken = default)
     {

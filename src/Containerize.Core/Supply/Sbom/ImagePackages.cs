@@ -1,0 +1,99 @@
+using Containerize.Core.Images.Oci;
+using Containerize.Core.Images.Store;
+
+namespace Containerize.Core.Supply.Sbom;
+
+/// <summary>An OS package or .NET shared framework of the image, and the layer that brought its current version.</summary>
+public sealed record LayeredPackage(OsPackage Package, Digest Layer);
+
+/// <summary>A shared framework (Microsoft.NETCore.App 10.0.0) and the layer that added its folder.</summary>
+public sealed record LayeredFramework(string Name, string Version, Digest Layer);
+
+/// <summary>What the image's layers say about its OS: the release, the installed packages, the .NET shared frameworks.</summary>
+public sealed record ImagePackages(OsRelease? Os, IReadOnlyList<LayeredPackage> Packages, IReadOnlyList<LayeredFramework> Frameworks)
+{
+    public static ImagePackages Empty { get; } = new(null, [], []);
+
+    /// <summary>
+    /// Applies the layers' extracts in order, as an unpacker would (a later file replaces an earlier one, a whiteout
+    /// deletes, an opaque folder empties), and dates each package by the first layer of the unbroken run in which it had
+    /// its final version: a package that a later layer upgrades sits in that later layer.
+    /// </summary>
+    public static async Task<ImagePackages> ReadAsync(IContentStore store, IReadOnlyList<Descriptor> layers, string? cacheFolder, string? image, CancellationToken cancellationToken)
+    {
+        var extracts = new LayerPackageFiles[layers.Count];
+        for (var i = 0; i < layers.Count; i++)
+        {
+            extracts[i] = await LayerPackageFiles.ReadAsync(store, layers[i], cacheFolder, image, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Merge(layers.Select(l => l.Digest).ToList(), extracts);
+    }
+
+    public static ImagePackages Merge(IReadOnlyList<Digest> layers, IReadOnlyList<LayerPackageFiles> extracts)
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var since = new Dictionary<string, (OsPackage Package, int Layer)>(StringComparer.Ordinal);
+        var frameworks = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < extracts.Count; i++)
+        {
+            var x = extracts[i];
+            foreach (var folder in x.OpaqueFolders)
+            {
+                foreach (var key in files.Keys.Where(k => k.StartsWith(folder + "/", StringComparison.Ordinal)).ToList()) files.Remove(key);
+            }
+
+            foreach (var (path, content) in x.Files)
+            {
+                if (content is null)
+                {
+                    // A whiteout of a file, or of the status.d folder itself.
+                    foreach (var key in files.Keys.Where(k => k == path || k.StartsWith(path + "/", StringComparison.Ordinal)).ToList()) files.Remove(key);
+                }
+                else
+                {
+                    files[path] = content;
+                }
+            }
+
+            foreach (var f in x.Frameworks) frameworks.TryAdd(f, i);
+            if (x.Files.Count == 0 && x.OpaqueFolders.Count == 0) continue;
+            var now = Installed(files).ToList();
+            var next = new Dictionary<string, (OsPackage, int)>(StringComparer.Ordinal);
+            foreach (var p in now)
+            {
+                var key = $"{(p.Apk ? "apk" : "deb")}:{p.Name}:{p.Architecture}";
+                next[key] = since.TryGetValue(key, out var prior) && prior.Package.Version == p.Version ? (p, prior.Layer) : (p, i);
+            }
+
+            since = next;
+        }
+
+        var os = files.TryGetValue("etc/os-release", out var etc) ? OsPackageDatabase.ParseOsRelease(etc)
+            : files.TryGetValue("usr/lib/os-release", out var usr) ? OsPackageDatabase.ParseOsRelease(usr)
+            : null;
+        var packages = since.Values
+            .OrderBy(v => v.Package.Name, StringComparer.Ordinal).ThenBy(v => v.Package.Architecture, StringComparer.Ordinal)
+            .Select(v => new LayeredPackage(v.Package, layers[v.Layer])).ToList();
+        var fws = frameworks.OrderBy(f => f.Key, StringComparer.Ordinal)
+            .Select(f => new LayeredFramework(f.Key[..f.Key.IndexOf('/')], f.Key[(f.Key.IndexOf('/') + 1)..], layers[f.Value])).ToList();
+        return new ImagePackages(os, packages, fws);
+    }
+
+    private static IEnumerable<OsPackage> Installed(Dictionary<string, string> files)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        IEnumerable<OsPackage> all = [];
+        if (files.TryGetValue("var/lib/dpkg/status", out var status)) all = all.Concat(OsPackageDatabase.ParseDpkg(status));
+        foreach (var (path, content) in files.Where(f => f.Key.StartsWith(LayerPackageFiles.StatusD, StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            all = all.Concat(OsPackageDatabase.ParseDpkg(content, requireInstalledStatus: false));
+        }
+
+        if (files.TryGetValue("lib/apk/db/installed", out var apk)) all = all.Concat(OsPackageDatabase.ParseApk(apk));
+        foreach (var p in all)
+        {
+            if (seen.Add($"{(p.Apk ? "apk" : "deb")}:{p.Name}:{p.Architecture}")) yield return p;
+        }
+    }
+}
