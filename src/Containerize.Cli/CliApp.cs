@@ -12,6 +12,7 @@ public static class CliApp
         .. ContextCommands.All,
         .. ImageCommands.All,
         .. RegistryCommands.All,
+        .. SigningCommands.All,
         .. BuildCommands.All,
     ];
 

@@ -118,14 +118,14 @@ internal static class KeyFile
     }
 
     internal static ContainerizeException Unreadable(string path, string why) =>
-        new(SupplyErrors.KeyUnreadable, $"the key file '{path}' {why}", path,
+        new(SupplyErrors.KeyUnreadable, $"the key file {why}", path,
             hint: "give the path of a PEM key file (ContainerSigningKey, or --key)");
 
     internal static ContainerizeException Malformed(string path, string why, string? hint = null) =>
-        new(SupplyErrors.KeyMalformed, $"the key file '{path}' {why}", path,
+        new(SupplyErrors.KeyMalformed, $"the key file {why}", path,
             hint: hint ?? "a private key is a PEM 'PRIVATE KEY', 'EC PRIVATE KEY' or 'ENCRYPTED PRIVATE KEY'; a verification key is a PEM 'PUBLIC KEY' (as cosign.pub)");
 
     internal static ContainerizeException Unsupported(string path, string what, string? hint = null) =>
-        new(SupplyErrors.KeyUnsupported, $"the key file '{path}' holds {what}; signatures are made with ECDSA P-256 keys", path,
+        new(SupplyErrors.KeyUnsupported, $"the key file holds {what}; signatures are made with ECDSA P-256 keys", path,
             hint: hint ?? "make a P-256 key: openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -v2 aes-256-cbc -out cosign-ec.key");
 }

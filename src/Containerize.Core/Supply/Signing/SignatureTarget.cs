@@ -72,7 +72,7 @@ public sealed record RegistrySignatures(RegistryClient Client, string Registry, 
 
     internal override async Task<byte[]> ReadBlobAsync(Descriptor blob, long maxSize, CancellationToken cancellationToken)
     {
-        CheckSize(blob, maxSize, NameOf("..."));
+        CheckSize(blob, maxSize, $"{Registry}/{Repository}");
         await using var stream = await Client.OpenBlobStreamAsync(Registry, Repository, blob, cancellationToken).ConfigureAwait(false);
         using var buffer = new MemoryStream((int)blob.Size);
         await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -100,7 +100,7 @@ public sealed record StoreSignatures(OciLayoutStore Store, ImageReference Image)
 
     internal override Task<byte[]> ReadBlobAsync(Descriptor blob, long maxSize, CancellationToken cancellationToken)
     {
-        CheckSize(blob, maxSize, NameOf("..."));
+        CheckSize(blob, maxSize, Image.WithoutDigest().FamiliarName);
         return Store.ReadBlobBytesAsync(blob, cancellationToken);
     }
 
@@ -127,7 +127,7 @@ public sealed record LayoutSignatures(OciLayoutStore Layout) : SignatureTarget
 
     internal override Task<byte[]> ReadBlobAsync(Descriptor blob, long maxSize, CancellationToken cancellationToken)
     {
-        CheckSize(blob, maxSize, NameOf("..."));
+        CheckSize(blob, maxSize, Layout.Root);
         return Layout.ReadBlobBytesAsync(blob, cancellationToken);
     }
 

@@ -66,7 +66,7 @@ public static class SignatureVerifier
         }
 
         throw new ContainerizeException(SupplyErrors.SignatureInvalid,
-            $"no signature of {manifest} verifies with the key '{key.Path}' ({layers.Count} in {name}: {string.Join("; ", rejected)})",
+            $"no signature of {manifest} verifies with the key {key.Path} ({layers.Count} in {name}: {string.Join("; ", rejected)})",
             hint: "check that this is the public key of the signing key; an image signed with another key needs that key's public half");
     }
 }

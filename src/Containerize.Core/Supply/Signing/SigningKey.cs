@@ -97,7 +97,7 @@ public sealed class SigningKey : IDisposable
         var password = environment(variable);
         if (password is null)
         {
-            throw new ContainerizeException(SupplyErrors.KeyWrongPassword, $"the key file '{path}' is encrypted and ${variable} is not set", path,
+            throw new ContainerizeException(SupplyErrors.KeyWrongPassword, $"the key file is encrypted and ${variable} is not set", path,
                 hint: $"set the environment variable {variable} to the key's password (ContainerSigningKeyPasswordVariable names another variable)");
         }
 
@@ -118,7 +118,7 @@ public sealed class SigningKey : IDisposable
                 }
                 catch (CryptographicException)
                 {
-                    throw new ContainerizeException(SupplyErrors.KeyWrongPassword, $"the password in ${variable} does not open the key file '{path}'", path,
+                    throw new ContainerizeException(SupplyErrors.KeyWrongPassword, $"the password in ${variable} does not open the key file", path,
                         hint: $"set {variable} to the key's password; an encrypted key must be ECDSA P-256 (PBES2, as openssl pkcs8 -topk8 -v2 aes-256-cbc writes it)");
                 }
             }
