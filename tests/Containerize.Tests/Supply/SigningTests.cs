@@ -264,6 +264,31 @@ public sealed class SigningTests
     }
 
     [TestMethod]
+    public async Task A_cosign_generate_key_pair_key_signs_and_openssl_verifies_with_its_public_key()
+    {
+        var keys = await KeysAsync();
+        var fixtures = Path.Combine(RepoPaths.Root, "tests", "Containerize.Tests", "Supply", "Fixtures");
+        const string cosignPassword = "cosign fixture password 8042";
+        var cosignKey = Path.Combine(fixtures, "cosign.key");
+        using var key = SigningKey.Load(cosignKey, environment: new Dictionary<string, string> { ["COSIGN_PASSWORD"] = cosignPassword }.GetValueOrDefault);
+        var payload = new SimpleSigningPayload("localhost:5000/app", Digest.Sha256("cosign"u8)).ToBytes();
+        var signature = key.Sign(payload);
+        using (var pub = VerificationKey.Load(Path.Combine(fixtures, "cosign.pub"))) Assert.IsTrue(pub.Verify(payload, signature));
+
+        File.WriteAllBytes(keys.Combine("cosign-payload.json"), payload);
+        File.WriteAllBytes(keys.Combine("cosign-sig.der"), signature);
+        var openssl = await ProcessRunner.RunAsync(Requirements.Tool("openssl"),
+            ["dgst", "-sha256", "-verify", Path.Combine(fixtures, "cosign.pub"), "-signature", "cosign-sig.der", "cosign-payload.json"], keys.Path);
+        Assert.AreEqual(0, openssl.ExitCode, openssl.StdOut + openssl.StdErr);
+
+        AssertFails(() => SigningKey.Load(cosignKey, environment: new Dictionary<string, string> { ["COSIGN_PASSWORD"] = "wrong" }.GetValueOrDefault),
+            SupplyErrors.KeyWrongPassword, cosignKey, "wrong");
+        AssertFails(() => SigningKey.Load(cosignKey, environment: _ => null), SupplyErrors.KeyWrongPassword, cosignKey);
+        var tampered = keys.Write("tampered-cosign.key", File.ReadAllText(cosignKey).Replace("eyJrZGYi", "eyJrZGZ4", StringComparison.Ordinal));
+        AssertFails(() => SigningKey.Load(tampered, environment: _ => cosignPassword), SupplyErrors.KeyMalformed, tampered, cosignPassword);
+    }
+
+    [TestMethod]
     public async Task Bad_keys_fail_with_their_code_and_never_show_the_key_or_the_password()
     {
         var keys = await KeysAsync();

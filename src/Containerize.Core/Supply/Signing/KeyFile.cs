@@ -123,9 +123,9 @@ internal static class KeyFile
 
     internal static ContainerizeException Malformed(string path, string why, string? hint = null) =>
         new(SupplyErrors.KeyMalformed, $"the key file {why}", path,
-            hint: hint ?? "a private key is a PEM 'PRIVATE KEY', 'EC PRIVATE KEY' or 'ENCRYPTED PRIVATE KEY'; a verification key is a PEM 'PUBLIC KEY' (as cosign.pub)");
+            hint: hint ?? "a private key is cosign's cosign.key or a PEM 'PRIVATE KEY', 'EC PRIVATE KEY' or 'ENCRYPTED PRIVATE KEY'; a verification key is a PEM 'PUBLIC KEY' (as cosign.pub)");
 
     internal static ContainerizeException Unsupported(string path, string what, string? hint = null) =>
         new(SupplyErrors.KeyUnsupported, $"the key file holds {what}; signatures are made with ECDSA P-256 keys", path,
-            hint: hint ?? "make a P-256 key: openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -v2 aes-256-cbc -out cosign-ec.key");
+            hint: hint ?? "use cosign generate-key-pair's cosign.key, or make a P-256 key: openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -v2 aes-256-cbc -out cosign-ec.key");
 }

@@ -5,8 +5,9 @@ namespace Containerize.Core.Supply.Signing;
 
 /// <summary>
 /// A private key that signs images: ECDSA P-256, the key type of <c>cosign generate-key-pair</c>, read from a PEM
-/// file (PKCS#8 <c>PRIVATE KEY</c>, SEC1 <c>EC PRIVATE KEY</c>, or password-protected PKCS#8 <c>ENCRYPTED PRIVATE
-/// KEY</c>, its password in an environment variable). Load it before anything is pushed, so that a bad key fails
+/// file: cosign's own <c>cosign.key</c> (<c>ENCRYPTED SIGSTORE PRIVATE KEY</c>), PKCS#8 <c>PRIVATE KEY</c>, SEC1
+/// <c>EC PRIVATE KEY</c>, or password-protected PKCS#8 <c>ENCRYPTED PRIVATE KEY</c>; the password of an encrypted
+/// key comes from an environment variable. Load it before anything is pushed, so that a bad key fails
 /// the publish first; no message ever holds key material or the password, only the file's path.
 /// </summary>
 public sealed class SigningKey : IDisposable
@@ -51,8 +52,7 @@ public sealed class SigningKey : IDisposable
                 "EC PRIVATE KEY" => ImportSec1(path, block.Der),
                 "ENCRYPTED PRIVATE KEY" => ImportEncrypted(path, block.Der, variable, environment ?? Environment.GetEnvironmentVariable),
                 "RSA PRIVATE KEY" => throw KeyFile.Unsupported(path, "an RSA key"),
-                "ENCRYPTED SIGSTORE PRIVATE KEY" or "ENCRYPTED COSIGN PRIVATE KEY" => throw KeyFile.Unsupported(path, "a key in cosign's own encrypted format",
-                    "make the key with openssl (openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -v2 aes-256-cbc -out cosign-ec.key) and give cosign the same key with 'cosign import-key-pair --key cosign-ec.key'"),
+                "ENCRYPTED SIGSTORE PRIVATE KEY" or "ENCRYPTED COSIGN PRIVATE KEY" => ImportCosign(path, block.Der, variable, environment ?? Environment.GetEnvironmentVariable),
                 "OPENSSH PRIVATE KEY" => throw KeyFile.Unsupported(path, "an OpenSSH key",
                     "convert it to PKCS#8 with ssh-keygen -p -m PKCS8 -f FILE, or make a P-256 key with openssl"),
                 "PUBLIC KEY" or "CERTIFICATE" => throw KeyFile.Malformed(path, $"holds a {block.Label.ToLowerInvariant()}, not a private key",
@@ -85,6 +85,24 @@ public sealed class SigningKey : IDisposable
         return Import(path, key => key.ImportPkcs8PrivateKey(der, out _));
     }
 
+    private static ECDsa ImportCosign(string path, byte[] document, string variable, Func<string, string?> environment)
+    {
+        var der = CosignKeyFile.Decrypt(path, document, Password(path, variable, environment), variable);
+        try
+        {
+            return ImportPkcs8(path, der);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(der);
+        }
+    }
+
+    /// <summary>The password of an encrypted key: the variable's value, or CTZ8042 naming the variable when it is not set.</summary>
+    private static string Password(string path, string variable, Func<string, string?> environment) =>
+        environment(variable) ?? throw new ContainerizeException(SupplyErrors.KeyWrongPassword, $"the key file is encrypted and ${variable} is not set", path,
+            hint: $"set the environment variable {variable} to the key's password (ContainerSigningKeyPasswordVariable names another variable)");
+
     private static ECDsa ImportSec1(string path, byte[] der)
     {
         var curve = KeyFile.CurveOfSec1(path, der) ?? throw KeyFile.Malformed(path, "holds an EC private key that names no curve");
@@ -94,13 +112,7 @@ public sealed class SigningKey : IDisposable
 
     private static ECDsa ImportEncrypted(string path, byte[] der, string variable, Func<string, string?> environment)
     {
-        var password = environment(variable);
-        if (password is null)
-        {
-            throw new ContainerizeException(SupplyErrors.KeyWrongPassword, $"the key file is encrypted and ${variable} is not set", path,
-                hint: $"set the environment variable {variable} to the key's password (ContainerSigningKeyPasswordVariable names another variable)");
-        }
-
+        var password = Password(path, variable, environment);
         var key = ECDsa.Create();
         try
         {
