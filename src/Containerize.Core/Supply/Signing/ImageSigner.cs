@@ -22,6 +22,8 @@ public static class ImageSigner
     /// Signs <paramref name="manifest"/> (the digest of a manifest, or of an index: cosign signs the index of a
     /// multi-platform image). When the signature image already holds a signature of the same payload that this key
     /// verifies, nothing is written (ECDSA signatures are randomized, so a new one would be a second layer).
+    /// The signature image is read, extended and written back, as cosign does: two signers of one digest at the same
+    /// moment can lose one signature (the registry has no compare-and-swap on a tag); sign again to restore it.
     /// </summary>
     /// <param name="target">Where the image is: <see cref="SignatureTarget.InRegistry"/>, <see cref="SignatureTarget.InStore"/>, <see cref="SignatureTarget.InLayout"/>.</param>
     /// <param name="manifest">The digest of what is signed.</param>
