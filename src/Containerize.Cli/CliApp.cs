@@ -13,6 +13,7 @@ public static class CliApp
         .. ImageCommands.All,
         .. SupplyCommands.All,
         .. RegistryCommands.All,
+        .. SigningCommands.All,
         .. BuildCommands.All,
     ];
 
