@@ -96,6 +96,12 @@ public sealed record ContainerProperties
     /// <summary>A registry that refuses the attestations fails the publish instead of warning.</summary>
     public bool ContainerAttestationsRequired { get; init; }
 
+    /// <summary>A private key file (full path): the pushed image is signed in cosign's format.</summary>
+    public string? ContainerSigningKey { get; init; }
+
+    /// <summary>The environment variable with the key's password (COSIGN_PASSWORD when empty).</summary>
+    public string? ContainerSigningKeyPasswordVariable { get; init; }
+
     /// <summary>A registry host (<c>localhost:5000</c>) that replaces mcr.microsoft.com in every inferred base and SDK image.</summary>
     public string? ContainerBaseImageMirror { get; init; }
 

@@ -168,6 +168,8 @@ public static class PropertySchema
         new("ContainerSbomFormat", InputKind.Text, ImagePart.Attestations, "spdx (SPDX 2.3 JSON), cyclonedx (CycloneDX 1.6 JSON), or spdx;cyclonedx", "spdx", "cyclonedx"),
         new("ContainerProvenance", InputKind.Bool, ImagePart.Attestations, "attach a SLSA v1 provenance statement (in-toto)", "true", "false"),
         new("ContainerAttestationsRequired", InputKind.Bool, ImagePart.Attestations, "a registry that refuses the SBOM or provenance fails the publish instead of warning", "false", "true"),
+        new("ContainerSigningKey", InputKind.Text, ImagePart.Attestations, "sign the pushed image in cosign's format with this private key (cosign.key, PKCS#8 or SEC1 PEM, ECDSA P-256)", Example: "cosign.key"),
+        new("ContainerSigningKeyPasswordVariable", InputKind.Text, ImagePart.Attestations, "the environment variable holding the key's password", "COSIGN_PASSWORD", "SIGNING_PASSWORD"),
         new("ProjectAssetsFile", InputKind.Text, ImagePart.Attestations, "the restore graph the SBOM lists packages from", "obj/project.assets.json", UserSetting: false),
         new("ContainerDockerfile", InputKind.Text, ImagePart.Build, "build this Dockerfile instead of the generated one"),
         new("ContainerBuildContext", InputKind.Text, ImagePart.Build, "its context", "the solution folder, else the repository root", Example: "."),

@@ -139,6 +139,8 @@ public static class PublishRequestWriter
         w.WriteString("ContainerSbomFormat", c.ContainerSbomFormat);
         w.WriteBoolean("ContainerProvenance", c.ContainerProvenance);
         w.WriteBoolean("ContainerAttestationsRequired", c.ContainerAttestationsRequired);
+        w.WriteString("ContainerSigningKey", c.ContainerSigningKey);
+        w.WriteString("ContainerSigningKeyPasswordVariable", c.ContainerSigningKeyPasswordVariable);
         w.WriteString("ContainerBaseImageMirror", c.ContainerBaseImageMirror);
         Pairs(w, "ContainerBuildArg", c.ContainerBuildArg);
         w.WriteString("ContainerSourceDateEpoch", c.ContainerSourceDateEpoch);

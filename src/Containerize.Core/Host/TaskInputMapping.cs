@@ -97,6 +97,8 @@ public static class TaskInputMapping
                 ContainerSbomFormat = r.Value("ContainerSbomFormat"),
                 ContainerProvenance = r.Bool("ContainerProvenance"),
                 ContainerAttestationsRequired = r.Bool("ContainerAttestationsRequired"),
+                ContainerSigningKey = r.Value("ContainerSigningKey") is { Length: > 0 } key ? Path.GetFullPath(key, projectDirectory) : null,
+                ContainerSigningKeyPasswordVariable = r.Value("ContainerSigningKeyPasswordVariable"),
                 ContainerBaseImageMirror = r.Value("ContainerBaseImageMirror"),
                 ContainerBuildArg = Pairs(r.List("ContainerBuildArg")),
                 ContainerSourceDateEpoch = r.Value("ContainerSourceDateEpoch"),

@@ -8,6 +8,7 @@ using Containerize.Core.Handoff;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Store;
 using Containerize.Core.Registry;
+using Containerize.Core.Supply.Signing;
 
 namespace Containerize.Core.Publishing;
 
@@ -52,6 +53,10 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         // Bad destination and attestation settings fail before any build work.
         ImageDestinations.ParseLocalRegistry(c.LocalRegistry, project.ProjectPath);
         PublishAttestations.Formats(plan);
+        // A signing key that cannot be used fails now, before any build work and long before a push (never its text).
+        using var signingKey = engine is null && !request.StoreOnly && c.ContainerSigningKey is { Length: > 0 } keyPath
+            ? SigningKey.Load(keyPath, c.ContainerSigningKeyPasswordVariable, request.Environment)
+            : null;
         if (!request.StoreOnly && !string.IsNullOrEmpty(c.ContainerArchiveOutputPath)) ArchiveOutput.Format(c.ContainerImageFormat, project.ProjectPath);
 
         if (c.ContainerWriteDockerfile)
@@ -83,7 +88,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
 
         var result = engine is { } external
             ? await BuildExternallyAsync(external, plan, dockerfile, context, fileModes, network, cancellationToken).ConfigureAwait(false)
-            : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, new AttestationFacts(layerPlan, publishedFiles, baseFacts), cancellationToken).ConfigureAwait(false);
+            : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, new AttestationFacts(layerPlan, publishedFiles, baseFacts, signingKey), cancellationToken).ConfigureAwait(false);
 
         if (baseFacts is not null)
         {
@@ -122,7 +127,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
     }
 
     /// <summary>What the SBOM needs of the steps before the build: Host mode's layer plan and files, and the resolved base.</summary>
-    private sealed record AttestationFacts(LayerPlan? Layers, IReadOnlyList<PublishedFile> Files, BaseImageFacts? Base);
+    private sealed record AttestationFacts(LayerPlan? Layers, IReadOnlyList<PublishedFile> Files, BaseImageFacts? Base, SigningKey? Key);
 
     // FileModes: the modes Host mode's files get where the file system has none (null for the other modes).
     private static async Task<(string Dockerfile, string Context, IReadOnlyDictionary<string, UnixFileMode>? FileModes, LayerPlan? Layers, IReadOnlyList<PublishedFile> Files)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
@@ -239,6 +244,9 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             ? new ImageDestinations.Outcome([], 0, null, null)
             : await new ImageDestinations(store, sink, registry).SendAsync(plan, image.Manifest!, image.ConfigDigest!.Value, referrers, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: destinations");
+        var signatures = facts.Key is { } key
+            ? await SignAsync(plan, image.Manifest!, outcome.Pushed, store, registry, key, cancellationToken).ConfigureAwait(false)
+            : [];
         var configSize = await store.GetBlobSizeAsync(image.ConfigDigest!.Value, cancellationToken).ConfigureAwait(false) ?? 0;
         return new ContainerImageResult
         {
@@ -255,7 +263,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             Pushed = outcome.Pushed,
             BytesUploaded = outcome.BytesUploaded,
             LoadedInto = outcome.LoadedInto,
-            Attestations = referrers.Select(r => new AttestationResult(r.ArtifactType!, r.Digest.ToString())).ToList(),
+            Attestations = [.. referrers.Select(r => new AttestationResult(r.ArtifactType!, r.Digest.ToString())), .. signatures],
         };
     }
 
@@ -291,6 +299,29 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             Pushed = request.Push ? plan.ImageNames : [],
             LoadedInto = kind.ToString().ToLowerInvariant(),
         };
+    }
+
+    /// <summary>
+    /// Signs the image where it went: in each registry repository it was pushed to (cosign's signature tag beside it),
+    /// else in the local store. The key never reaches a log; the log names the signature tag.
+    /// </summary>
+    private async Task<IReadOnlyList<AttestationResult>> SignAsync(ContainerPlan plan, Descriptor manifest, IReadOnlyList<string> pushed, OciLayoutStore store,
+        RegistryClient? registry, SigningKey key, CancellationToken cancellationToken)
+    {
+        var results = new List<AttestationResult>();
+        var repositories = pushed.Select(p => ImageReference.Parse(p)).GroupBy(r => r.Name, StringComparer.Ordinal).Select(g => g.First()).ToList();
+        using var owned = repositories.Count > 0 && registry is null ? new RegistryClient(new RegistryOptions { Sink = new QuietSink(sink) }) : null;
+        var targets = repositories.Count > 0
+            ? repositories.Select(r => (Target: SignatureTarget.InRegistry(registry ?? owned!, r), Name: r)).ToList()
+            : plan.ImageNames.Take(1).Select(n => ImageReference.Parse(n).WithDefaultTag()).Select(r => (Target: SignatureTarget.InStore(store, r), Name: r)).ToList();
+        foreach (var (target, name) in targets)
+        {
+            var signed = await ImageSigner.SignAsync(target, manifest.Digest, CosignFormat.DockerReference(name), key, cancellationToken).ConfigureAwait(false);
+            sink.Info(signed.Added ? $"{signed.Name}: signed ({Path.GetFileName(key.Path)})" : $"{signed.Name}: already signed with this key");
+            results.Add(new AttestationResult(CosignFormat.SimpleSigningMediaType, signed.SignatureManifest.ToString()));
+        }
+
+        return results;
     }
 
     // The SDK's GeneratedContainer carries the manifest and config JSON: kept beside image.json for skipped builds.

@@ -114,6 +114,8 @@ public sealed class PublishHostTests
         dir.Write("Dockerfile", "FROM scratch\nCOPY a.txt /a.txt\nENV A=1\n");
         dir.Write("a.txt", "a\n");
         var request = Request(dir, "Dockerfile");
+        // The SBOM reads the restore graph in both processes (ProjectAssetsFile's default: obj/project.assets.json).
+        Supply.SbomDocumentTests.WriteAssets(Directory.CreateDirectory(dir.Combine("obj")).FullName, request.Project.ProjectPath, rid: request.Project.RuntimeIdentifier);
 
         var inProcess = await new ContainerPublisher(new CollectingSink()).PublishAsync(request with { ContainerDirectory = dir.Combine("obj", "in-process") }, CancellationToken.None);
 
@@ -130,6 +132,8 @@ public sealed class PublishHostTests
         // The files the targets set the SDK's outputs from (image.json, read by ReadContainerizeResult), as after an in-process build.
         Assert.AreEqual(inProcess.Summary(skipped: true), built.Summary(skipped: true));
         Assert.AreEqual(inProcess.Reference, built.Reference);
+        Assert.AreEqual(2, inProcess.Attestations.Count, "an SPDX SBOM and a provenance statement by default");
+        CollectionAssert.AreEqual(inProcess.Attestations.ToArray(), built.Attestations.ToArray(), "the host attaches the same documents, byte for byte");
         CollectionAssert.AreEqual(await File.ReadAllBytesAsync(dir.Combine("obj", "in-process", "config.json")), await File.ReadAllBytesAsync(dir.Combine("obj", "container", "config.json")));
         Assert.IsTrue(sink.Messages.Any(m => m.Contains(inProcess.ImageId[7..19], StringComparison.Ordinal)), "the summary line came back:\n" + string.Join('\n', sink.Messages));
 

@@ -92,6 +92,7 @@ public sealed class PublishPiecesTests
             ArchivePath = "/p/out/app.tar.gz",
             Pushed = ["localhost:5000/app:1"],
             BytesUploaded = 10,
+            Attestations = [new AttestationResult("application/spdx+json", "sha256:" + new string('e', 64))],
         };
         await ImageMetadataFile.WriteAsync(path, result, CancellationToken.None);
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
@@ -99,7 +100,8 @@ public sealed class PublishPiecesTests
         Assert.IsTrue(File.GetLastWriteTimeUtc(path) > DateTime.UtcNow.AddMinutes(-5), "rewritten with the same content, its time still moves (the target's output stamp)");
 
         var read = await ImageMetadataFile.ReadAsync(path, CancellationToken.None);
-        Assert.AreEqual(result with { Names = read.Names, Layers = read.Layers, Pushed = read.Pushed, Platforms = read.Platforms }, read);
+        Assert.AreEqual(result with { Names = read.Names, Layers = read.Layers, Pushed = read.Pushed, Platforms = read.Platforms, Attestations = read.Attestations }, read);
+        CollectionAssert.AreEqual(result.Attestations.ToArray(), read.Attestations.ToArray(), "the attached artifacts round-trip");
         CollectionAssert.AreEqual(result.Names.ToArray(), read.Names.ToArray());
         CollectionAssert.AreEqual(result.Layers.ToArray(), read.Layers.ToArray());
         Assert.AreEqual("localhost:5000/app:1 sha256:" + new string('a', 64) + " (3.0 MiB, layers: 1 reused, 1 rebuilt)", read.Summary());

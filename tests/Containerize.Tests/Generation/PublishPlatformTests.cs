@@ -25,6 +25,8 @@ public sealed class PublishPlatformTests
             ContainerRuntimeIdentifier = rid,
             ContainerDockerfile = "Dockerfile",
             ContainerGenerateLabelsImageCreated = false,
+            // A Dockerfile and no restore: nothing to list (the SBOM has its own tests).
+            ContainerSbom = false,
         },
     };
 

@@ -26,7 +26,7 @@ public sealed class SbomDocumentTests
         {
           "version": 3,
           "targets": {
-            "net10.0": {},
+            {{(rid is null ? "" : "\"net10.0\": {},")}}
             "{{target}}": {
               "Humanizer.Core/2.14.1": { "type": "package", "runtime": { "lib/net6.0/Humanizer.dll": {} } },
               "Lib/1.0.0": { "type": "project", "dependencies": { "Newtonsoft.Json": "13.0.3" } },
