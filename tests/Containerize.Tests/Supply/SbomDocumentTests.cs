@@ -5,6 +5,7 @@ using System.Text.Json;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Supply;
+using Containerize.Core.Supply.Referrers;
 using Containerize.Core.Supply.Sbom;
 using Containerize.Tests.Infrastructure;
 
@@ -17,6 +18,8 @@ namespace Containerize.Tests.Supply;
 [TestClass]
 public sealed class SbomDocumentTests
 {
+    private static readonly string FileSha = Convert.ToBase64String(System.Security.Cryptography.SHA512.HashData("the nupkg file"u8));
+
     private const string Sha = "Xz0hBp6/lP1nAp5IF0zzT0y2SjMJp2kC0Lw6iC0aS0kDpYkq0NFqPfRFL/7qz4M4SoP5QYJyhKtHTo2yTK1xNw==";
 
     internal static string WriteAssets(string dir, string projectPath, string? rid = "linux-x64", string extraDependencies = "")
@@ -67,6 +70,8 @@ public sealed class SbomDocumentTests
         var nuspec = Directory.CreateDirectory(Path.Combine(dir, "packages", "humanizer.core", "2.14.1")).FullName;
         File.WriteAllText(Path.Combine(nuspec, "humanizer.core.nuspec"),
             """<?xml version="1.0"?><package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><metadata><id>Humanizer.Core</id><license type="expression">MIT</license><licenseUrl>https://licenses.nuget.org/MIT</licenseUrl></metadata></package>""");
+        // The .nupkg file's hash, as NuGet records it beside the package (the assets file has the content hash).
+        File.WriteAllText(Path.Combine(nuspec, "humanizer.core.2.14.1.nupkg.sha512"), FileSha);
         var old = Directory.CreateDirectory(Path.Combine(dir, "packages", "newtonsoft.json", "13.0.3")).FullName;
         File.WriteAllText(Path.Combine(old, "newtonsoft.json.nuspec"),
             """<?xml version="1.0"?><package><metadata><id>Newtonsoft.Json</id><licenseUrl>https://example.org/license.md</licenseUrl></metadata></package>""");
@@ -222,12 +227,15 @@ public sealed class SbomDocumentTests
         var packages = s.RootElement.GetProperty("packages").EnumerateArray().ToList();
         var humanizer = packages.Single(p => p.GetProperty("name").GetString() == "Humanizer.Core");
         Assert.AreEqual("MIT", humanizer.GetProperty("licenseDeclared").GetString());
-        Assert.AreEqual(Convert.ToHexStringLower(Convert.FromBase64String(Sha)), humanizer.GetProperty("checksums")[0].GetProperty("checksumValue").GetString());
+        Assert.AreEqual(Convert.ToHexStringLower(Convert.FromBase64String(FileSha)), humanizer.GetProperty("checksums")[0].GetProperty("checksumValue").GetString(),
+            "the .nupkg file's hash, from NuGet's record beside it");
         Assert.AreEqual("pkg:nuget/Humanizer.Core@2.14.1", humanizer.GetProperty("externalRefs")[0].GetProperty("referenceLocator").GetString());
         StringAssert.Contains(humanizer.GetProperty("annotations")[0].GetProperty("comment").GetString(), layer);
         var libc = packages.Single(p => p.GetProperty("name").GetString() == "libc6");
         Assert.AreEqual("pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12", libc.GetProperty("externalRefs")[0].GetProperty("referenceLocator").GetString());
         var newtonsoft = packages.Single(p => p.GetProperty("name").GetString() == "Newtonsoft.Json");
+        Assert.AreEqual(Convert.ToHexStringLower(Convert.FromBase64String(Sha)), newtonsoft.GetProperty("checksums")[0].GetProperty("checksumValue").GetString(),
+            "no record beside the package: the assets file's hash");
         Assert.AreEqual("NOASSERTION", newtonsoft.GetProperty("licenseDeclared").GetString());
         StringAssert.Contains(newtonsoft.GetProperty("licenseComments").GetString(), "https://example.org/license.md");
         Assert.IsFalse(packages.Any(p => p.GetProperty("name").GetString()!.StartsWith("Microsoft.SourceLink", StringComparison.Ordinal)), "build tools are not in the image");
@@ -263,6 +271,23 @@ public sealed class SbomDocumentTests
     [DataRow("", false)]
     public void License_expressions_are_checked_before_they_go_where_SPDX_expects_one(string expression, bool valid) =>
         Assert.AreEqual(valid, LicenseExpressions.IsValid(expression));
+
+    [TestMethod]
+    public void The_referrers_index_is_written_only_when_an_entry_is_new_or_changed()
+    {
+        var entry = new Descriptor
+        {
+            MediaType = MediaTypes.OciManifest, Digest = Digest.Sha256("a"u8), Size = 10, ArtifactType = SbomFormat.SpdxMediaType,
+            Annotations = new Dictionary<string, string> { [AnnotationKeys.Created] = "1970-01-01T00:00:00Z" },
+        };
+        var created = ReferrersIndex.Merge(null, [entry])!;
+        // Read back from a registry: equal by content, another dictionary instance.
+        var readBack = OciJson.DeserializeIndex(OciJson.Serialize(created));
+        Assert.IsNull(ReferrersIndex.Merge(readBack, [entry]), "nothing new: no PUT");
+        var other = entry with { Digest = Digest.Sha256("b"u8) };
+        Assert.AreEqual(2, ReferrersIndex.Merge(readBack, [other])!.Manifests.Count, "another tool's entry stays");
+        Assert.AreEqual("sha256-" + Digest.Sha256("a"u8).Encoded, ReferrersIndex.TagOf(entry.Digest));
+    }
 
     private static Task<LayerPackageFiles> ScanAsync(byte[] layer) => LayerPackageFiles.ScanAsync(new MemoryStream(layer), CancellationToken.None);
 

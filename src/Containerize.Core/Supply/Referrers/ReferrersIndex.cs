@@ -27,7 +27,7 @@ public static class ReferrersIndex
         foreach (var d in added)
         {
             var at = entries.FindIndex(e => e.Digest == d.Digest);
-            if (at >= 0 && entries[at] == d) continue;
+            if (at >= 0 && Same(entries[at], d)) continue;
             if (at >= 0) entries[at] = d;
             else entries.Add(d);
             changed = true;
@@ -35,6 +35,12 @@ public static class ReferrersIndex
 
         return changed ? new ImageIndex { MediaType = MediaTypes.OciIndex, Manifests = entries } : null;
     }
+
+    // Records compare their dictionaries by reference: an entry read back from a registry is the same by content.
+    private static bool Same(Descriptor a, Descriptor b) =>
+        a.Digest == b.Digest && a.MediaType == b.MediaType && a.Size == b.Size && a.ArtifactType == b.ArtifactType
+        && (a.Annotations ?? new Dictionary<string, string>()).OrderBy(x => x.Key, StringComparer.Ordinal)
+            .SequenceEqual((b.Annotations ?? new Dictionary<string, string>()).OrderBy(x => x.Key, StringComparer.Ordinal));
 
     /// <summary>The entries of <paramref name="index"/> with <paramref name="artifactType"/> (all when null).</summary>
     public static IReadOnlyList<Descriptor> Filter(ImageIndex? index, string? artifactType) =>

@@ -55,7 +55,7 @@ public static class SbomBuilder
                     Name = lib.Name,
                     Version = lib.Version,
                     Purl = lib.IsProject ? null : Purl.NuGet(lib.Name, lib.Version),
-                    Sha512 = Sha512Hex(lib.Sha512Base64),
+                    Sha512 = Sha512Hex(lib.IsProject ? null : NupkgHash.Read(graph.PackageFolders, lib.Path, lib.Name, lib.Version) ?? lib.Sha512Base64),
                     LicenseExpression = expression,
                     LicenseUrl = url,
                     Direct = lib.Direct,
