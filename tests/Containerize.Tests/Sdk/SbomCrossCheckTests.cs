@@ -82,7 +82,7 @@ public sealed class SbomCrossCheckTests
 
         var t = ToolView(theirs.RootElement);
         var o = OurView(ours.RootElement);
-        TestContext.WriteLine($"{sample}: ours {Show(o.Packages)} + projects {Show(o.Projects)}; CycloneDX .NET {Show(t.Packages)} + projects {Show(t.Projects)}, development-only {Show(t.Excluded)}");
+        TestContext.WriteLine($"{sample}: ours {Show(o.Packages)} + projects {Show(o.Projects)}; CycloneDX .NET {Show(t.Packages)} + projects {Show(t.Projects)}, development-only {Show(t.Excluded)}; hashes and licenses: ours {o.Facts.Count}, the tool's {t.Facts.Count}");
 
         AssertSameSet(t.Packages, o.Packages, "NuGet packages (name@version) the CycloneDX .NET tool ships vs our SBOM");
         AssertSameSet(t.Projects, o.Projects, "project references (name@version)");
@@ -90,11 +90,15 @@ public sealed class SbomCrossCheckTests
         var (_, sdkVersion) = await SdkPackage.GetAsync();
         Assert.Contains($"Containerize.Sdk@{sdkVersion}", t.Excluded, "the tool sees the Containerize.Sdk reference (PrivateAssets=all) as development-only, as we do");
         AssertSameSet(t.Edges, o.Edges, "dependency edges between the application, its packages and projects");
+        // The tool hashes the .nupkg file in the NuGet folder; nuget.org's packages are repository-signed, so NuGet's
+        // content hash in project.assets.json (which leaves the signature out) would differ here.
+        AssertSameSet(t.Facts, o.Facts, "the packages' SHA-512 and declared licenses");
 
         switch (sample)
         {
             case "HelloConsole":
                 Assert.Contains("Humanizer.Core@2.14.1", o.Packages);
+                Assert.Contains("Humanizer.Core@2.14.1 license MIT", o.Facts);
                 break;
             case "Solution":
                 Assert.Contains("Greetings@1.0.0", o.Projects);
@@ -266,7 +270,8 @@ public sealed class SbomCrossCheckTests
     /// <param name="Projects">name@version of its project references.</param>
     /// <param name="Excluded">name@version of the packages the document marks development-only.</param>
     /// <param name="Edges">"from -> to" between the application (&lt;app&gt;), those packages and projects.</param>
-    private sealed record GraphView(HashSet<string> Packages, HashSet<string> Projects, HashSet<string> Excluded, HashSet<string> Edges);
+    /// <param name="Facts">"name@version sha512 HEX" and "name@version license ID" of those packages, where the document says.</param>
+    private sealed record GraphView(HashSet<string> Packages, HashSet<string> Projects, HashSet<string> Excluded, HashSet<string> Edges, HashSet<string> Facts);
 
     /// <summary>
     /// The CycloneDX .NET tool's document: its packages have nuget purls (scope "excluded" for development-only ones),
@@ -277,6 +282,7 @@ public sealed class SbomCrossCheckTests
         var packages = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var projects = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var excluded = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var facts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var nodes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var c in Components(bom))
         {
@@ -290,6 +296,7 @@ public sealed class SbomCrossCheckTests
                 }
 
                 packages.Add(key);
+                AddFacts(facts, key, c);
             }
             else if (Str(c, "type") == "library")
             {
@@ -304,7 +311,7 @@ public sealed class SbomCrossCheckTests
         }
 
         var app = Str(bom.GetProperty("metadata").GetProperty("component"), "bom-ref")!;
-        return new GraphView(packages, projects, excluded, Edges(bom, app, nodes));
+        return new GraphView(packages, projects, excluded, Edges(bom, app, nodes), facts);
     }
 
     /// <summary>
@@ -316,13 +323,18 @@ public sealed class SbomCrossCheckTests
     {
         var packages = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var projects = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var facts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var nodes = new Dictionary<string, string>(StringComparer.Ordinal);
         string? app = null;
         foreach (var c in Components(bom))
         {
             var key = $"{Str(c, "name")}@{Str(c, "version")}";
             var bomRef = Str(c, "bom-ref")!;
-            if (Str(c, "type") == "library" && Purl(c).StartsWith("pkg:nuget/", StringComparison.Ordinal)) packages.Add(key);
+            if (Str(c, "type") == "library" && Purl(c).StartsWith("pkg:nuget/", StringComparison.Ordinal))
+            {
+                packages.Add(key);
+                AddFacts(facts, key, c);
+            }
             else if (bomRef.StartsWith("project:", StringComparison.Ordinal)) projects.Add(key);
             else
             {
@@ -334,7 +346,29 @@ public sealed class SbomCrossCheckTests
         }
 
         Assert.IsNotNull(app, "our CycloneDX document has no app: component");
-        return new GraphView(packages, projects, new HashSet<string>(StringComparer.OrdinalIgnoreCase), Edges(bom, app, nodes));
+        return new GraphView(packages, projects, new HashSet<string>(StringComparer.OrdinalIgnoreCase), Edges(bom, app, nodes), facts);
+    }
+
+    /// <summary>
+    /// A package's SHA-512 (hex, compared without case: the tool writes upper case) and its declared license as an SPDX
+    /// id or expression (the tool writes a single id as license.id, we write an expression; a license known only by
+    /// name or URL is left out).
+    /// </summary>
+    private static void AddFacts(HashSet<string> facts, string key, JsonElement c)
+    {
+        if (c.TryGetProperty("hashes", out var hashes))
+        {
+            foreach (var h in hashes.EnumerateArray().Where(h => Str(h, "alg") == "SHA-512")) facts.Add($"{key} sha512 {Str(h, "content")}");
+        }
+
+        if (c.TryGetProperty("licenses", out var licenses))
+        {
+            foreach (var l in licenses.EnumerateArray())
+            {
+                var id = Str(l, "expression") ?? (l.TryGetProperty("license", out var lic) ? Str(lic, "id") : null);
+                if (id is not null) facts.Add($"{key} license {id}");
+            }
+        }
     }
 
     private static HashSet<string> Edges(JsonElement bom, string app, Dictionary<string, string> nodes)
