@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib as b  # noqa: E402
 import svg  # noqa: E402
 
-AREAS = ["context", "layers", "unpack", "push", "engine", "publish", "images"]
+AREAS = ["context", "layers", "unpack", "push", "engine", "publish", "attestations", "images"]
 # Interleaved runs per area: at least 5 (issue #9); 10 where issues #6, #7 and #17 ask for 10.
-FULL_RUNS = {"context": 5, "layers": 5, "unpack": 10, "push": 5, "engine": 10, "publish": 10, "images": 1}
+FULL_RUNS = {"context": 5, "layers": 5, "unpack": 10, "push": 5, "engine": 10, "publish": 10, "attestations": 5, "images": 1}
 QUICK_RUNS = 3
 # --quick also narrows the slowest areas (our own scripts only; the others get fewer runs).
 # A full run must fit in about 45 minutes on 2 quiet cores. Publish is the costliest area (3 samples x 5 tools x 3
@@ -106,7 +106,7 @@ def measure(areas: list, args, results_path: Path) -> dict:
         b.log(f"WARNING: load {machine['load_before']} on {machine['cores']} cores: these figures are taken under load "
               "and are not valid; re-take them on a quiet machine")
 
-    if {"publish", "images"} & set(areas) and not env.get("CTZ_BENCH_SDK_FEED"):
+    if {"publish", "attestations", "images"} & set(areas) and not env.get("CTZ_BENCH_SDK_FEED"):
         b.log("packing Containerize.Sdk once for the publish and images areas")
         try:
             feed, version = b.pack_sdk(b.ROOT / "artifacts/bench", logs / "pack.log")

@@ -25,7 +25,7 @@ internal sealed class EngineBuildCommand : CliCommand
 
     public override string Usage => "containerize build [--engine builtin|docker|podman] [-t NAME[:TAG]]... [-f Dockerfile] [--build-arg K=V]... [--target STAGE] [--no-cache] " +
         "[--secret id=ID,src=FILE|env=VAR]... [--ssh ID[=SOCKET]]... [--build-context NAME=DIR|docker-image://REF]... [--platform OS/ARCH[/VARIANT]] " +
-        "[--output oci-layout:DIR|oci-archive:FILE|docker-archive:FILE|registry|docker|podman]... [--store DIR] CONTEXT" +
+        "[--output oci-layout:DIR|oci-archive:FILE|docker-archive:FILE|registry|docker|podman]... [--sbom [--sbom-format F]] [--provenance] [--store DIR] CONTEXT" +
         " (docker|podman also: [--label K=V]... [--network N] [--push] [--client PATH] [--builder-kind K] [-v])";
 
     public override string Summary => "Build an image from a Dockerfile, layer by layer, into the store (no daemon; RUN in runc)";
@@ -43,6 +43,9 @@ internal sealed class EngineBuildCommand : CliCommand
         OptionSpec.Value("the target platform (default: this machine's)", "--platform"),
         OptionSpec.Many("also export the image: oci-layout:DIR, oci-archive:FILE, docker-archive:FILE, registry (push every -t), docker, podman", "-o", "--output"),
         OptionSpec.Value("the runtime's state folder (default: under the temp folder)", "--runtime-root"),
+        OptionSpec.Flag("attach an SBOM read from the image's layers (OS packages, .NET runtime, the apps' .deps.json)", "--sbom"),
+        OptionSpec.Value("spdx (default), cyclonedx, or spdx,cyclonedx", "--sbom-format"),
+        OptionSpec.Flag("attach a SLSA provenance statement", "--provenance"),
         ImageCommands.StoreOption,
         OptionSpec.Value("builtin (default: no daemon), docker or podman (the hand-off, as 'handoff build')", "--engine"),
         .. HandoffBuildCommand.EngineOnlyOptions.Where(o => o.Key != "--platform"),
@@ -105,6 +108,8 @@ internal sealed class EngineBuildCommand : CliCommand
             Outputs = args.GetAll("--output").Select(o => o.Contains(':', StringComparison.Ordinal) ? ResolveOutputPath(o, context) : o).ToList(),
             StorePath = args.Get("--store") is { } s ? context.FullPath(s) : null,
             RuntimeRoot = args.Get("--runtime-root") is { } r ? context.FullPath(r) : null,
+            Sbom = args.Has("--sbom") || args.Has("--sbom-format") ? Core.Supply.Sbom.SbomFormat.Parse(args.Get("--sbom-format")) : Core.Supply.Sbom.SbomFormats.None,
+            Provenance = args.Has("--provenance"),
         };
         await new ImageBuilder(new TextWriterSink(context.Out, context.Error)).BuildAsync(request, cancellationToken).ConfigureAwait(false);
         return 0;

@@ -93,7 +93,8 @@ internal sealed class SaveCommand : CliCommand
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
         var image = await store.ResolveRequiredAsync(reference, cancellationToken).ConfigureAwait(false);
         var name = reference.WithDefaultTag();
-        await destination.SendAsync(store, new OutgoingImage(image, [name]) { Platform = ImageCommands.PlatformOf(args) },
+        var referrers = await Core.Supply.ImageAttestations.OfAsync(store, name, image.Digest, cancellationToken).ConfigureAwait(false);
+        await destination.SendAsync(store, new OutgoingImage(image, [name]) { Platform = ImageCommands.PlatformOf(args), Referrers = referrers },
             new TextWriterSink(context.Error, context.Error), cancellationToken).ConfigureAwait(false);
         context.Out.WriteLine($"saved {name.FamiliarString} ({image.Digest}) to {destination}");
         return 0;

@@ -80,7 +80,9 @@ internal sealed class PushCommand : CliCommand
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
         using var client = new RegistryClient(RegistryCommands.OptionsFrom(args, context));
         var root = await ImagePusher.ResolveRootAsync(store, local, cancellationToken).ConfigureAwait(false);
-        var sent = await (destination with { Client = client }).SendAsync(store, new OutgoingImage(root, [local]), client.Options.Sink, cancellationToken).ConfigureAwait(false);
+        // What the store has attached to the image (a build's --sbom, a publish's SBOM) goes with it.
+        var referrers = await Core.Supply.ImageAttestations.OfAsync(store, local.WithDefaultTag(), root.Digest, cancellationToken).ConfigureAwait(false);
+        var sent = await (destination with { Client = client }).SendAsync(store, new OutgoingImage(root, [local]) { Referrers = referrers }, client.Options.Sink, cancellationToken).ConfigureAwait(false);
         var (remote, result) = (sent.Pushes[0].Names[0], sent.Pushes[0].Result);
         context.Out.WriteLine($"{remote}: pushed {result.Digest} ({result.BlobsUploaded} blobs uploaded, {RegistryCommands.Size(result.BytesUploaded)}; {result.BlobsSkipped} already there)");
         return 0;

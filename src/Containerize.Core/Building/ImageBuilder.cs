@@ -89,9 +89,24 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
             sink.Info($"Successfully tagged {tag.FamiliarString}");
         }
 
+        // The SBOM and provenance name the manifest that leaves the machine: made after an output compresses the layers.
+        Func<ImageState, Task<IReadOnlyList<Descriptor>>>? attest = request.Sbom != Supply.Sbom.SbomFormats.None || request.Provenance
+            ? built => BuildAttestations.CreateAsync(store, built, inputs, request,
+                planned.Bases.Where(b => b.Value.Manifest is not null).Select(b => new Supply.Provenance.ResolvedBase(b.Key, b.Value.Manifest!.Digest.ToString())).ToList(),
+                sink, cancellationToken)
+            : null;
         if (inputs.Outputs.Count > 0)
         {
-            await BuildOutputWriter.WriteAsync(store, image, inputs.Tags, inputs.Outputs, image.Config.Platform, sink, cancellationToken).ConfigureAwait(false);
+            await BuildOutputWriter.WriteAsync(store, image, inputs.Tags, inputs.Outputs, image.Config.Platform, sink, cancellationToken, attest).ConfigureAwait(false);
+        }
+        else if (attest is not null)
+        {
+            // The documents name one manifest: the one a later push or save sends, with compressed layers (as an
+            // output would), so the store's tags move to it before it is attested.
+            var distributed = await ImageCommitter.CompressForDistributionAsync(store, image, cancellationToken).ConfigureAwait(false);
+            foreach (var tag in inputs.Tags) await store.TagAsync(tag, distributed.Manifest!, cancellationToken).ConfigureAwait(false);
+            image = distributed;
+            await attest(image).ConfigureAwait(false);
         }
 
         PhaseTimer.Mark("tagged");

@@ -59,10 +59,7 @@ public static class PublishAttestations
             });
         }
 
-        var stored = new List<Descriptor>();
-        foreach (var a in artifacts) stored.Add(await Artifacts.StoreAsync(store, manifest, a, created, cancellationToken).ConfigureAwait(false));
-        await StoreReferrers.AttachAsync(store, name, manifest, stored, cancellationToken).ConfigureAwait(false);
-        return stored;
+        return await ImageAttestations.AttachAsync(store, manifest, name, artifacts, created, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<SbomInputs> SbomInputsAsync(ContainerPlan plan, BuiltImage built, OciLayoutStore store, ImageReference name, DateTimeOffset? created, IDiagnosticSink sink, CancellationToken cancellationToken)

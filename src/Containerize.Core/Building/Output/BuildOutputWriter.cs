@@ -39,7 +39,7 @@ public static class BuildOutputWriter
     }
 
     public static async Task WriteAsync(OciLayoutStore store, ImageState image, IReadOnlyList<ImageReference> tags, IReadOnlyList<IImageDestination> outputs,
-        Platform platform, IDiagnosticSink sink, CancellationToken cancellationToken)
+        Platform platform, IDiagnosticSink sink, CancellationToken cancellationToken, Func<ImageState, Task<IReadOnlyList<Descriptor>>>? attest = null)
     {
         if (image.Manifest is null) throw new InvalidOperationException("the image is not stored");
         if (outputs.Any(o => o.Distributes))
@@ -54,7 +54,8 @@ public static class BuildOutputWriter
             }
         }
 
-        var outgoing = new OutgoingImage(image.Manifest!, tags) { Platform = platform, ImageId = image.ConfigDigest };
+        var referrers = attest is null ? [] : await attest(image).ConfigureAwait(false);
+        var outgoing = new OutgoingImage(image.Manifest!, tags) { Platform = platform, ImageId = image.ConfigDigest, Referrers = referrers };
         foreach (var output in outputs)
         {
             var result = await output.SendAsync(store, outgoing, sink, cancellationToken).ConfigureAwait(false);

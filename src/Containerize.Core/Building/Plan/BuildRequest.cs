@@ -71,6 +71,12 @@ public sealed record BuildRequest
     /// </summary>
     public DateTimeOffset? Created { get; init; }
 
+    /// <summary>--sbom: attach an SBOM read from the image's layers (SPDX, CycloneDX or both).</summary>
+    public Supply.Sbom.SbomFormats Sbom { get; init; }
+
+    /// <summary>--provenance: attach a SLSA provenance statement.</summary>
+    public bool Provenance { get; init; }
+
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }
 

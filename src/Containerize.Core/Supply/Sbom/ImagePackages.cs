@@ -9,10 +9,18 @@ public sealed record LayeredPackage(OsPackage Package, Digest Layer);
 /// <summary>A shared framework (Microsoft.NETCore.App 10.0.0) and the layer that added its folder.</summary>
 public sealed record LayeredFramework(string Name, string Version, Digest Layer);
 
-/// <summary>What the image's layers say about its OS: the release, the installed packages, the .NET shared frameworks.</summary>
+/// <summary>A NuGet package an app's .deps.json lists, and the layer of that .deps.json.</summary>
+public sealed record LayeredNuGet(string Name, string Version, string? Sha512Base64, Digest Layer, string DepsFile);
+
+/// <summary>
+/// What the image's layers say about its OS: the release, the installed packages, the .NET shared frameworks, and the
+/// NuGet packages of the apps' .deps.json files (for images built from a Dockerfile, where there is no restore graph).
+/// </summary>
 public sealed record ImagePackages(OsRelease? Os, IReadOnlyList<LayeredPackage> Packages, IReadOnlyList<LayeredFramework> Frameworks)
 {
     public static ImagePackages Empty { get; } = new(null, [], []);
+
+    public IReadOnlyList<LayeredNuGet> NuGet { get; init; } = [];
 
     /// <summary>
     /// Applies the layers' extracts in order, as an unpacker would (a later file replaces an earlier one, a whiteout
@@ -33,6 +41,7 @@ public sealed record ImagePackages(OsRelease? Os, IReadOnlyList<LayeredPackage> 
     public static ImagePackages Merge(IReadOnlyList<Digest> layers, IReadOnlyList<LayerPackageFiles> extracts)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var writtenIn = new Dictionary<string, int>(StringComparer.Ordinal);
         var since = new Dictionary<string, (OsPackage Package, int Layer)>(StringComparer.Ordinal);
         var frameworks = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < extracts.Count; i++)
@@ -53,6 +62,7 @@ public sealed record ImagePackages(OsRelease? Os, IReadOnlyList<LayeredPackage> 
                 else
                 {
                     files[path] = content;
+                    writtenIn[path] = i;
                 }
             }
 
@@ -77,7 +87,10 @@ public sealed record ImagePackages(OsRelease? Os, IReadOnlyList<LayeredPackage> 
             .Select(v => new LayeredPackage(v.Package, layers[v.Layer])).ToList();
         var fws = frameworks.OrderBy(f => f.Key, StringComparer.Ordinal)
             .Select(f => new LayeredFramework(f.Key[..f.Key.IndexOf('/')], f.Key[(f.Key.IndexOf('/') + 1)..], layers[f.Value])).ToList();
-        return new ImagePackages(os, packages, fws);
+        var nuget = files.Where(f => LayerPackageFiles.IsDepsFile(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal)
+            .SelectMany(f => DepsFile.Packages(f.Value).Select(p => new LayeredNuGet(p.Name, p.Version, p.Sha512, layers[writtenIn[f.Key]], f.Key)))
+            .DistinctBy(p => (p.Name, p.Version)).ToList();
+        return new ImagePackages(os, packages, fws) { NuGet = nuget };
     }
 
     private static IEnumerable<OsPackage> Installed(Dictionary<string, string> files)

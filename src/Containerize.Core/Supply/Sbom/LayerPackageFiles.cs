@@ -21,7 +21,13 @@ public sealed record LayerPackageFiles(IReadOnlyDictionary<string, string?> File
 
     public static bool IsPackageFile(string path) =>
         path is "var/lib/dpkg/status" or "lib/apk/db/installed" or "etc/os-release" or "usr/lib/os-release"
-        || (path.StartsWith(StatusD, StringComparison.Ordinal) && path.IndexOf('/', StatusD.Length) < 0 && path.Length > StatusD.Length);
+        || (path.StartsWith(StatusD, StringComparison.Ordinal) && path.IndexOf('/', StatusD.Length) < 0 && path.Length > StatusD.Length)
+        || IsDepsFile(path);
+
+    /// <summary>An app's <c>*.deps.json</c> (its NuGet packages, for an image built from a Dockerfile alone); the runtime's own are not an app's.</summary>
+    public static bool IsDepsFile(string path) =>
+        path.EndsWith(".deps.json", StringComparison.Ordinal) && !FrameworkRoots.Any(r => path.StartsWith(r, StringComparison.Ordinal))
+        && !path.StartsWith("usr/share/dotnet/", StringComparison.Ordinal) && !path.StartsWith("usr/lib/dotnet/", StringComparison.Ordinal);
 
     public const string StatusD = "var/lib/dpkg/status.d/";
 
@@ -101,7 +107,7 @@ public sealed record LayerPackageFiles(IReadOnlyDictionary<string, string?> File
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteNumber("version", 1);
+            w.WriteNumber("version", 2);
             w.WriteStartObject("files");
             foreach (var (path, content) in Files)
             {
@@ -129,7 +135,7 @@ public sealed record LayerPackageFiles(IReadOnlyDictionary<string, string?> File
             if (!File.Exists(path)) return null;
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             var root = doc.RootElement;
-            if (root.GetProperty("version").GetInt32() != 1) return null;
+            if (root.GetProperty("version").GetInt32() != 2) return null;
             var files = new SortedDictionary<string, string?>(StringComparer.Ordinal);
             foreach (var f in root.GetProperty("files").EnumerateObject()) files[f.Name] = f.Value.ValueKind == JsonValueKind.Null ? null : f.Value.GetString();
             return new LayerPackageFiles(files,

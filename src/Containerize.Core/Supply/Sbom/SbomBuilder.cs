@@ -65,6 +65,22 @@ public static class SbomBuilder
             }
         }
 
+        else
+        {
+            // No restore graph (an image built from a Dockerfile): the packages its apps' .deps.json files list.
+            foreach (var p in inputs.Image.NuGet)
+            {
+                var purl = Purl.NuGet(p.Name, p.Version);
+                if (!refsByName.TryAdd(p.Name + "/" + p.Version, purl)) continue;
+                direct.Add(purl);
+                components.Add(new SbomComponent
+                {
+                    Ref = purl, Kind = ComponentKind.NuGetPackage, Name = p.Name, Version = p.Version, Purl = purl,
+                    Sha512 = Sha512Hex(p.Sha512Base64), Layer = p.Layer.ToString(),
+                });
+            }
+        }
+
         var os = inputs.Image.Os;
         var rid = RuntimeRid(inputs.Platform, os);
         foreach (var fw in inputs.Image.Frameworks)
