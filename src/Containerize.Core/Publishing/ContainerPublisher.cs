@@ -81,6 +81,9 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
             PhaseTimer.Mark("publish: base resolved");
         }
 
+        // The base's OS packages for the SBOM are read on the other core while the context is staged and the image built.
+        var baseScan = request.StoreOnly || engine is not null ? null
+            : PublishAttestations.StartBaseScan(plan, baseFacts, StoreLocation.Resolve(request.StorePath, request.Environment), c.ContainerOffline, cancellationToken);
         var (dockerfile, context, fileModes, layerPlan, publishedFiles) = await PrepareAsync(plan, request, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: context staged");
         sink.Info($"Dockerfile: {dockerfile} (context {context})");
@@ -88,7 +91,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
 
         var result = engine is { } external
             ? await BuildExternallyAsync(external, plan, dockerfile, context, fileModes, network, cancellationToken).ConfigureAwait(false)
-            : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, new AttestationFacts(layerPlan, publishedFiles, baseFacts, signingKey), cancellationToken).ConfigureAwait(false);
+            : await BuildBuiltinAsync(plan, request, dockerfile, context, fileModes, new AttestationFacts(layerPlan, publishedFiles, baseFacts, signingKey, baseScan), cancellationToken).ConfigureAwait(false);
 
         if (baseFacts is not null)
         {
@@ -127,7 +130,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
     }
 
     /// <summary>What the SBOM needs of the steps before the build: Host mode's layer plan and files, and the resolved base.</summary>
-    private sealed record AttestationFacts(LayerPlan? Layers, IReadOnlyList<PublishedFile> Files, BaseImageFacts? Base, SigningKey? Key);
+    private sealed record AttestationFacts(LayerPlan? Layers, IReadOnlyList<PublishedFile> Files, BaseImageFacts? Base, SigningKey? Key, Task<Supply.Sbom.ImagePackages>? BaseScan);
 
     // FileModes: the modes Host mode's files get where the file system has none (null for the other modes).
     private static async Task<(string Dockerfile, string Context, IReadOnlyDictionary<string, UnixFileMode>? FileModes, LayerPlan? Layers, IReadOnlyList<PublishedFile> Files)> PrepareAsync(ContainerPlan plan, ContainerPublishRequest request, CancellationToken cancellationToken)
@@ -238,7 +241,7 @@ public sealed class ContainerPublisher(IDiagnosticSink sink)
         // The SBOM and provenance are made before anything leaves the machine: a missing restore graph fails the
         // publish with nothing pushed. A store-only build (one platform of several) attaches nothing yet.
         var referrers = request.StoreOnly ? [] : await PublishAttestations.CreateAsync(plan,
-            new BuiltImage(image, facts.Layers, facts.Files, baseLayers, dockerfile, facts.Base), store, sink, cancellationToken).ConfigureAwait(false);
+            new BuiltImage(image, facts.Layers, facts.Files, baseLayers, dockerfile, facts.Base, facts.BaseScan), store, sink, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("publish: attestations");
         var outcome = request.StoreOnly
             ? new ImageDestinations.Outcome([], 0, null, null)

@@ -4,6 +4,7 @@ using Containerize.Core.Diagnostics;
 using Containerize.Core.Generation;
 using Containerize.Core.Images.Oci;
 using Containerize.Core.Images.Store;
+using Containerize.Core.Registry;
 using Containerize.Core.Supply;
 using Containerize.Core.Supply.Provenance;
 using Containerize.Core.Supply.Referrers;
@@ -15,7 +16,9 @@ namespace Containerize.Core.Publishing;
 /// <param name="Layers">Host mode's layer plan (one COPY per layer, in order, on top of the base): places each package exactly.</param>
 /// <param name="Files">The published files (their NuGet metadata says which package each comes from).</param>
 /// <param name="BaseLayerCount">How many of the image's layers are the base's.</param>
-public sealed record BuiltImage(ImageState Image, LayerPlan? Layers, IReadOnlyList<PublishedFile> Files, int BaseLayerCount, string DockerfilePath, BaseImageFacts? Base);
+/// <param name="BaseScan">The base's packages, read while the image built (<see cref="PublishAttestations.StartBaseScan"/>).</param>
+public sealed record BuiltImage(ImageState Image, LayerPlan? Layers, IReadOnlyList<PublishedFile> Files, int BaseLayerCount, string DockerfilePath, BaseImageFacts? Base,
+    Task<ImagePackages>? BaseScan = null);
 
 /// <summary>
 /// The SBOM and provenance of a published image: made from the project's restore graph, the layer plan and the
@@ -98,7 +101,9 @@ public static class PublishAttestations
         ImagePackages packages;
         try
         {
-            packages = await ImagePackages.ReadAsync(store, scanned, CacheFolder(store), plan.BaseImage, cancellationToken).ConfigureAwait(false);
+            // The scan started before the build read the same layers, when the image's base layers are the base's.
+            var early = built.BaseScan is { } scan && scanned.Count == built.BaseLayerCount ? await scan.ConfigureAwait(false) : null;
+            packages = early ?? await ImagePackages.ReadAsync(store, scanned, CacheFolder(store), plan.BaseImage, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidDataException or ContainerizeException or IOException or FormatException && !cancellationToken.IsCancellationRequested)
         {
@@ -147,6 +152,26 @@ public static class PublishAttestations
             Revision = m.SourceRevisionId,
             BuildDate = created,
         };
+    }
+
+    /// <summary>
+    /// Reads the base's package databases while the image builds (on the other core): a base new to this machine has
+    /// its layers fetched and read once, which would otherwise follow the build. Null when the SBOM is off or the base
+    /// is not known before the build. Failures surface when the SBOM is made (a warning there), never here.
+    /// </summary>
+    public static Task<ImagePackages>? StartBaseScan(ContainerPlan plan, BaseImageFacts? baseFacts, string storePath, bool offline, CancellationToken cancellationToken)
+    {
+        if (baseFacts is null || Formats(plan) == SbomFormats.None) return null;
+        return Task.Run(async () =>
+        {
+            var store = await OciLayoutStore.OpenOrCreateAsync(storePath, cancellationToken).ConfigureAwait(false);
+            using var fetcher = Registry.RegistryBlobFetcher.Attach(store, new Registry.RegistryOptions { Offline = offline });
+            var bytes = await store.ReadBlobBytesAsync(new Descriptor { MediaType = "", Digest = baseFacts.Digest, Size = 0 }, cancellationToken).ConfigureAwait(false);
+            var root = new Descriptor { MediaType = OciJson.PeekMediaType(bytes) ?? MediaTypes.OciManifest, Digest = baseFacts.Digest, Size = bytes.Length };
+            var manifest = await ImageGraph.SelectManifestAsync(store, root, plan.Platform, cancellationToken).ConfigureAwait(false);
+            var layers = (await store.ReadManifestAsync(manifest, cancellationToken).ConfigureAwait(false)).Layers;
+            return await ImagePackages.ReadAsync(store, layers, CacheFolder(store), baseFacts.Reference.ToString(), cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     /// <summary>Per-layer extracts of package databases, beside the store's blobs (a cache: deleting it costs one read).</summary>
