@@ -14,8 +14,7 @@ public sealed record OciArchiveDestination(string Path) : IImageDestination
     public Task<SendResult> SendAsync(OciLayoutStore store, OutgoingImage image, IDiagnosticSink sink, CancellationToken cancellationToken) =>
         ExportScratch.RunAsync(store, image.Platform, async exporter =>
         {
-            var referrers = await ReferrersInLayout.IndexForArchiveAsync(store, image, cancellationToken).ConfigureAwait(false);
-            await exporter.ExportAsync(image.Root, image.Names.FirstOrDefault(), Location, cancellationToken, referrers is { } r ? [r] : null).ConfigureAwait(false);
+            await exporter.ExportAsync(image.Root, image.Names.FirstOrDefault(), Location, cancellationToken).ConfigureAwait(false);
             return new SendResult(this) { Written = Location };
         });
 

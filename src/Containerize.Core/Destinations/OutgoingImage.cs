@@ -22,9 +22,9 @@ public sealed record OutgoingImage(Descriptor Root, IReadOnlyList<ImageReference
     public Digest? ImageId { get; init; }
 
     /// <summary>
-    /// Artifact manifests in the store whose subject is <see cref="Root"/> (the SBOM, the provenance): a registry, an OCI
-    /// layout and an OCI archive carry them by the referrers tag schema (a registry with the referrers API by itself);
-    /// a docker-archive and a daemon, which have no place for them, leave them out.
+    /// Artifact manifests in the store whose subject is <see cref="Root"/> (the SBOM, the provenance): a registry and an
+    /// OCI layout carry them by the referrers tag schema (a registry with the referrers API by itself); an OCI archive,
+    /// a docker-archive and a daemon load are one image for their loaders and leave them out (the store keeps them).
     /// </summary>
     public IReadOnlyList<Descriptor> Referrers { get; init; } = [];
 

@@ -6,9 +6,10 @@ using Containerize.Core.Supply.Referrers;
 namespace Containerize.Core.Destinations;
 
 /// <summary>
-/// An image's referrers in an OCI layout or archive: the artifact manifests and their blobs, and the referrers tag
-/// schema's index under the bare tag <c>sha256-HEX</c> (a layout's ref names are bare tags, as skopeo and oras read
-/// them). An index already in the layout is merged, so another tool's referrers stay.
+/// An image's referrers in an OCI layout: the artifact manifests and their blobs, and the referrers tag schema's index
+/// under the bare tag <c>sha256-HEX</c> (a layout's ref names are bare tags, as skopeo and oras read them). An index
+/// already in the layout is merged, so another tool's referrers stay. An OCI archive does not get them: it is one image
+/// for `docker load`, `podman load` and skopeo, which refuse an index.json of two entries without a name.
 /// </summary>
 public static class ReferrersInLayout
 {
@@ -28,23 +29,11 @@ public static class ReferrersInLayout
         layout.RemoveEmptyIngest();
     }
 
-    /// <summary>The referrers index an archive carries: stored in the store, to be written beside the image under <see cref="ReferrersIndex.TagOf"/>.</summary>
-    public static async Task<(Descriptor Index, string Tag)?> IndexForArchiveAsync(OciLayoutStore store, OutgoingImage image, CancellationToken cancellationToken)
-    {
-        if (image.Referrers.Count == 0) return null;
-        var index = ReferrersIndex.Merge(null, image.Referrers)!;
-        var stored = await store.PutBlobAsync(OciJson.Serialize(index), MediaTypes.OciIndex, cancellationToken).ConfigureAwait(false);
-        return (stored, ReferrersIndex.TagOf(image.Root.Digest));
-    }
-
     private static async Task<ImageIndex?> ReadAsync(OciLayoutStore layout, string tag, CancellationToken cancellationToken)
     {
         var tagged = (await layout.ReadIndexAsync(cancellationToken).ConfigureAwait(false)).Manifests
             .FirstOrDefault(m => m.Annotation(AnnotationKeys.RefName) == tag);
         if (tagged is null) return null;
-        await using var blob = await layout.OpenBlobAsync(tagged.Digest, cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        await blob.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return OciJson.DeserializeIndex(buffer.ToArray(), $"referrers index {tag} in {layout.Root}");
+        return OciJson.DeserializeIndex(await layout.ReadBlobBytesAsync(tagged, cancellationToken).ConfigureAwait(false), $"referrers index {tag} in {layout.Root}");
     }
 }

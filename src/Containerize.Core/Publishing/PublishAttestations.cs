@@ -98,20 +98,11 @@ public static class PublishAttestations
         var scanned = plan.BuildMode == ContainerBuildMode.Host && string.IsNullOrWhiteSpace(project.Container.ContainerDockerfile)
             ? image.Layers.Take(built.BaseLayerCount).ToList()
             : image.Layers.ToList();
-        ImagePackages packages;
-        try
-        {
-            // The scan started before the build read the same layers, when the image's base layers are the base's.
-            var early = built.BaseScan is { } scan && scanned.Count == built.BaseLayerCount ? await scan.ConfigureAwait(false) : null;
-            packages = early ?? await ImagePackages.ReadAsync(store, scanned, CacheFolder(store), plan.BaseImage, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is InvalidDataException or ContainerizeException or IOException or FormatException && !cancellationToken.IsCancellationRequested)
-        {
-            sink.Report(new Diagnostic(SupplyErrors.OsPackagesUnreadable, Severity.Warning,
-                $"the SBOM lists no OS package: the image's package database could not be read ({(e is ContainerizeException ce ? ce.Diagnostic.Message : e.Message)})",
-                project.ProjectPath, Hint: "a base image from a registry that cannot be reached (ContainerOffline) or a damaged layer; the NuGet packages are listed all the same"));
-            packages = ImagePackages.Empty;
-        }
+        // The scan started before the build read the same layers, when the image's base layers are the base's.
+        var packages = await ImagePackages.ReadOrWarnAsync(async () =>
+            (built.BaseScan is { } scan && scanned.Count == built.BaseLayerCount ? await scan.ConfigureAwait(false) : null)
+            ?? await ImagePackages.ReadAsync(store, scanned, ImagePackages.CacheFolder(store), plan.BaseImage, cancellationToken).ConfigureAwait(false),
+            sink, project.ProjectPath, cancellationToken).ConfigureAwait(false);
 
         var m = project.Metadata;
         return new SbomInputs
@@ -170,10 +161,7 @@ public static class PublishAttestations
             var root = new Descriptor { MediaType = OciJson.PeekMediaType(bytes) ?? MediaTypes.OciManifest, Digest = baseFacts.Digest, Size = bytes.Length };
             var manifest = await ImageGraph.SelectManifestAsync(store, root, plan.Platform, cancellationToken).ConfigureAwait(false);
             var layers = (await store.ReadManifestAsync(manifest, cancellationToken).ConfigureAwait(false)).Layers;
-            return await ImagePackages.ReadAsync(store, layers, CacheFolder(store), baseFacts.Reference.ToString(), cancellationToken).ConfigureAwait(false);
+            return await ImagePackages.ReadAsync(store, layers, ImagePackages.CacheFolder(store), baseFacts.Reference.ToString(), cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
-
-    /// <summary>Per-layer extracts of package databases, beside the store's blobs (a cache: deleting it costs one read).</summary>
-    public static string CacheFolder(OciLayoutStore store) => Path.Combine(store.Root, "sbom-layers");
 }

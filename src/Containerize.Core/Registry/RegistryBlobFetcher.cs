@@ -50,6 +50,27 @@ public sealed class RegistryBlobFetcher(RegistryOptions options) : IRemoteBlobFe
         throw last ?? new ContainerizeException(RegistryErrors.NotFound, $"no repository is known to hold layer {blob.Digest}", hint: "pull the base image again");
     }
 
+    public async Task<Stream> OpenAsync(Descriptor blob, IReadOnlyList<BlobSource> sources, CancellationToken cancellationToken)
+    {
+        ContainerizeException? last = null;
+        foreach (var source in sources)
+        {
+            try
+            {
+                var stream = await _client.Value.OpenBlobStreamAsync(source.Registry, source.Repository, blob, cancellationToken).ConfigureAwait(false);
+                options.Sink.Detail($"reading layer {blob.Digest.ShortId} ({blob.Size} bytes) from {source} without storing it");
+                return new VerifyingReadStream(stream, blob.Digest, blob.Size, $"layer {blob.Digest.ShortId} from {source}");
+            }
+            catch (ContainerizeException e)
+            {
+                options.Sink.Detail($"layer {blob.Digest.ShortId} not opened from {source}: {e.Diagnostic.Message}");
+                last = e;
+            }
+        }
+
+        throw last ?? new ContainerizeException(RegistryErrors.NotFound, $"no repository is known to hold layer {blob.Digest}", hint: "pull the base image again");
+    }
+
     public void Dispose()
     {
         if (_client.IsValueCreated) _client.Value.Dispose();

@@ -223,15 +223,18 @@ public sealed class SbomCrossCheckTests
         try
         {
             if (sample == "Graph") await File.WriteAllTextAsync(Path.Combine(lab.Root, project), GraphProject);
-            // Both formats (';' escaped for MSBuild's command line) and an OCI archive, which carries the referrers.
+            // Both formats (';' escaped for MSBuild's command line) and an OCI archive, which cdxgen scans.
             (await lab.PublishAsync(project, "-p:ContainerArchiveOutputPath=out/", "-p:ContainerImageFormat=OCI", "-p:ContainerSbomFormat=spdx%3Bcyclonedx"))
                 .EnsureSuccess($"dotnet publish {project}");
             var folder = Path.GetDirectoryName(Path.Combine(lab.Root, project))!;
             var image = PublishLab.ImageJson(folder);
             var archive = image.GetProperty("archive").GetString()!;
             Assert.IsTrue(File.Exists(archive), $"image.json names the archive {archive}, which does not exist");
+            // The archive is one image for loaders (docker/podman load, skopeo); the store keeps the referrers, and
+            // `containerize save` writes them into an OCI layout, where a user reads them.
             var layout = Path.Combine(lab.Root, "layout-" + sample);
-            await UnpackAsync(archive, layout);
+            var save = await CliRunner.RunAsync(lab.Root, "save", image.GetProperty("reference").GetString()!, "--output", "oci-layout:" + layout, "--store", lab.Store);
+            Assert.AreEqual(0, save.ExitCode, save.StdErr);
             return new Published(lab, Path.Combine(lab.Root, project), archive, layout, image,
                 await OurSbomAsync(lab, layout, "cyclonedx"), await OurSbomAsync(lab, layout, "spdx"));
         }
@@ -242,19 +245,7 @@ public sealed class SbomCrossCheckTests
         }
     }
 
-    /// <summary>Unpacks the archive (a tar, gzip-compressed or not: the SDK's .tar.gz name says nothing) into an OCI layout.</summary>
-    private static async Task UnpackAsync(string archive, string layout)
-    {
-        Directory.CreateDirectory(layout);
-        await using var file = File.OpenRead(archive);
-        var magic = new byte[2];
-        var gzip = await file.ReadAsync(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        file.Position = 0;
-        await using Stream tar = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
-        await TarFile.ExtractToDirectoryAsync(tar, layout, overwriteFiles: false);
-    }
-
-    /// <summary>Our SBOM as a user reads it from the archive: <c>containerize sbom oci-layout://DIR:latest --format F</c>.</summary>
+    /// <summary>Our SBOM as a user reads it from the saved layout: <c>containerize sbom oci-layout://DIR:latest --format F</c>.</summary>
     private static async Task<byte[]> OurSbomAsync(PublishLab lab, string layout, string format)
     {
         var output = Path.Combine(lab.Root, $"ours-{Path.GetFileName(layout)}.{format}.json");

@@ -273,6 +273,32 @@ public sealed class SbomDocumentTests
         Assert.AreEqual(valid, LicenseExpressions.IsValid(expression));
 
     [TestMethod]
+    public async Task A_layer_of_many_large_deps_files_is_refused_once_their_sum_passes_the_cap()
+    {
+        var big = new string(' ', 30 << 20);
+        var files = Enumerable.Range(0, 5).Select(i => ($"app{i}/App.deps.json", big)).ToArray();
+        var e = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => ScanAsync(Layer(files)));
+        StringAssert.Contains(e.Message, "MiB");
+    }
+
+    [TestMethod]
+    public async Task A_layer_that_is_not_a_tar_gives_a_warning_and_no_OS_package_never_an_exception()
+    {
+        using var dir = new TempDir("ctz-sbom-store");
+        var store = await Containerize.Core.Images.Store.OciLayoutStore.OpenOrCreateAsync(dir.Combine("store"));
+        var layer = await store.PutBlobAsync(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3 }, MediaTypes.OciLayerGzip);
+        var truncatedTar = await store.PutBlobAsync(Layer(("var/lib/dpkg/status", "Package: a\nVersion: 1\n")).AsMemory(0, 40), MediaTypes.OciLayerGzip);
+        foreach (var bad in new[] { layer, truncatedTar })
+        {
+            var sink = new CollectingSink();
+            var packages = await ImagePackages.ReadOrWarnAsync(() => ImagePackages.ReadAsync(store, [bad], null, "hostile", CancellationToken.None), sink, "App.csproj", CancellationToken.None);
+            Assert.AreSame(ImagePackages.Empty, packages);
+            Assert.AreEqual(SupplyErrors.OsPackagesUnreadable, sink.Diagnostics.Single().Code);
+            Assert.AreEqual(Severity.Warning, sink.Diagnostics.Single().Severity);
+        }
+    }
+
+    [TestMethod]
     public void The_referrers_index_is_written_only_when_an_entry_is_new_or_changed()
     {
         var entry = new Descriptor

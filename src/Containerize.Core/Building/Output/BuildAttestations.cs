@@ -26,7 +26,9 @@ public static class BuildAttestations
         var artifacts = new List<Artifact>();
         if (request.Sbom != SbomFormats.None)
         {
-            var packages = await ImagePackages.ReadAsync(store, image.Layers, Path.Combine(store.Root, "sbom-layers"), name?.FamiliarString, cancellationToken).ConfigureAwait(false);
+            var packages = await ImagePackages.ReadOrWarnAsync(
+                () => ImagePackages.ReadAsync(store, image.Layers, ImagePackages.CacheFolder(store), name?.FamiliarString, cancellationToken),
+                sink, inputs.Dockerfile, cancellationToken).ConfigureAwait(false);
             var inventory = SbomBuilder.Build(new SbomInputs
             {
                 ImageName = name?.Name ?? "image",

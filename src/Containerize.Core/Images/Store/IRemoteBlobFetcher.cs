@@ -23,4 +23,7 @@ public interface IRemoteBlobFetcher
 
     /// <summary>Streams the blob from the first source that has it into the store, verified against its digest and size.</summary>
     Task FetchAsync(OciLayoutStore store, Descriptor blob, IReadOnlyList<BlobSource> sources, CancellationToken cancellationToken);
+
+    /// <summary>Opens the blob from the first source that has it, for one read, verified as it is read; nothing is stored.</summary>
+    Task<Stream> OpenAsync(Descriptor blob, IReadOnlyList<BlobSource> sources, CancellationToken cancellationToken);
 }

@@ -19,11 +19,54 @@ public static class RemoteBlobs
     /// </summary>
     public static async Task EnsurePresentAsync(this IContentStore store, Descriptor blob, string? image = null, CancellationToken cancellationToken = default)
     {
-        if (await store.HasBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false)) return;
-        if (store is not OciLayoutStore layout) return; // other stores have no remote layers: the read reports the missing blob
+        if (await RemoteOfAsync(store, blob, image, cancellationToken).ConfigureAwait(false) is not { } found) return;
+        var (layout, remote, sources, what, where) = found;
+        var fetch = layout.Fetches.GetOrAdd(blob.Digest, _ => new Lazy<Task>(() => remote.FetchAsync(layout, blob, sources, CancellationToken.None)));
+        try
+        {
+            await fetch.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerizeException e) when (e.Code != RemoteBlobErrors.Offline)
+        {
+            layout.Fetches.TryRemove(blob.Digest, out _);
+            throw Unavailable(what, where, e);
+        }
+    }
 
+    /// <summary>
+    /// Opens a layer for one read: from the store when it holds it, else streamed from its registry and verified, without
+    /// storing it (the SBOM's read of a base's package databases: the store stays as a push left it, so a fresh runner's
+    /// store still holds no base layer, and an offline archive still needs them fetched).
+    /// </summary>
+    public static async Task<Stream> ReadLayerAsync(this IContentStore store, Descriptor blob, string? image = null, CancellationToken cancellationToken = default)
+    {
+        if (await RemoteOfAsync(store, blob, image, cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return await store.OpenBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (_, remote, sources, what, where) = found;
+
+        try
+        {
+            return await remote.OpenAsync(blob, sources, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerizeException e) when (e.Code != RemoteBlobErrors.Offline)
+        {
+            throw Unavailable(what, where, e);
+        }
+    }
+
+    // A layer the store lacks and a registry has: where, and the fetcher that may get it; null when the store has it or
+    // knows no source (the reader's own "missing blob" error applies then). Offline, or a command without registry
+    // access, is a coded error here.
+    private static async Task<(OciLayoutStore Layout, IRemoteBlobFetcher Remote, IReadOnlyList<BlobSource> Sources, string What, string Where)?> RemoteOfAsync(
+        IContentStore store, Descriptor blob, string? image, CancellationToken cancellationToken)
+    {
+        if (await store.HasBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false)) return null;
+        if (store is not OciLayoutStore layout) return null; // other stores have no remote layers
         var sources = await BlobSources.AllAsync(layout, blob.Digest, cancellationToken).ConfigureAwait(false);
-        if (sources.Count == 0) return; // not a remote layer: the reader's own "missing blob" error applies
+        if (sources.Count == 0) return null;
         var what = image is null ? $"layer {blob.Digest.ShortId}" : $"layer {blob.Digest.ShortId} of {image}";
         var where = string.Join(", ", sources);
         if (layout.Remote is not { } remote)
@@ -38,18 +81,12 @@ public static class RemoteBlobs
                 hint: $"run once online (without ContainerOffline/--offline), or 'containerize pull {image ?? sources[0].ToString()}' before going offline");
         }
 
-        var fetch = layout.Fetches.GetOrAdd(blob.Digest, _ => new Lazy<Task>(() => remote.FetchAsync(layout, blob, sources, CancellationToken.None)));
-        try
-        {
-            await fetch.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (ContainerizeException e) when (e.Code != RemoteBlobErrors.Offline)
-        {
-            layout.Fetches.TryRemove(blob.Digest, out _);
-            throw new ContainerizeException(RemoteBlobErrors.Unavailable, $"{what} could not be fetched from {where}: {e.Diagnostic.Message}",
-                hint: "check the registry is reachable and still has the base image; 'containerize pull' of the base fetches it too", inner: e);
-        }
+        return (layout, remote, sources, what, where);
     }
+
+    private static ContainerizeException Unavailable(string what, string where, ContainerizeException e) =>
+        new(RemoteBlobErrors.Unavailable, $"{what} could not be fetched from {where}: {e.Diagnostic.Message}",
+            hint: "check the registry is reachable and still has the base image; 'containerize pull' of the base fetches it too", inner: e);
 
     /// <summary>
     /// Every layer of an image (each platform's of an index) present: fetched before a writer starts, several at once,

@@ -23,9 +23,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     public Task EnsureLayersAsync(Descriptor image, ImageReference? name, CancellationToken cancellationToken = default) =>
         store.EnsureImageAsync(image, name?.FamiliarString, cancellationToken);
 
-    /// <param name="extra">Other roots an OCI archive carries under their own tags (the referrers tag schema's index).</param>
-    public async Task ExportAsync(Descriptor image, ImageReference? name, ImageLocation destination, CancellationToken cancellationToken = default,
-        IReadOnlyList<(Descriptor Root, string Tag)>? extra = null)
+    public async Task ExportAsync(Descriptor image, ImageReference? name, ImageLocation destination, CancellationToken cancellationToken = default)
     {
         await EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
         switch (destination.Transport)
@@ -37,7 +35,7 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
                 layout.RemoveEmptyIngest();
                 break;
             case ImageTransport.OciArchive:
-                await WriteFileAsync(destination.Path, s => WriteOciArchiveAsync(image, name, destination.Tag, s, cancellationToken, extra), cancellationToken).ConfigureAwait(false);
+                await WriteFileAsync(destination.Path, s => WriteOciArchiveAsync(image, name, destination.Tag, s, cancellationToken), cancellationToken).ConfigureAwait(false);
                 break;
             case ImageTransport.DockerArchive:
                 await WriteFileAsync(destination.Path, s => WriteDockerArchiveAsync(image, name, s, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -81,26 +79,16 @@ public sealed class ImageExporter(IContentStore store, string scratchDirectory)
     /// An OCI layout in a tar: oci-layout, index.json naming the image, Docker's manifest.json, then the blobs in
     /// digest order.
     /// </summary>
-    public async Task WriteOciArchiveAsync(Descriptor image, ImageReference? name, string? tag, Stream output, CancellationToken cancellationToken = default,
-        IReadOnlyList<(Descriptor Root, string Tag)>? extra = null)
+    public async Task WriteOciArchiveAsync(Descriptor image, ImageReference? name, string? tag, Stream output, CancellationToken cancellationToken = default)
     {
         await EnsureLayersAsync(image, name, cancellationToken).ConfigureAwait(false);
-        extra ??= [];
-        var blobs = (await ImageGraph.ClosureAsync(store, [image, .. extra.Select(e => e.Root)], tolerateMissing: false, cancellationToken).ConfigureAwait(false))
-            .DistinctBy(d => d.Digest).OrderBy(d => d.Digest.ToString(), StringComparer.Ordinal).ToList();
+        var blobs = (await ImageGraph.ClosureAsync(store, [image], tolerateMissing: false, cancellationToken).ConfigureAwait(false))
+            .OrderBy(d => d.Digest.ToString(), StringComparer.Ordinal).ToList();
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [AnnotationKeys.RefName] = tag ?? name?.Tag ?? ImageReference.DefaultTag };
         if (name is not null) annotations[AnnotationKeys.ContainerdImageName] = name.ToString();
         var index = new ImageIndex
         {
-            Manifests =
-            [
-                new Descriptor { MediaType = image.MediaType, Digest = image.Digest, Size = image.Size, Platform = image.Platform, Annotations = annotations },
-                .. extra.Select(e => new Descriptor
-                {
-                    MediaType = e.Root.MediaType, Digest = e.Root.Digest, Size = e.Root.Size,
-                    Annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [AnnotationKeys.RefName] = e.Tag },
-                }),
-            ],
+            Manifests = [new Descriptor { MediaType = image.MediaType, Digest = image.Digest, Size = image.Size, Platform = image.Platform, Annotations = annotations }],
         };
 
         // Docker's classic image store loads only archives with a manifest.json; Docker 25+ writes one beside the

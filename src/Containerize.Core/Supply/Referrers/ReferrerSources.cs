@@ -79,13 +79,7 @@ public sealed class LayoutReferrerSource(OciLayoutStore layout, ImageReference? 
         return OciJson.DeserializeIndex(await ReadAsync(tagged, cancellationToken).ConfigureAwait(false), $"referrers index {tag}").Manifests;
     }
 
-    public async Task<byte[]> ReadAsync(Descriptor blob, CancellationToken cancellationToken)
-    {
-        await using var stream = await layout.OpenBlobAsync(blob.Digest, cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return buffer.ToArray();
-    }
+    public Task<byte[]> ReadAsync(Descriptor blob, CancellationToken cancellationToken) => layout.ReadBlobBytesAsync(blob, cancellationToken);
 }
 
 /// <summary>A registry: the referrers API where it has one, else the tag schema's index.</summary>

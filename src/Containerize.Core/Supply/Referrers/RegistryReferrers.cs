@@ -24,7 +24,7 @@ public sealed class RegistryReferrers(RegistryClient client, IContentStore? stor
         {
             var target = repository.ByDigest(artifact.Digest);
             if (await client.HeadManifestAsync(target, RegistryMode.Push, cancellationToken).ConfigureAwait(false) is not null) continue;
-            var manifestBytes = await ReadAsync(artifact.Digest, cancellationToken).ConfigureAwait(false);
+            var manifestBytes = await (store ?? throw new InvalidOperationException("pushing needs the store")).ReadBlobBytesAsync(artifact, cancellationToken).ConfigureAwait(false);
             var manifest = OciJson.DeserializeManifest(manifestBytes);
             foreach (var blob in manifest.Layers.Prepend(manifest.Config).DistinctBy(b => b.Digest))
             {
@@ -74,13 +74,5 @@ public sealed class RegistryReferrers(RegistryClient client, IContentStore? stor
         }
 
         return OciJson.DeserializeIndex(response.Content, $"referrers index {tag}");
-    }
-
-    private async Task<byte[]> ReadAsync(Digest digest, CancellationToken cancellationToken)
-    {
-        await using var stream = await (store ?? throw new InvalidOperationException("pushing needs the store")).OpenBlobAsync(digest, cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return buffer.ToArray();
     }
 }

@@ -23,9 +23,6 @@ public static class StoreReferrers
     {
         var tagged = await store.ResolveAsync(repository.WithTag(ReferrersIndex.TagOf(subject)), cancellationToken).ConfigureAwait(false);
         if (tagged is null) return null;
-        await using var blob = await store.OpenBlobAsync(tagged.Digest, cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        await blob.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return OciJson.DeserializeIndex(buffer.ToArray(), $"referrers index {repository.WithTag(ReferrersIndex.TagOf(subject))}");
+        return OciJson.DeserializeIndex(await store.ReadBlobBytesAsync(tagged, cancellationToken).ConfigureAwait(false), $"referrers index {repository.WithTag(ReferrersIndex.TagOf(subject))}");
     }
 }

@@ -20,6 +20,9 @@ public sealed record ImagePackages(OsRelease? Os, IReadOnlyList<LayeredPackage> 
 {
     public static ImagePackages Empty { get; } = new(null, [], []);
 
+    /// <summary>Per-layer extracts of package databases, beside the store's blobs (a cache: deleting it costs one read).</summary>
+    public static string CacheFolder(OciLayoutStore store) => Path.Combine(store.Root, "sbom-layers");
+
     public IReadOnlyList<LayeredNuGet> NuGet { get; init; } = [];
 
     /// <summary>
@@ -36,6 +39,25 @@ public sealed record ImagePackages(OsRelease? Os, IReadOnlyList<LayeredPackage> 
         }
 
         return Merge(layers.Select(l => l.Digest).ToList(), extracts);
+    }
+
+    /// <summary>
+    /// <see cref="ReadAsync"/>, or no package with warning CTZ8005 when a layer cannot be read (fetched offline, a damaged
+    /// or hostile tar, a database past the caps): the rest of the SBOM stands, and says nothing false.
+    /// </summary>
+    public static async Task<ImagePackages> ReadOrWarnAsync(Func<Task<ImagePackages>> read, Diagnostics.IDiagnosticSink sink, string? file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidDataException or Diagnostics.ContainerizeException or IOException or FormatException && !cancellationToken.IsCancellationRequested)
+        {
+            sink.Report(new Diagnostics.Diagnostic(SupplyErrors.OsPackagesUnreadable, Diagnostics.Severity.Warning,
+                $"the SBOM lists no OS package: the image's package database could not be read ({(e is Diagnostics.ContainerizeException ce ? ce.Diagnostic.Message : e.Message)})",
+                file, Hint: "a base image from a registry that cannot be reached (ContainerOffline) or a damaged layer; the NuGet packages are listed all the same"));
+            return Empty;
+        }
     }
 
     public static ImagePackages Merge(IReadOnlyList<Digest> layers, IReadOnlyList<LayerPackageFiles> extracts)

@@ -19,6 +19,9 @@ public sealed record LayerPackageFiles(IReadOnlyDictionary<string, string?> File
     /// <summary>A whole dpkg database of a full Debian is about 2 MB; more than this in one layer is not one.</summary>
     public const long MaxFileBytes = 32L << 20;
 
+    /// <summary>All the files one layer gives the SBOM together: a layer of thousands of .deps.json files is refused, not held.</summary>
+    public const long MaxLayerBytes = 128L << 20;
+
     public static bool IsPackageFile(string path) =>
         path is "var/lib/dpkg/status" or "lib/apk/db/installed" or "etc/os-release" or "usr/lib/os-release"
         || (path.StartsWith(StatusD, StringComparison.Ordinal) && path.IndexOf('/', StatusD.Length) < 0 && path.Length > StatusD.Length)
@@ -38,7 +41,8 @@ public sealed record LayerPackageFiles(IReadOnlyDictionary<string, string?> File
     {
         var cachePath = cacheFolder is null ? null : Path.Combine(cacheFolder, layer.Digest.Encoded + ".json");
         if (cachePath is not null && TryLoad(cachePath) is { } cached) return cached;
-        await using var raw = await store.OpenLayerAsync(layer, image, cancellationToken).ConfigureAwait(false);
+        // Read once and not kept: a base layer left in its registry is streamed, never stored (see ReadLayerAsync).
+        await using var raw = await store.ReadLayerAsync(layer, image, cancellationToken).ConfigureAwait(false);
         var extract = await ScanAsync(raw, cancellationToken).ConfigureAwait(false);
         if (cachePath is not null)
         {
@@ -57,6 +61,7 @@ public sealed record LayerPackageFiles(IReadOnlyDictionary<string, string?> File
         var files = new SortedDictionary<string, string?>(StringComparer.Ordinal);
         var opaque = new SortedSet<string>(StringComparer.Ordinal);
         var frameworks = new SortedSet<string>(StringComparer.Ordinal);
+        long total = 0;
         await using var reader = new TarReader(tarStream, leaveOpen: true);
         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
         {
@@ -87,6 +92,8 @@ public sealed record LayerPackageFiles(IReadOnlyDictionary<string, string?> File
 
             if (!IsPackageFile(path) || entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
             if (entry.Length > MaxFileBytes) throw new InvalidDataException($"/{path} is {entry.Length} bytes");
+            total += entry.Length;
+            if (total > MaxLayerBytes) throw new InvalidDataException($"the layer's package databases and .deps.json files pass {MaxLayerBytes >> 20} MiB");
             if (entry.DataStream is null)
             {
                 files[path] = "";
