@@ -28,10 +28,6 @@ public sealed record BuiltImage(ImageState Image, LayerPlan? Layers, IReadOnlyLi
 /// </summary>
 public static class PublishAttestations
 {
-    public static string ToolVersion { get; } = typeof(PublishAttestations).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
-
-    /// <summary>The version without build metadata (<c>0.1.0</c>), as the SBOM names its tool.</summary>
-    public static string ShortToolVersion => ToolVersion.Split('+')[0];
 
     /// <summary>Checked before the build: a bad format name is a coded error before any work.</summary>
     public static SbomFormats Formats(ContainerPlan plan) =>
@@ -45,23 +41,10 @@ public static class PublishAttestations
         var manifest = built.Image.Manifest!;
         var name = ImageReference.Parse(plan.ImageNames[0]).WithDefaultTag();
         var created = plan.SourceDateEpoch is { } epoch ? DateTimeOffset.FromUnixTimeSeconds(epoch) : (DateTimeOffset?)null;
-        var artifacts = new List<Artifact>();
-        if (formats != SbomFormats.None)
-        {
-            var inventory = SbomBuilder.Build(await SbomInputsAsync(plan, built, store, name, created, sink, cancellationToken).ConfigureAwait(false));
-            if (formats.HasFlag(SbomFormats.Spdx)) artifacts.Add(new Artifact(SbomFormat.SpdxMediaType, SpdxWriter.Write(inventory)));
-            if (formats.HasFlag(SbomFormats.CycloneDx)) artifacts.Add(new Artifact(SbomFormat.CycloneDxMediaType, CycloneDxWriter.Write(inventory)));
-        }
-
-        if (c.ContainerProvenance)
-        {
-            var statement = ProvenanceWriter.Write(await ProvenanceInputsAsync(plan, built, name, created, cancellationToken).ConfigureAwait(false));
-            artifacts.Add(new Artifact(ProvenanceWriter.MediaType, statement)
-            {
-                LayerAnnotations = new Dictionary<string, string>(StringComparer.Ordinal) { ["in-toto.io/predicate-type"] = ProvenanceWriter.PredicateType },
-            });
-        }
-
+        var sbom = formats == SbomFormats.None ? null
+            : SbomBuilder.Build(await SbomInputsAsync(plan, built, store, name, created, sink, cancellationToken).ConfigureAwait(false));
+        var provenance = c.ContainerProvenance ? await ProvenanceInputsAsync(plan, built, name, created, cancellationToken).ConfigureAwait(false) : null;
+        var artifacts = ImageAttestations.Documents(sbom, formats, provenance);
         return await ImageAttestations.AttachAsync(store, manifest, name, artifacts, created, cancellationToken).ConfigureAwait(false);
     }
 
@@ -111,7 +94,7 @@ public static class PublishAttestations
             ManifestDigest = image.Manifest!.Digest.ToString(),
             Platform = plan.Platform.ToString(),
             Created = created ?? image.Config.Created ?? DateTimeOffset.UnixEpoch,
-            ToolVersion = ShortToolVersion,
+            ToolVersion = ImageAttestations.ShortToolVersion,
             Application = new ApplicationInfo(project.AssemblyName, m.PackageVersion ?? "1.0.0", SecretNames.PublicUrl(m.RepositoryUrl), m.SourceRevisionId, appLayer),
             Assets = graph,
             LayerOf = lib => lib.IsProject ? projectLayer : packageLayer.GetValueOrDefault($"{lib.Name}/{lib.Version}"),
@@ -130,7 +113,7 @@ public static class PublishAttestations
         {
             ImageName = name.Name,
             ManifestDigest = built.Image.Manifest!.Digest.ToString(),
-            ToolVersion = ToolVersion,
+            ToolVersion = ImageAttestations.ToolVersion,
             SdkVersion = project.SdkVersion,
             // A project outside the context root would name a local path: only its file name then.
             Project = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? Path.GetFileName(project.ProjectPath) : relative,

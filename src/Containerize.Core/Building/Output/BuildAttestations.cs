@@ -22,47 +22,38 @@ public static class BuildAttestations
         var name = inputs.Tags.FirstOrDefault();
         var manifest = image.Manifest!;
         var created = request.Created ?? image.Config.Created ?? DateTimeOffset.UnixEpoch;
-        var toolVersion = typeof(BuildAttestations).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-        var artifacts = new List<Artifact>();
+        SbomInventory? sbom = null;
         if (request.Sbom != SbomFormats.None)
         {
             var packages = await ImagePackages.ReadOrWarnAsync(
                 () => ImagePackages.ReadAsync(store, image.Layers, ImagePackages.CacheFolder(store), name?.FamiliarString, cancellationToken),
                 sink, inputs.Dockerfile, cancellationToken).ConfigureAwait(false);
-            var inventory = SbomBuilder.Build(new SbomInputs
+            sbom = SbomBuilder.Build(new SbomInputs
             {
                 ImageName = name?.Name ?? "image",
                 ManifestDigest = manifest.Digest.ToString(),
                 Platform = inputs.TargetPlatform.ToString(),
                 Created = created,
-                ToolVersion = toolVersion,
+                ToolVersion = ImageAttestations.ShortToolVersion,
                 Application = new ApplicationInfo(name?.FamiliarName ?? "image", name?.Tag ?? "latest"),
                 Image = packages,
                 Environment = image.Config.Config?.Env ?? [],
             });
-            if (request.Sbom.HasFlag(SbomFormats.Spdx)) artifacts.Add(new Artifact(SbomFormat.SpdxMediaType, SpdxWriter.Write(inventory)));
-            if (request.Sbom.HasFlag(SbomFormats.CycloneDx)) artifacts.Add(new Artifact(SbomFormat.CycloneDxMediaType, CycloneDxWriter.Write(inventory)));
-            sink.Info($"SBOM: {inventory.Components.Count} component(s)");
+            sink.Info($"SBOM: {sbom.Components.Count} component(s)");
         }
 
-        if (request.Provenance)
+        var provenance = !request.Provenance ? null : new ProvenanceInputs
         {
-            artifacts.Add(new Artifact(ProvenanceWriter.MediaType, ProvenanceWriter.Write(new ProvenanceInputs
-            {
-                ImageName = name?.Name ?? "image",
-                ManifestDigest = manifest.Digest.ToString(),
-                ToolVersion = toolVersion,
-                DockerfileDigest = Digest.Sha256(await File.ReadAllBytesAsync(inputs.Dockerfile, cancellationToken).ConfigureAwait(false)).ToString(),
-                Target = request.Target,
-                Bases = bases,
-                BuildArgs = request.BuildArgs,
-                BuildDate = request.Created,
-            }))
-            {
-                LayerAnnotations = new Dictionary<string, string>(StringComparer.Ordinal) { ["in-toto.io/predicate-type"] = ProvenanceWriter.PredicateType },
-            });
-        }
-
+            ImageName = name?.Name ?? "image",
+            ManifestDigest = manifest.Digest.ToString(),
+            ToolVersion = ImageAttestations.ToolVersion,
+            DockerfileDigest = Digest.Sha256(await File.ReadAllBytesAsync(inputs.Dockerfile, cancellationToken).ConfigureAwait(false)).ToString(),
+            Target = request.Target,
+            Bases = bases,
+            BuildArgs = request.BuildArgs,
+            BuildDate = request.Created,
+        };
+        var artifacts = ImageAttestations.Documents(sbom, request.Sbom, provenance);
         return await ImageAttestations.AttachAsync(store, manifest, name, artifacts, request.Created, cancellationToken).ConfigureAwait(false);
     }
 }

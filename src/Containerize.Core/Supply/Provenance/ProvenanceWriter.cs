@@ -20,6 +20,7 @@ public static class ProvenanceWriter
 
     public static byte[] Write(ProvenanceInputs p)
     {
+        var source = SecretNames.PublicUrl(p.RepositoryUrl);
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
@@ -55,10 +56,10 @@ public static class ProvenanceWriter
                 w.WriteEndObject();
             }
 
-            if (SecretNames.PublicUrl(p.RepositoryUrl) is { } repo)
+            if (source is not null)
             {
                 w.WriteStartObject("source");
-                w.WriteString("uri", "git+" + repo);
+                w.WriteString("uri", "git+" + source);
                 if (p.Revision is { } rev) w.WriteString("revision", rev);
                 w.WriteEndObject();
             }
@@ -77,7 +78,7 @@ public static class ProvenanceWriter
                 w.WriteEndObject();
             }
 
-            if (SecretNames.PublicUrl(p.RepositoryUrl) is { } source && p.Revision is { } revision)
+            if (source is not null && p.Revision is { } revision)
             {
                 w.WriteStartObject();
                 w.WriteString("uri", "git+" + source);

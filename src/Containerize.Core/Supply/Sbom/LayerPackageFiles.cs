@@ -29,7 +29,7 @@ public sealed record LayerPackageFiles(IReadOnlyDictionary<string, string?> File
 
     /// <summary>An app's <c>*.deps.json</c> (its NuGet packages, for an image built from a Dockerfile alone); the runtime's own are not an app's.</summary>
     public static bool IsDepsFile(string path) =>
-        path.EndsWith(".deps.json", StringComparison.Ordinal) && !FrameworkRoots.Any(r => path.StartsWith(r, StringComparison.Ordinal))
+        path.EndsWith(".deps.json", StringComparison.Ordinal)
         && !path.StartsWith("usr/share/dotnet/", StringComparison.Ordinal) && !path.StartsWith("usr/lib/dotnet/", StringComparison.Ordinal);
 
     public const string StatusD = "var/lib/dpkg/status.d/";
