@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.Versioning;
 using Containerize.Core.Runtime.Containers;
+using Containerize.Core.Runtime.Network;
 
 namespace Containerize.Cli.Commands;
 
@@ -31,17 +32,27 @@ internal sealed class ContainerPsCommand : CliCommand
             return Task.FromResult(0);
         }
 
-        context.Out.WriteLine($"{"CONTAINER ID",-14}{"IMAGE",-24}{"COMMAND",-32}{"CREATED",-22}{"STATUS",-14}NAMES");
-        foreach (var c in all)
+        // docker's columns; PORTS only while a container runs (docker drops an exited container's ports too).
+        var rows = all.Select(c => new[]
         {
-            var command = c.Info.Command.Length > 29 ? c.Info.Command[..28] + "…" : c.Info.Command;
-            var status = c.Status switch
+            c.Info.ShortId,
+            c.Info.Image,
+            "\"" + (c.Info.Command.Length > 20 ? c.Info.Command[..19] + "…" : c.Info.Command) + "\"",
+            c.Info.Created.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            c.Status switch
             {
                 ContainerStatus.Running => "Up",
                 ContainerStatus.Exited => c.ExitCode is { } code ? $"Exited ({code.ToString(CultureInfo.InvariantCulture)})" : "Exited",
                 _ => "Created",
-            };
-            context.Out.WriteLine($"{c.Info.ShortId,-14}{c.Info.Image,-24}{"\"" + command + "\"",-32}{c.Info.Created.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-22}{status,-14}{c.Info.Name}");
+            },
+            c.Status == ContainerStatus.Running && c.Info.Network == "bridge" ? PortDisplay.Column(c.Info.Ports, c.Info.ExposedPorts) : "",
+            c.Info.Name,
+        }).ToList();
+        string[] header = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"];
+        var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
+        foreach (var row in rows.Prepend(header))
+        {
+            context.Out.WriteLine(string.Join("   ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))));
         }
 
         return Task.FromResult(0);
@@ -70,6 +81,44 @@ internal sealed class ContainerLogsCommand : CliCommand
         using var reader = new StreamReader(log);
         await context.Out.WriteAsync(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         return 0;
+    }
+}
+
+/// <summary>`port CONTAINER [PRIVATE_PORT[/PROTO]]`: the published ports, in docker port's lines.</summary>
+[SupportedOSPlatform("linux")]
+internal sealed class ContainerPortCommand : CliCommand
+{
+    public override string Name => "port";
+
+    public override string Usage => "containerize port [--runtime-root DIR] CONTAINER [PRIVATE_PORT[/PROTO]]";
+
+    public override string Summary => "List a container's published ports, or the host address of one of them";
+
+    public override IReadOnlyList<OptionSpec> Options => [EngineRunCommand.RuntimeRootOption];
+
+    public override Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
+    {
+        if (args.Positionals.Count is < 1 or > 2) throw CommandArgs.Bad("expected a CONTAINER and at most one PRIVATE_PORT[/PROTO]", Usage);
+        var manager = new ContainerManager(EngineRunCommand.RuntimeRoot(args, context));
+        var container = manager.Find(args.Positionals[0]);
+        // A stopped container publishes nothing (docker prints nothing for it).
+        var ports = container.Status == ContainerStatus.Running ? container.Info.Ports : [];
+        if (args.Positionals.Count == 1)
+        {
+            foreach (var line in PortDisplay.Lines(ports)) context.Out.WriteLine(line);
+            return Task.FromResult(0);
+        }
+
+        var endpoints = PortDisplay.For(ports, args.Positionals[1]);
+        if (endpoints.Count == 0)
+        {
+            throw new Core.Diagnostics.ContainerizeException(Core.Runtime.RuntimeErrors.NoSuchPort,
+                $"No public port '{(args.Positionals[1].Contains('/', StringComparison.Ordinal) ? args.Positionals[1] : args.Positionals[1] + "/tcp")}' published for {args.Positionals[0]}",
+                hint: "containerize port CONTAINER lists the published ones; publish with run -p or -P");
+        }
+
+        foreach (var endpoint in endpoints) context.Out.WriteLine(endpoint);
+        return Task.FromResult(0);
     }
 }
 

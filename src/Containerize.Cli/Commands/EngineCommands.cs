@@ -15,7 +15,7 @@ internal static class EngineCommands
     /// everywhere; running containers needs runc, so those commands exist on Linux only.
     /// </summary>
     public static IEnumerable<CliCommand> All => OperatingSystem.IsLinux()
-        ? [new EngineBuildCommand(), new EngineRunCommand(), new ContainerPsCommand(), new ContainerLogsCommand(), new ContainerStopCommand(), new ContainerRmCommand(), new MSBuildHostCommand(), new BaseCheckCommand()]
+        ? [new EngineBuildCommand(), new EngineRunCommand(), new ContainerPsCommand(), new ContainerLogsCommand(), new ContainerPortCommand(), new ContainerStopCommand(), new ContainerRmCommand(), new MSBuildHostCommand(), new BaseCheckCommand()]
         : [new EngineBuildCommand(), new MSBuildHostCommand(), new BaseCheckCommand()];
 }
 
@@ -131,7 +131,8 @@ internal sealed class EngineRunCommand : CliCommand
     public override string Name => "run";
 
     public override string Usage =>
-        "containerize run [-d] [--rm] [--name NAME] [-e K=V]... [-w DIR] [-u USER] [--entrypoint CMD] [--network host|none] [--store DIR] IMAGE [CMD [ARG...]]";
+        "containerize run [-d] [--rm] [--name NAME] [-p [IP:][HOST:]PORT[/PROTO]]... [-P] [-e K=V]... [-w DIR] [-u USER] [--entrypoint CMD] " +
+        "[--network host|none|bridge] [--store DIR] IMAGE [CMD [ARG...]]";
 
     public override string Summary => "Run a container from a stored image in runc, as docker run (its exit code is ours; -d detaches)";
 
@@ -146,7 +147,9 @@ internal sealed class EngineRunCommand : CliCommand
         OptionSpec.Value("the working directory in the container", "-w", "--workdir"),
         OptionSpec.Value("the user (name|uid[:group|gid])", "-u", "--user"),
         OptionSpec.Value("replace the image's ENTRYPOINT (\"\" clears it; the image's CMD is then not used)", "--entrypoint"),
-        OptionSpec.Value("host (default: the host's network; publish nothing, listen on a port) or none", "--net", "--network"),
+        OptionSpec.Many("publish a port: [IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp] (no host port: any free one)", "-p", "--publish"),
+        OptionSpec.Flag("publish every EXPOSEd port of the image on a free host port", "-P", "--publish-all"),
+        OptionSpec.Value("bridge (its own network through slirp4netns; the default with -p/-P), host (the default otherwise) or none", "--net", "--network"),
         OptionSpec.Value("the runtime's state folder (default: under the temp folder)", "--runtime-root"),
         ImageCommands.StoreOption,
     ];
@@ -154,11 +157,13 @@ internal sealed class EngineRunCommand : CliCommand
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
         if (args.Positionals.Count == 0) throw CommandArgs.Bad("expected an IMAGE", Usage);
-        var network = args.Get("--network") switch
+        Core.Runtime.NetworkMode? network = args.Get("--network") switch
         {
-            null or "host" or "default" => Core.Runtime.NetworkMode.Host,
+            null or "default" => null,
+            "host" => Core.Runtime.NetworkMode.Host,
             "none" => Core.Runtime.NetworkMode.None,
-            var other => throw CommandArgs.Bad($"unsupported --network '{other}': only host and none (no port publishing; the container listens on the host)", Usage),
+            "bridge" or "slirp4netns" => Core.Runtime.NetworkMode.Bridge,
+            var other => throw CommandArgs.Bad($"unsupported --network '{other}': host, none or bridge (a network of its own, where -p publishes ports)", Usage),
         };
         var command = args.Positionals.Skip(1).ToList();
         if (command.Count > 0 && command[0] == "--") command.RemoveAt(0);
@@ -172,6 +177,8 @@ internal sealed class EngineRunCommand : CliCommand
             WorkingDirectory = args.Get("--workdir"),
             User = args.Get("--user"),
             Network = network,
+            Publish = args.GetAll("--publish"),
+            PublishAll = args.Has("--publish-all"),
             Name = args.Get("--name"),
             Detach = args.Has("--detach"),
             Remove = args.Has("--rm"),

@@ -5,6 +5,7 @@ using Containerize.Core.Images.Store;
 using Containerize.Core.Images.Transfer;
 using Containerize.Core.Runtime;
 using Containerize.Core.Runtime.Containers;
+using Containerize.Core.Runtime.Network;
 
 namespace Containerize.Core.Building;
 
@@ -26,7 +27,14 @@ public sealed record ContainerRunOptions
 
     public string? User { get; init; }
 
-    public NetworkMode Network { get; init; } = NetworkMode.Host;
+    /// <summary>--network: null is the default, the host's network unless ports are published (then the container's own).</summary>
+    public NetworkMode? Network { get; init; }
+
+    /// <summary>-p values: [ip:][hostPort:]containerPort[/proto].</summary>
+    public IReadOnlyList<string> Publish { get; init; } = [];
+
+    /// <summary>-P: every EXPOSEd port of the image on a free host port.</summary>
+    public bool PublishAll { get; init; }
 
     public string? Name { get; init; }
 
@@ -97,6 +105,17 @@ public static class ImageRunner
             throw new ContainerizeException(BuildErrors.NothingToRun, $"the working directory '{workdir}' is not absolute", hint: "give -w an absolute path, e.g. -w /app");
         }
 
+        var exposed = (config.ExposedPorts?.Keys ?? []).Order(StringComparer.Ordinal).ToList();
+        var publishing = options.Publish.Count > 0 || options.PublishAll;
+        var network = options.Network ?? (publishing ? NetworkMode.Bridge : NetworkMode.Host);
+        if (publishing && network != NetworkMode.Bridge)
+        {
+            // Docker's warning, and its behaviour: the ports are not published.
+            sink.Report(new Diagnostic(RuntimeErrors.PortsDiscarded, Severity.Warning,
+                $"Published ports are discarded when using {(network == NetworkMode.Host ? "host" : "none")} network mode", Hint: "leave out --network to publish them"));
+        }
+
+        var ports = network == NetworkMode.Bridge ? PortRequests.Parse(options.Publish, options.PublishAll, exposed) : [];
         var manager = new ContainerManager(runtimeRoot);
         var id = ContainerManager.NewId();
         var name = manager.ClaimName(options.Name, id);
@@ -109,12 +128,18 @@ public static class ImageRunner
             Env = environment,
             WorkingDirectory = workdir,
             User = options.User ?? config.User ?? "",
-            Network = options.Network,
+            Network = network,
+            Ports = ports,
             Hostname = id[..12],
             Description = string.Join(' ', args),
         };
         var runtime = new ContainerRuntime(new RuntimeOptions { Root = runtimeRoot }, sink);
-        await new ContainerInfo(id, name, options.Image, string.Join(' ', args), DateTimeOffset.UtcNow) { StopSignal = config.StopSignal is { Length: > 0 } stop ? stop : "SIGTERM" }
+        await new ContainerInfo(id, name, options.Image, string.Join(' ', args), DateTimeOffset.UtcNow) {
+            StopSignal = config.StopSignal is { Length: > 0 } stop ? stop : "SIGTERM",
+            Network = network.ToString().ToLowerInvariant(),
+            Ports = ports,
+            ExposedPorts = exposed,
+        }
             .WriteAsync(Path.Combine(runtime.ContainersFolder, id), cancellationToken).ConfigureAwait(false);
         if (options.Detach)
         {

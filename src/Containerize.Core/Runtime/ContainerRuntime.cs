@@ -55,6 +55,12 @@ public sealed class ContainerRuntime
     /// </summary>
     public async Task<RunResult> RunAsync(RunRequest request, Action<string>? onOutput = null, CancellationToken cancellationToken = default)
     {
+        if (request.Network == NetworkMode.Bridge)
+        {
+            throw new ContainerizeException(RuntimeErrors.InvalidRequest, "a RUN step has the host's network or none, not a container network",
+                hint: "RUN --network=host|none|default");
+        }
+
         var id = "ctz-" + Guid.NewGuid().ToString("N")[..16];
         var runDir = Path.Combine(RunsFolder, id);
         onOutput ??= _sink is null ? null : _sink.Info;
@@ -129,9 +135,11 @@ public sealed class ContainerRuntime
         var keep = false;
         try
         {
+            var ports = PlacePorts(request);
             prepared = await PrepareAsync(request, runDir, cancellationToken).ConfigureAwait(false);
-            var exit = await new RuncProcess(prepared.Runc, Path.Combine(_options.Root, "runc")).RunAsync(runDir, containerId, onOutput, cancellationToken)
-                .ConfigureAwait(false);
+            var run = new RuncProcess(prepared.Runc, Path.Combine(_options.Root, "runc")).RunAsync(runDir, containerId, onOutput, cancellationToken);
+            if (request.Network == NetworkMode.Bridge) await SetUpNetworkAsync(request, ports, runDir, () => run.IsCompleted, run, cancellationToken).ConfigureAwait(false);
+            var exit = await run.ConfigureAwait(false);
             return exit.ExitCode;
         }
         catch (ContainerizeException e) when (e.Code == RuntimeErrors.RuncFailed)
@@ -147,6 +155,8 @@ public sealed class ContainerRuntime
             }
             finally
             {
+                // The container's network (and its ports) ends with it.
+                Network.Slirp4Netns.Stop(runDir);
                 if (!keep) RemoveRunDirectory(runDir);
             }
         }
@@ -165,9 +175,17 @@ public sealed class ContainerRuntime
         var started = false;
         try
         {
+            var ports = PlacePorts(request);
             prepared = await PrepareAsync(request, runDir, cancellationToken).ConfigureAwait(false);
-            await Containers.DetachedShim.StartAsync(prepared.Runc, Path.Combine(_options.Root, "runc"), runDir, containerId, removeOnExit, cancellationToken)
-                .ConfigureAwait(false);
+            var start = Containers.DetachedShim.StartAsync(prepared.Runc, Path.Combine(_options.Root, "runc"), runDir, containerId, removeOnExit, cancellationToken);
+            if (request.Network == NetworkMode.Bridge)
+            {
+                var exitFile = Path.Combine(runDir, Containers.DetachedShim.ExitCodeFile);
+                await SetUpNetworkAsync(request, ports, runDir, () => start.IsCompleted || File.Exists(exitFile) || !Directory.Exists(runDir), start, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+
+            await start.ConfigureAwait(false);
             started = true;
         }
         catch (ContainerizeException e) when (e.Code == RuntimeErrors.RuncFailed)
@@ -188,6 +206,45 @@ public sealed class ContainerRuntime
     }
 
     public string ContainersFolder => Path.Combine(_options.Root, "containers");
+
+    /// <summary>The host ports of a bridge container, placed before anything is prepared: a busy one fails at once.</summary>
+    private static IReadOnlyList<Network.PortBinding> PlacePorts(RunRequest request)
+    {
+        if (request.Network != NetworkMode.Bridge) return [];
+        return Network.PortAllocator.Allocate(request.Ports);
+    }
+
+    /// <summary>
+    /// Runs the container network's set-up beside runc (whose hook waits for it) and records the ports as published
+    /// in container.json. A failed set-up waits for runc to give up and is the error reported, not runc's.
+    /// </summary>
+    private static async Task SetUpNetworkAsync(RunRequest request, IReadOnlyList<Network.PortBinding> ports, string runDir, Func<bool> ended, Task runc,
+        CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Network.PortBinding> published;
+        try
+        {
+            published = await Network.ContainerNetwork.SetUpAsync(runDir, request.Ports, ports, ended, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerizeException)
+        {
+            try
+            {
+                await runc.ConfigureAwait(false);
+            }
+            catch (ContainerizeException)
+            {
+                // runc's "error running hook": ours says why.
+            }
+
+            throw;
+        }
+
+        if (Containers.ContainerInfo.Read(runDir) is { } info)
+        {
+            await (info with { Ports = published }).WriteAsync(runDir, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>A bundle ready for runc: its rootfs (mounted or copied), mounts, and what the diff needs afterwards.</summary>
     private sealed class PreparedRun : IAsyncDisposable
@@ -289,7 +346,19 @@ public sealed class ContainerRuntime
 
             prepared.Mounts = await MountPreparer.PrepareAsync(request.Mounts, CacheFolder, runDir,
                 strategy == RootfsStrategy.Overlay, cancellationToken).ConfigureAwait(false);
-            var generated = WriteGeneratedFiles(runDir, request.Hostname);
+            IReadOnlyList<OciHook> hooks = [];
+            if (request.Network == NetworkMode.Bridge)
+            {
+                if (Network.Slirp4Netns.Find() is null) throw Network.Slirp4Netns.Missing();
+                if (rootless && Network.Slirp4Netns.TunHint() is { } tun)
+                {
+                    throw new ContainerizeException(RuntimeErrors.NetworkToolMissing, "a container network needs the tun device, which this user cannot open", hint: tun);
+                }
+
+                hooks = [Network.ContainerNetwork.WriteHook(runDir)];
+            }
+
+            var generated = WriteGeneratedFiles(runDir, request.Hostname, request.Network);
             var extraMounts = generated.Concat(prepared.Mounts.Mounts).ToList();
             prepared.Stubs = MountStubs.Record(rootfs,
                 RuntimeSpecBuilder.StandardMountTargets.Concat(extraMounts.Select(m => m.Destination)).Concat(request.Mounts.Select(m => m.Target)),
@@ -309,6 +378,7 @@ public sealed class ContainerRuntime
                 Hostname = request.Hostname,
                 Network = request.Network,
                 ExtraMounts = extraMounts,
+                CreateRuntimeHooks = hooks,
                 RootlessHostIds = rootless ? (LibC.GetEuid(), LibC.GetEgid()) : null,
             });
             await WriteAtomicallyAsync(Path.Combine(runDir, "config.json"), config, cancellationToken).ConfigureAwait(false);
@@ -366,17 +436,20 @@ public sealed class ContainerRuntime
     private static string Describe(RunRequest request) =>
         request.Description ?? string.Join(' ', request.Args.Take(2).Concat(request.Args.Count > 2 ? [string.Join(' ', request.Args.Skip(2))] : []));
 
-    private static IEnumerable<OciMountSpec> WriteGeneratedFiles(string runDir, string hostname)
+    private static IEnumerable<OciMountSpec> WriteGeneratedFiles(string runDir, string hostname, NetworkMode network)
     {
         var folder = Path.Combine(runDir, "etc");
         Directory.CreateDirectory(folder);
         var hosts = Path.Combine(folder, "hosts");
-        File.WriteAllText(hosts, $"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        // A container network has an address of its own, which its name resolves to (as docker's bridge).
+        var own = network == NetworkMode.Bridge ? $"{Network.Slirp4Netns.GuestAddress}\t{hostname}\n" : "";
+        File.WriteAllText(hosts, $"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n{own}");
         var resolv = Path.Combine(folder, "resolv.conf");
         string resolvText;
         try
         {
-            resolvText = File.ReadAllText("/etc/resolv.conf");
+            // slirp4netns answers DNS at its own address, relaying to the host's servers (a host's 127.0.0.53 is out of reach).
+            resolvText = network == NetworkMode.Bridge ? $"nameserver {Network.Slirp4Netns.DnsAddress}\n" : File.ReadAllText("/etc/resolv.conf");
         }
         catch (IOException)
         {

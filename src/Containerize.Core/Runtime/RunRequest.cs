@@ -11,6 +11,12 @@ public enum NetworkMode
 
     /// <summary>A new, empty network namespace: only the loopback interface (`RUN --network=none`).</summary>
     None,
+
+    /// <summary>
+    /// `containerize run`'s own network: a namespace with loopback and outbound access through slirp4netns, where
+    /// ports are published (-p, -P). Docker's default bridge network, without a bridge or firewall rules on the host.
+    /// </summary>
+    Bridge,
 }
 
 /// <summary>How the step's rootfs is made from the parent's layers.</summary>
@@ -57,6 +63,9 @@ public sealed record RunRequest
     public string User { get; init; } = "";
 
     public NetworkMode Network { get; init; } = NetworkMode.Host;
+
+    /// <summary>With <see cref="NetworkMode.Bridge"/>: the ports to publish; host port 0 is any free port.</summary>
+    public IReadOnlyList<Containerize.Core.Runtime.Network.PortBinding> Ports { get; init; } = [];
 
     public IReadOnlyList<RunMount> Mounts { get; init; } = [];
 

@@ -50,4 +50,22 @@ public static class RuntimeErrors
 
     /// <summary>No container has this id, id prefix or name (or a prefix matches several).</summary>
     public const string NoSuchContainer = "CTZ5516";
+
+    /// <summary>Publishing ports or a container network needs slirp4netns (or the tun device), which is missing.</summary>
+    public const string NetworkToolMissing = "CTZ5520";
+
+    /// <summary>A -p value docker would reject, or one slirp4netns cannot publish (sctp, an IPv6 host address).</summary>
+    public const string InvalidPortSpec = "CTZ5521";
+
+    /// <summary>The host port of a -p is taken by another program or container.</summary>
+    public const string PortAllocated = "CTZ5522";
+
+    /// <summary>slirp4netns could not set up the container's network or publish a port.</summary>
+    public const string NetworkSetupFailed = "CTZ5523";
+
+    /// <summary>containerize port: the container publishes no such port.</summary>
+    public const string NoSuchPort = "CTZ5524";
+
+    /// <summary>Warning: -p or -P with --network host or none publishes nothing (as docker warns).</summary>
+    public const string PortsDiscarded = "CTZ5525";
 }

@@ -70,9 +70,9 @@ public sealed partial class EngineContainerTests
         var bare = await lab.RunAsync("--entrypoint", "/bin/echo", "box:1");
         Assert.AreEqual("\n", bare.StdOut, "no CMD after --entrypoint");
 
-        var network = await lab.RunAsync("--network", "bridge", "box:1");
+        var network = await lab.RunAsync("--network", "overlay", "box:1");
         Assert.AreEqual(1, network.ExitCode);
-        StringAssert.Contains(network.StdErr, "only host and none");
+        StringAssert.Contains(network.StdErr, "host, none or bridge");
 
         // Foreground containers are removed when they exit.
         Assert.AreEqual("", (await Cli(lab, "ps", "-a", "-q")).StdOut);

@@ -23,6 +23,9 @@ public sealed record BundleConfig
     /// <summary>Mounts added after the standard ones (/etc/hosts, RUN --mount targets).</summary>
     public IReadOnlyList<OciMountSpec> ExtraMounts { get; init; } = [];
 
+    /// <summary>createRuntime hooks: run by runc on the host once the namespaces exist, before the process starts.</summary>
+    public IReadOnlyList<OciHook> CreateRuntimeHooks { get; init; } = [];
+
     /// <summary>Rootless: a user namespace mapping container root to these host ids, and no cgroups.</summary>
     public (uint Uid, uint Gid)? RootlessHostIds { get; init; }
 }
@@ -152,6 +155,22 @@ public static class RuntimeSpecBuilder
             w.WriteBoolean("readonly", false);
             w.WriteEndObject();
             w.WriteString("hostname", config.Hostname);
+            if (config.CreateRuntimeHooks.Count > 0)
+            {
+                w.WriteStartObject("hooks");
+                w.WriteStartArray("createRuntime");
+                foreach (var hook in config.CreateRuntimeHooks)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("path", hook.Path);
+                    WriteStrings(w, "args", hook.Args);
+                    if (hook.Timeout is { } timeout) w.WriteNumber("timeout", timeout);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
 
             w.WriteStartArray("mounts");
             foreach (var m in StandardMounts(config.Network, rootless).Concat(config.ExtraMounts))
@@ -187,7 +206,7 @@ public static class RuntimeSpecBuilder
 
             w.WriteStartArray("namespaces");
             var namespaces = new List<string> { "pid", "ipc", "uts", "mount" };
-            if (config.Network == NetworkMode.None) namespaces.Add("network");
+            if (config.Network != NetworkMode.Host) namespaces.Add("network");
             if (rootless) namespaces.Add("user");
             foreach (var ns in namespaces)
             {

@@ -1,6 +1,7 @@
 using Containerize.Core.Os;
 using System.Globalization;
 using System.Text.Json;
+using Containerize.Core.Runtime.Network;
 
 namespace Containerize.Core.Runtime.Containers;
 
@@ -20,6 +21,15 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
     /// <summary>What `stop` sends first: the image's STOPSIGNAL, else SIGTERM (as docker stop).</summary>
     public string StopSignal { get; init; } = "SIGTERM";
 
+    /// <summary>host, none or bridge (its own namespace through slirp4netns).</summary>
+    public string Network { get; init; } = "host";
+
+    /// <summary>The published ports, as placed on the host (what `port` and `ps` print).</summary>
+    public IReadOnlyList<PortBinding> Ports { get; init; } = [];
+
+    /// <summary>The image's EXPOSEd ports ("8080/tcp"): `ps` lists the unpublished ones of a bridge container, as docker.</summary>
+    public IReadOnlyList<string> ExposedPorts { get; init; } = [];
+
     public const string FileName = "container.json";
 
     public string ShortId => Id[..12];
@@ -36,6 +46,22 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
             json.WriteString("Command", Command);
             json.WriteString("Created", Created.ToString("O", CultureInfo.InvariantCulture));
             json.WriteString("StopSignal", StopSignal);
+            json.WriteString("Network", Network);
+            json.WriteStartArray("Ports");
+            foreach (var p in Ports)
+            {
+                json.WriteStartObject();
+                json.WriteString("HostIp", p.HostIp);
+                json.WriteNumber("HostPort", p.HostPort);
+                json.WriteNumber("ContainerPort", p.ContainerPort);
+                json.WriteString("Protocol", p.Protocol);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("ExposedPorts");
+            foreach (var e in ExposedPorts) json.WriteStringValue(e);
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 
@@ -52,6 +78,14 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
                 r.GetProperty("Command").GetString()!, DateTimeOffset.Parse(r.GetProperty("Created").GetString()!, CultureInfo.InvariantCulture))
             {
                 StopSignal = r.TryGetProperty("StopSignal", out var signal) && signal.GetString() is { Length: > 0 } s ? s : "SIGTERM",
+                Network = r.TryGetProperty("Network", out var network) && network.GetString() is { Length: > 0 } n ? n : "host",
+                Ports = r.TryGetProperty("Ports", out var ports) && ports.ValueKind == JsonValueKind.Array
+                    ? [.. ports.EnumerateArray().Select(p => new PortBinding(p.GetProperty("HostIp").GetString()!, p.GetProperty("HostPort").GetInt32(),
+                        p.GetProperty("ContainerPort").GetInt32(), p.GetProperty("Protocol").GetString()!))]
+                    : [],
+                ExposedPorts = r.TryGetProperty("ExposedPorts", out var exposed) && exposed.ValueKind == JsonValueKind.Array
+                    ? [.. exposed.EnumerateArray().Select(e => e.GetString()!)]
+                    : [],
             };
         }
         catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or FormatException or InvalidOperationException or UnauthorizedAccessException)

@@ -99,6 +99,8 @@ public sealed partial class ContainerManager(string runtimeRoot, string runc = "
         }
 
         await RuncAsync(["delete", "--force", container.Info.Id]).ConfigureAwait(false);
+        // Its shim stops the network when the container ends; a shim that was lost (a reboot, a kill) did not.
+        Network.Slirp4Netns.Stop(container.Folder);
         ContainerRuntime.RemoveRunDirectory(container.Folder);
     }
 

@@ -24,6 +24,8 @@ internal static class DetachedShim
         exec </dev/null >/dev/null 2>&1
         "$runc" --root "$state" --log "$dir/runc.log" run --bundle "$dir" --pid-file "$dir/container.pid" "$id" </dev/null >>"$dir/output.log" 2>&1
         code=$?
+        # The container's network (and its published ports) ends with it.
+        if [ -f "$dir/slirp4netns.pid" ]; then kill "$(cat "$dir/slirp4netns.pid")" 2>/dev/null; fi
         umount "$dir/rootfs" 2>/dev/null
         echo "$code" > "$dir/exit-code.tmp" && mv "$dir/exit-code.tmp" "$dir/exit-code"
         if [ "$remove" = 1 ]; then rm -rf "$dir"; fi
