@@ -10,6 +10,7 @@ namespace Containerize.Core.Runtime.Network;
 /// hands us the container's pid and holds the start until slirp4netns serves the namespace and the ports are published,
 /// so the process starts with its network up and a failed port is an error before anything ran.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class ContainerNetwork
 {
     public const string HookScript = "network-hook.sh";

@@ -15,6 +15,7 @@ namespace Containerize.Core.Runtime.Network;
 /// the listening sockets, which go with the process). It lives in its own session, so a detached container keeps its
 /// network after the CLI exits; whoever sees the container end stops it (<see cref="Stop"/>).
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class Slirp4Netns
 {
     public const string GuestAddress = "10.0.2.100";
@@ -25,7 +26,6 @@ internal static class Slirp4Netns
 
     private const string ReadyFile = "slirp4netns.ready";
 
-    private const string SocketFile = "slirp4netns.sock";
 
     private const string LogFile = "slirp4netns.log";
 
@@ -44,17 +44,21 @@ internal static class Slirp4Netns
         var ready = Path.Combine(folder, ReadyFile);
         var log = Path.Combine(folder, LogFile);
         File.Delete(ready);
-        File.Delete(Path.Combine(folder, SocketFile));
-        // A shell starts it in the background in a session of its own with its output in the log, and prints its pid:
-        // the process must outlive this one (a detached container) and hold no pipe of ours.
+        var socketPath = SocketPath(folder);
+        File.Delete(socketPath);
+        // It must outlive this process (a detached container) and hold no pipe of ours: setsid -f starts a shell in a
+        // session of its own, which writes its pid and becomes slirp4netns (exec keeps the pid) with its output in the log.
         const string Launcher = """
-            slirp="$1"; dir="$2"; pid="$3"
-            setsid "$slirp" --configure --mtu=65520 --disable-host-loopback --api-socket "$dir/slirp4netns.sock" --ready-fd 3 "$pid" tap0 \
-              </dev/null >"$dir/slirp4netns.log" 2>&1 3>"$dir/slirp4netns.ready" &
-            echo $! > "$dir/slirp4netns.pid.tmp" && mv "$dir/slirp4netns.pid.tmp" "$dir/slirp4netns.pid"
+            slirp="$1"; dir="$2"; pid="$3"; socket="$4"
+            echo $$ > "$dir/slirp4netns.pid.tmp" && mv "$dir/slirp4netns.pid.tmp" "$dir/slirp4netns.pid"
+            exec "$slirp" --configure --mtu=65520 --disable-host-loopback --api-socket "$socket" --ready-fd 3 "$pid" tap0 \
+              </dev/null >"$dir/slirp4netns.log" 2>&1 3>"$dir/slirp4netns.ready"
             """;
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", Launcher.ReplaceLineEndings("\n"), "sh", slirp, folder, pid.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        var setsid = RuncProcess.FindRunc("setsid")
+            ?? throw new ContainerizeException(RuntimeErrors.NetworkToolMissing, "setsid not found: a container network needs it", hint: "install util-linux");
+        var psi = new ProcessStartInfo(setsid) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-f", "/bin/sh", "-c", Launcher.ReplaceLineEndings("\n"), "sh", slirp, folder, pid.ToString(CultureInfo.InvariantCulture), socketPath }) psi.ArgumentList.Add(a);
+        File.Delete(Path.Combine(folder, PidFile));
         using (var launcher = Process.Start(psi)!)
         {
             launcher.StandardInput.Close();
@@ -67,7 +71,8 @@ internal static class Slirp4Netns
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!(File.Exists(ready) && new FileInfo(ready).Length > 0))
         {
-            if (ReadPid(folder) is not { } slirpPid || !IsSlirp(slirpPid) || DateTime.UtcNow > deadline)
+            // Its pid is there once the launcher ran; a process gone (or a zombie) before it was ready failed.
+            if ((ReadPid(folder) is { } slirpPid && !IsSlirp(slirpPid)) || DateTime.UtcNow > deadline)
             {
                 var reason = File.Exists(log) ? string.Join(" ", File.ReadLines(log).Where(l => l.Length > 0).TakeLast(3)) : "(no log)";
                 Stop(folder);
@@ -98,7 +103,7 @@ internal static class Slirp4Netns
         }
 
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(folder, SocketFile)), cancellationToken).ConfigureAwait(false);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath(folder)), cancellationToken).ConfigureAwait(false);
         await socket.SendAsync(buffer.ToArray(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         socket.Shutdown(SocketShutdown.Send);
         var answer = new StringBuilder();
@@ -117,6 +122,14 @@ internal static class Slirp4Netns
     /// <summary>Stops the container's slirp4netns (its published ports close with it); nothing when there is none.</summary>
     public static void Stop(string folder)
     {
+        try
+        {
+            File.Delete(SocketPath(folder));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ContainerizeException)
+        {
+        }
+
         if (ReadPid(folder) is not { } pid || !IsSlirp(pid)) return;
         try
         {
@@ -144,6 +157,26 @@ internal static class Slirp4Netns
         }
     }
 
+    /// <summary>
+    /// The API socket: a socket path has room for 107 bytes, which a container folder can pass, so it lives in a short
+    /// folder of this user's under the temp folder (0700, refused when another user owns it), named by the container.
+    /// </summary>
+    private static string SocketPath(string folder)
+    {
+        var uid = Os.LibC.GetEuid().ToString(CultureInfo.InvariantCulture);
+        var sockets = Path.Combine(Path.GetTempPath(), "containerize-net-" + uid);
+        Directory.CreateDirectory(sockets, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (Os.LibC.LStat(sockets) is not { } status || status.Uid != Os.LibC.GetEuid() || !status.IsDirectory)
+        {
+            throw new ContainerizeException(RuntimeErrors.NetworkSetupFailed, $"{sockets} is not a folder of this user's",
+                hint: "remove it (another user made it), or set TMPDIR to a folder of yours");
+        }
+
+        // Containers are named by 64 hex digits: 24 of them keep the name unique and the path short.
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        return Path.Combine(sockets, name[..Math.Min(24, name.Length)] + ".sock");
+    }
+
     private static int? ReadPid(string folder)
     {
         try
@@ -156,11 +189,12 @@ internal static class Slirp4Netns
         }
     }
 
-    /// <summary>The pid is still our slirp4netns (not a reused pid): its command line names it.</summary>
+    /// <summary>The pid is still our slirp4netns, alive (not a reused pid, not a zombie): its command line names it.</summary>
     private static bool IsSlirp(int pid)
     {
         try
         {
+            // A zombie has an empty command line.
             return File.ReadAllText($"/proc/{pid}/cmdline").Contains("slirp4netns", StringComparison.Ordinal);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

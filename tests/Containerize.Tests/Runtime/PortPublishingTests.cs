@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using System.Text.Json;
+using Containerize.Core.Diagnostics;
+using Containerize.Core.Runtime;
+using Containerize.Core.Runtime.Bundles;
+using Containerize.Core.Runtime.Containers;
+using Containerize.Core.Runtime.Network;
+using Containerize.Core.Runtime.Users;
+using Containerize.Tests.Infrastructure;
+
+namespace Containerize.Tests.Runtime;
+
+/// <summary>
+/// `run -p`/`-P` without a container: what docker reads from -p (nat.ParsePortSpecs), how ports are placed on the host,
+/// the PORTS column and `port` lines as docker/cli prints them, the bundle of a bridge container and its runc hook.
+/// </summary>
+[TestClass]
+[SupportedOSPlatform("linux")]
+public sealed class PortPublishingTests
+{
+    private static string Show(IEnumerable<PortBinding> bindings) =>
+        string.Join(" ", bindings.Select(b => $"{b.HostIp}:{b.HostPort}{(b.HostPortEnd > 0 ? "-" + b.HostPortEnd : "")}->{b.ContainerKey}"));
+
+    [TestMethod]
+    public void PublishSpecsReadAsDockerReadsThem()
+    {
+        Assert.AreEqual("0.0.0.0:0->8080/tcp", Show(PortRequests.Parse(["8080"], false, [])));
+        Assert.AreEqual("0.0.0.0:80->8080/tcp", Show(PortRequests.Parse(["80:8080"], false, [])));
+        Assert.AreEqual("127.0.0.1:0->80/tcp", Show(PortRequests.Parse(["127.0.0.1::80"], false, [])));
+        Assert.AreEqual("127.0.0.1:5353->53/udp", Show(PortRequests.Parse(["127.0.0.1:5353:53/udp"], false, [])));
+        Assert.AreEqual("0.0.0.0:9000->9000/udp 0.0.0.0:9001->9001/udp 0.0.0.0:9002->9002/udp",
+            Show(PortRequests.Parse(["9000-9002:9000-9002/udp"], false, [])));
+        // A host range for one container port: one port of the range; a container range alone: any free ports.
+        Assert.AreEqual("0.0.0.0:8000-8010->80/tcp", Show(PortRequests.Parse(["8000-8010:80"], false, [])));
+        Assert.AreEqual("0.0.0.0:0->7000/tcp 0.0.0.0:0->7001/tcp", Show(PortRequests.Parse(["7000-7001"], false, [])));
+        Assert.AreEqual("0.0.0.0:0->80/tcp", Show(PortRequests.Parse(["80/TCP"], false, [])));
+    }
+
+    [TestMethod]
+    public void PublishAllAddsEachExposedTcpOrUdpPortThatMinusPLeftOut()
+    {
+        var ports = PortRequests.Parse(["18080:8080"], true, ["8080/tcp", "9090/udp", "7000/sctp", "8443/tcp"]);
+        Assert.AreEqual("0.0.0.0:18080->8080/tcp 0.0.0.0:0->9090/udp 0.0.0.0:0->8443/tcp", Show(ports));
+        Assert.AreEqual("", Show(PortRequests.Parse([], false, ["8080/tcp"])), "without -P nothing exposed is published");
+    }
+
+    [TestMethod]
+    [DataRow("80000", "Invalid containerPort: 80000")]
+    [DataRow("x:8080", "Invalid hostPort: x")]
+    [DataRow("1.2.3:80:80", "Invalid ip address: 1.2.3")]
+    [DataRow("8000-8001:80-82", "Invalid ranges specified for container and host Ports: 80-82 and 8000-8001")]
+    [DataRow("80/icmp", "Invalid proto: icmp")]
+    [DataRow("80/sctp", "sctp ports cannot be published")]
+    [DataRow("[::1]:80:80", "the IPv6 host address ::1 cannot be published on")]
+    [DataRow("0", "the container port cannot be 0")]
+    public void BadPublishSpecsAreCodedWithDockersReason(string spec, string reason)
+    {
+        var e = Assert.ThrowsExactly<ContainerizeException>(() => PortRequests.Parse([spec], false, []));
+        Assert.AreEqual(RuntimeErrors.InvalidPortSpec, e.Code);
+        StringAssert.Contains(e.Diagnostic.Message, $"invalid -p '{spec}': {reason}");
+        StringAssert.Contains(e.Diagnostic.Hint, "-p [IP:][HOST_PORT:]CONTAINER_PORT");
+    }
+
+    [TestMethod]
+    public void PortsArePlacedOnFreeHostPortsAndABusyOneIsDockersError()
+    {
+        using var busy = new TcpListener(IPAddress.Any, 0);
+        busy.Start();
+        var taken = ((IPEndPoint)busy.LocalEndpoint).Port;
+
+        var e = Assert.ThrowsExactly<ContainerizeException>(() => PortAllocator.Allocate([new PortBinding("0.0.0.0", taken, 80, "tcp")]));
+        Assert.AreEqual(RuntimeErrors.PortAllocated, e.Code);
+        Assert.AreEqual($"Bind for 0.0.0.0:{taken} failed: port is already allocated", e.Diagnostic.Message);
+
+        // The same number in udp is another port.
+        Assert.AreEqual(taken, PortAllocator.Allocate([new PortBinding("0.0.0.0", taken, 80, "udp")])[0].HostPort);
+
+        // Any free port: distinct for two requests, and bindable.
+        var placed = PortAllocator.Allocate([new PortBinding("0.0.0.0", 0, 80, "tcp"), new PortBinding("0.0.0.0", 0, 81, "tcp")]);
+        Assert.AreNotEqual(placed[0].HostPort, placed[1].HostPort);
+        foreach (var p in placed)
+        {
+            Assert.IsTrue(p.HostPort is > 0 and <= 65535);
+            using var check = new TcpListener(IPAddress.Any, p.HostPort);
+            check.Start();
+        }
+
+        // A host range: its first free port; two requests of one run never get the same port.
+        var range = PortAllocator.Allocate([new PortBinding("0.0.0.0", taken, 80, "tcp") { HostPortEnd = taken + 1 }]);
+        Assert.AreEqual(taken + 1, range[0].HostPort);
+        Assert.AreEqual(0, range[0].HostPortEnd);
+        var twice = Assert.ThrowsExactly<ContainerizeException>(() =>
+            PortAllocator.Allocate([new PortBinding("0.0.0.0", taken + 1, 80, "tcp"), new PortBinding("0.0.0.0", taken + 1, 81, "tcp")]));
+        Assert.AreEqual($"Bind for 0.0.0.0:{taken + 1} failed: port is already allocated", twice.Diagnostic.Message);
+        var rangeBusy = Assert.ThrowsExactly<ContainerizeException>(() => PortAllocator.Allocate([new PortBinding("0.0.0.0", taken, 80, "tcp") { HostPortEnd = taken }]));
+        StringAssert.Contains(rangeBusy.Diagnostic.Message, $"0.0.0.0:{taken} failed");
+    }
+
+    /// <summary>docker/cli's own cases for DisplayablePorts (formatter tests), through our published/exposed model.</summary>
+    [TestMethod]
+    public void PortsColumnGroupsAsDockerPs()
+    {
+        Assert.AreEqual("9988/tcp", PortDisplay.Column([], ["9988/tcp"]));
+        Assert.AreEqual("9988/udp", PortDisplay.Column([], ["9988/udp"]));
+        Assert.AreEqual("4.3.2.1:8899->9988/tcp", PortDisplay.Column([new("4.3.2.1", 8899, 9988, "tcp")], []));
+        Assert.AreEqual("4.3.2.1:9988->9988/tcp", PortDisplay.Column([new("4.3.2.1", 9988, 9988, "tcp")], []));
+        Assert.AreEqual("9998-9999/udp", PortDisplay.Column([], ["9999/udp", "9998/udp"]));
+        Assert.AreEqual("1.2.3.4:9998-9999->9998-9999/udp", PortDisplay.Column([new("1.2.3.4", 9999, 9999, "udp"), new("1.2.3.4", 9998, 9998, "udp")], []));
+        Assert.AreEqual("1.2.3.4:8887->9998/udp, 1.2.3.4:8888->9999/udp", PortDisplay.Column([new("1.2.3.4", 8887, 9998, "udp"), new("1.2.3.4", 8888, 9999, "udp")], []));
+        Assert.AreEqual("1.2.3.4:9998->9998/tcp, 1.2.3.4:9999->9999/udp", PortDisplay.Column([new("1.2.3.4", 9999, 9999, "udp"), new("1.2.3.4", 9998, 9998, "tcp")], []));
+        Assert.AreEqual("80/tcp, 443/tcp", PortDisplay.Column([], ["80/tcp", "443/tcp"]), "not consecutive: two groups of one key, the first closed");
+        Assert.AreEqual("0.0.0.0:80-81->80-81/tcp, 9090/udp, 0.0.0.0:32768->8080/tcp",
+            PortDisplay.Column([new("0.0.0.0", 32768, 8080, "tcp"), new("0.0.0.0", 80, 80, "tcp"), new("0.0.0.0", 81, 81, "tcp")], ["8080/tcp", "9090/udp"]),
+            "an exposed port that is published shows once, as published; mappings to another number come last");
+    }
+
+    [TestMethod]
+    public void PortLinesAreDockerPorts()
+    {
+        IReadOnlyList<PortBinding> ports = [new("0.0.0.0", 40001, 9090, "udp"), new("127.0.0.1", 40000, 8080, "tcp"), new("0.0.0.0", 40002, 80, "tcp")];
+        CollectionAssert.AreEqual(new[] { "80/tcp -> 0.0.0.0:40002", "8080/tcp -> 127.0.0.1:40000", "9090/udp -> 0.0.0.0:40001" }, PortDisplay.Lines(ports).ToArray());
+        CollectionAssert.AreEqual(new[] { "127.0.0.1:40000" }, PortDisplay.For(ports, "8080").ToArray(), "no protocol is tcp");
+        CollectionAssert.AreEqual(new[] { "0.0.0.0:40001" }, PortDisplay.For(ports, "9090/udp").ToArray());
+        Assert.AreEqual(0, PortDisplay.For(ports, "9090").Count);
+        Assert.AreEqual("[::1]:80", new PortBinding("::1", 80, 80, "tcp").HostEndpoint);
+    }
+
+    [TestMethod]
+    public async Task ContainerRecordKeepsItsNetworkAndPorts()
+    {
+        using var temp = new TempDir();
+        var info = new ContainerInfo(new string('a', 64), "web", "web:1", "httpd", DateTimeOffset.UnixEpoch)
+        {
+            Network = "bridge",
+            Ports = [new("0.0.0.0", 40000, 8080, "tcp"), new("127.0.0.1", 40001, 53, "udp")],
+            ExposedPorts = ["8080/tcp", "9090/udp"],
+        };
+        await info.WriteAsync(temp.Path, CancellationToken.None);
+        var read = ContainerInfo.Read(temp.Path)!;
+        Assert.AreEqual("bridge", read.Network);
+        CollectionAssert.AreEqual(info.Ports.ToArray(), read.Ports.ToArray());
+        CollectionAssert.AreEqual(new[] { "8080/tcp", "9090/udp" }, read.ExposedPorts.ToArray());
+
+        // A record written before ports existed reads as the host's network, with none.
+        File.WriteAllText(Path.Combine(temp.Path, ContainerInfo.FileName),
+            $$"""{"Id":"{{new string('b', 64)}}","Name":"old","Image":"x","Command":"c","Created":"2026-01-01T00:00:00+00:00"}""");
+        var old = ContainerInfo.Read(temp.Path)!;
+        Assert.AreEqual("host", old.Network);
+        Assert.AreEqual(0, old.Ports.Count);
+        Assert.AreEqual(0, old.ExposedPorts.Count);
+    }
+
+    [TestMethod]
+    public void ABridgeBundleHasItsOwnNetworkNamespaceAndTheHook()
+    {
+        using var temp = new TempDir();
+        var config = new BundleConfig
+        {
+            RootfsPath = "/r",
+            Args = ["true"],
+            Env = [],
+            Cwd = "/",
+            User = new ExecUser(0, 0, []),
+            Network = NetworkMode.Bridge,
+            CreateRuntimeHooks = [new OciHook("/bin/sh", ["sh", "/x/hook.sh", "/x"], 100)],
+        };
+        using var doc = JsonDocument.Parse(RuntimeSpecBuilder.Build(config));
+        var namespaces = doc.RootElement.GetProperty("linux").GetProperty("namespaces").EnumerateArray().Select(n => n.GetProperty("type").GetString()).ToList();
+        CollectionAssert.Contains(namespaces, "network");
+        var hook = doc.RootElement.GetProperty("hooks").GetProperty("createRuntime")[0];
+        Assert.AreEqual("/bin/sh", hook.GetProperty("path").GetString());
+        CollectionAssert.AreEqual(new[] { "sh", "/x/hook.sh", "/x" }, hook.GetProperty("args").EnumerateArray().Select(a => a.GetString()).ToArray());
+        Assert.AreEqual(100, hook.GetProperty("timeout").GetInt32());
+
+        using var host = JsonDocument.Parse(RuntimeSpecBuilder.Build(config with { Network = NetworkMode.Host, CreateRuntimeHooks = [] }));
+        Assert.IsFalse(host.RootElement.GetProperty("linux").GetProperty("namespaces").EnumerateArray().Any(n => n.GetProperty("type").GetString() == "network"));
+        Assert.IsFalse(host.RootElement.TryGetProperty("hooks", out _), "no hooks unless asked");
+    }
+
+    /// <summary>The hook as runc runs it: the state JSON on stdin, the pid handed over, the start held until we answer.</summary>
+    [TestMethod]
+    public async Task TheHookHandsOverThePidAndWaitsForTheAnswer()
+    {
+        using var temp = new TempDir();
+        var hook = ContainerNetwork.WriteHook(temp.Path);
+        var state = """{"ociVersion":"1.0.2","id":"x","status":"creating","pid": 4242,"bundle":"/b"}""";
+
+        var held = ProcessRunner.RunAsync(hook.Path, [.. hook.Args.Skip(1)], temp.Path, stdin: state, timeout: TimeSpan.FromSeconds(30));
+        var pidFile = Path.Combine(temp.Path, "network.pid");
+        for (var i = 0; i < 500 && !File.Exists(pidFile); i++) await Task.Delay(10);
+        Assert.AreEqual("4242", File.ReadAllText(pidFile).Trim());
+        await Task.Delay(200);
+        Assert.IsFalse(held.IsCompleted, "the hook holds the start until the network is up");
+        File.WriteAllText(Path.Combine(temp.Path, "network.ready"), "ok");
+        Assert.AreEqual(0, (await held).ExitCode);
+
+        // A refusal (the set-up failed) makes runc stop the container.
+        ContainerNetwork.WriteHook(temp.Path);
+        var refused = ProcessRunner.RunAsync(hook.Path, [.. hook.Args.Skip(1)], temp.Path, stdin: state, timeout: TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 500 && !File.Exists(pidFile); i++) await Task.Delay(10);
+        File.WriteAllText(Path.Combine(temp.Path, "network.ready"), "refused");
+        Assert.AreEqual(1, (await refused).ExitCode);
+
+        var garbage = await ProcessRunner.RunAsync(hook.Path, [.. hook.Args.Skip(1)], temp.Path, stdin: "{}", timeout: TimeSpan.FromSeconds(30));
+        Assert.AreEqual(1, garbage.ExitCode);
+        StringAssert.Contains(garbage.StdErr, "no pid in the container state");
+    }
+}
