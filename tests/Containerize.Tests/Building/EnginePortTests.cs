@@ -218,6 +218,53 @@ public sealed partial class EnginePortTests
             "the foreground container's folder is gone");
     }
 
+    /// <summary>
+    /// Docker here runs without a bridge (no -p); Podman's docker-compatible CLI publishes through slirp4netns as we do:
+    /// the same -p values give byte-identical `port` output and the same PORTS column.
+    /// </summary>
+    [TestMethod]
+    public async Task PortAndPsPrintWhatPodmansDockerCompatibleCliPrints()
+    {
+        var podman = Containerize.Tests.Engines.EngineLab.Podman();
+        await Containerize.Tests.Engines.EngineLab.EnsureBusyboxAsync(podman);
+        int tcp, udp;
+        using (var t = new TcpListener(IPAddress.Loopback, 0))
+        using (var u = new UdpClient(0))
+        {
+            t.Start();
+            tcp = ((IPEndPoint)t.LocalEndpoint).Port;
+            udp = ((IPEndPoint)u.Client.LocalEndPoint!).Port;
+        }
+
+        string[] publish = ["-p", $"127.0.0.1:{tcp}:8080", "-p", $"{udp}:9090/udp"];
+        var name = "ctz-ports-" + Guid.NewGuid().ToString("N")[..8];
+        string podmanPort, podmanPorts;
+        try
+        {
+            (await podman.RunAsync(["run", "-d", "--network", "slirp4netns", .. publish, "--name", name, Containerize.Tests.Engines.EngineLab.Busybox,
+                "busybox", "httpd", "-f", "-p", "8080"])).EnsureSuccess("podman run -d -p");
+            podmanPort = (await podman.RunAsync("port", name)).EnsureSuccess("podman port").StdOut;
+            podmanPorts = (await podman.RunAsync("ps", "--filter", "name=" + name, "--format", "{{.Ports}}")).EnsureSuccess("podman ps").StdOut.Trim();
+        }
+        finally
+        {
+            await podman.RunAsync("rm", "-f", "-t", "0", name);
+        }
+
+        var ours = await Cli(["run", "--store", Lab.Store, "-d", .. publish, "--name", name, "web:1"]);
+        Assert.AreEqual(0, ours.ExitCode, ours.StdErr);
+        try
+        {
+            Assert.AreEqual(podmanPort, (await Cli("port", name)).StdOut);
+            var row = (await Cli("ps")).StdOut.Split('\n').Single(l => l.EndsWith(" " + name, StringComparison.Ordinal));
+            StringAssert.Contains(row, "   " + podmanPorts + "   ");
+        }
+        finally
+        {
+            await Cli("rm", "-f", name);
+        }
+    }
+
     [TestMethod]
     public async Task PublishedPortsWithTheHostNetworkAreDiscardedWithDockersWarning()
     {

@@ -71,8 +71,9 @@ public sealed class ContainerPublishTests
                 "the same web app from another folder gives the same digest");
         }
 
-        // runc: the image answers HTTP 200 on loopback.
+        // runc: the image answers HTTP 200 on loopback; two containers of it with -P at once, each on its own port.
         await AssertAnswersHttpAsync(lab.Store, $"{PublishLab.Registry}/{repo}:latest");
+        await AssertTwoContainersAnswerOnPublishedPortsAsync(lab.Store, $"{PublishLab.Registry}/{repo}:latest");
 
         // Nothing changed: no layer work, nothing uploaded, the outputs still set.
         var second = (await lab.PublishAsync("HelloWeb", args)).EnsureSuccess("second publish");
@@ -202,6 +203,60 @@ public sealed class ContainerPublishTests
         var output = new List<string>();
         await ImageRunner.RunAsync(store, new ContainerRunOptions { Image = "custom-dockerfile:latest" }, BuildRequest.DefaultRuntimeRoot, output.Add, new CollectingSink(), CancellationToken.None);
         StringAssert.Contains(string.Join('\n', output), "prepared at build time by sh in Linux");
+    }
+
+    /// <summary>
+    /// The guide's `docker run -d -P` twice, then `docker port`: two containers of the app at once (the same port 8080
+    /// inside, a network each), both answering on their own host port; after rm the ports are free.
+    /// </summary>
+    private static async Task AssertTwoContainersAnswerOnPublishedPortsAsync(string storePath, string image)
+    {
+        Requirements.Tool("slirp4netns");
+        using var runtime = new TempDir("ctz-ports");
+        Task<CliResult> Cli(params string[] args) => CliRunner.RunAsync(runtime.Path, [args[0], "--runtime-root", runtime.Path, .. args[1..]]);
+        var ports = new List<int>();
+        try
+        {
+            foreach (var name in new[] { "hello-web-1", "hello-web-2" })
+            {
+                var run = await Cli("run", "--store", storePath, "-d", "-P", "--name", name, image);
+                Assert.AreEqual(0, run.ExitCode, run.StdErr);
+                var port = await Cli("port", name);
+                var match = System.Text.RegularExpressions.Regex.Match(port.StdOut, @"^8080/tcp -> 0\.0\.0\.0:(\d+)\n$");
+                Assert.IsTrue(match.Success, "the SDK's port 8080, published as docker port prints it: " + port.StdOut);
+                ports.Add(int.Parse(match.Groups[1].Value));
+            }
+
+            Assert.AreNotEqual(ports[0], ports[1]);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            foreach (var port in ports)
+            {
+                string? body = null;
+                for (var i = 0; i < 120 && body is null; i++)
+                {
+                    try
+                    {
+                        body = await http.GetStringAsync($"http://127.0.0.1:{port}/");
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        await Task.Delay(500);
+                    }
+                }
+
+                StringAssert.Contains(body, "Hello", $"the container on host port {port} answered");
+            }
+        }
+        finally
+        {
+            await Cli("rm", "-f", "hello-web-1", "hello-web-2");
+        }
+
+        foreach (var port in ports)
+        {
+            using var again = new TcpListener(System.Net.IPAddress.Any, port);
+            again.Start();
+        }
     }
 
     internal static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path) & 0x1ff, 8);
