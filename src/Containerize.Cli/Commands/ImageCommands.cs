@@ -159,17 +159,20 @@ internal sealed class LoadIntoCommand : CliCommand
 internal sealed class TagCommand : CliCommand
 {
     public override string Name => "tag";
-    public override string Usage => "containerize tag SOURCE TARGET [--store DIR]";
+    public override string Usage => "containerize tag SOURCE|IMAGE-ID TARGET [--store DIR]";
     public override string Summary => "Give an image of the store another name.";
     public override IReadOnlyList<OptionSpec> Options => [ImageCommands.StoreOption];
 
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
-        var source = ImageReference.Parse(ImageCommands.Positional(args, 0, Usage));
+        var sourceText = ImageCommands.Positional(args, 0, Usage);
         var target = ImageReference.Parse(ImageCommands.Positional(args, 1, Usage));
         ImageCommands.NoMorePositionals(args, 2, Usage);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
-        var image = await store.ResolveRequiredAsync(source, cancellationToken).ConfigureAwait(false);
+        // As docker tag: the source is a name, or an image id as 'images' prints it (a dangling image gets a name so).
+        var image = ImageReference.TryParse(sourceText, out var source) && source is not null && await store.ResolveAsync(source, cancellationToken).ConfigureAwait(false) is { } named
+            ? named
+            : (await StoredImages.ReadAsync(store, ImageCommands.PlatformOf(args), cancellationToken).ConfigureAwait(false)).Find(sourceText).Image.Primary.Entry;
         await store.TagAsync(target, image, cancellationToken).ConfigureAwait(false);
         return 0;
     }

@@ -155,9 +155,11 @@ internal sealed class HistoryCommand : CliCommand
         JsonObject Fields(HistoryRow r) => new()
         {
             ["Comment"] = r.Comment,
-            ["CreatedAt"] = r.Created is { } c ? c.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : "",
+            ["CreatedAt"] = (r.Created ?? DateTimeOffset.UnixEpoch).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
             ["CreatedBy"] = ImageHistory.CreatedByColumn(r.CreatedBy, truncate),
-            ["CreatedSince"] = human ? HumanUnits.Ago(r.Created, now) : r.Created?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            // Docker's history prints N/A for a time at or before the epoch (its Created is Unix seconds, 0 unset).
+            ["CreatedSince"] = !human ? (r.Created ?? DateTimeOffset.UnixEpoch).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
+                : r.Created is { } since && since > DateTimeOffset.UnixEpoch ? HumanUnits.Ago(since, now) : "N/A",
             ["ID"] = Id(r),
             ["Size"] = human ? HumanUnits.Size(r.Size, precision: 3) : r.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

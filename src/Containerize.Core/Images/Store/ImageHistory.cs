@@ -30,7 +30,7 @@ public static class ImageHistory
             if (!empty && layer < manifest.Layers.Count)
             {
                 var blob = manifest.Layers[layer++];
-                size = await LayerContentSize.OfAsync(store, blob, cancellationToken).ConfigureAwait(false) ?? blob.Size;
+                size = await LayerContentSize.OfAsync(store, blob, LayerContentSize.IsBuiltStep(entry), cancellationToken).ConfigureAwait(false) ?? blob.Size;
             }
 
             rows.Add(new HistoryRow(null, entry.Created, entry.CreatedBy ?? "", size, entry.Comment ?? "", empty));

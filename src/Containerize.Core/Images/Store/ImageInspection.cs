@@ -19,7 +19,12 @@ public static class ImageInspection
         var manifest = await store.ReadManifestAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false);
         var config = await store.ReadConfigAsync(manifest.Config, cancellationToken).ConfigureAwait(false);
         long size = 0;
-        foreach (var layer in manifest.Layers) size += await LayerContentSize.OfAsync(store, layer, cancellationToken).ConfigureAwait(false) ?? layer.Size;
+        var steps = (config.History ?? []).Where(h => h.EmptyLayer != true).ToList();
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            var layer = manifest.Layers[i];
+            size += await LayerContentSize.OfAsync(store, layer, LayerContentSize.IsBuiltStep(i < steps.Count ? steps[i] : null), cancellationToken).ConfigureAwait(false) ?? layer.Size;
+        }
 
         var doc = new JsonObject
         {

@@ -6,10 +6,12 @@ using Containerize.Core.Os;
 namespace Containerize.Core.Images.Store;
 
 /// <summary>
-/// A layer's size as Docker reports it (<c>docker history</c> SIZE, <c>docker image inspect</c> Size): what the layer
-/// takes once unpacked, which overlay2 measures as the sum of the sizes of every entry that is not a folder (a
-/// symlink's is its target's length, a hard link counts once, a whiteout 0). Read from the layer once and kept beside
-/// the store's blobs as <c>layer-sizes/ALG/HEX</c>, keyed by the layer blob's digest (the content never changes).
+/// A layer's size as Docker reports it (<c>docker history</c> SIZE, <c>docker image inspect</c> Size). Docker 26
+/// (overlay2) measures a layer two ways, both checked here against it: a layer it built with BuildKit by the sizes its
+/// tar headers give (regular files; folders, symlinks, hard links and whiteouts are 0: a layer of a 6-byte file, a
+/// hard link to it and a symlink is 6B), and a layer it pulled or loaded by the unpacked folder, where a symlink also
+/// counts its target's length (busybox's applet links make its layer 1.99MB, not 1.98MB). Both numbers are read from
+/// the layer once and kept beside the store's blobs as <c>layer-sizes/ALG/HEX</c>, keyed by the layer blob's digest.
 /// </summary>
 public static class LayerContentSize
 {
@@ -17,13 +19,20 @@ public static class LayerContentSize
 
     public static string PathFor(OciLayoutStore store, Digest digest) => Path.Combine(store.Root, Folder, digest.Algorithm, digest.Encoded);
 
-    /// <summary>The unpacked size of the layer; null when it is not in the store (a base layer left in its registry).</summary>
-    public static async Task<long?> OfAsync(OciLayoutStore store, Descriptor layer, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The size Docker shows for the layer: <paramref name="built"/> for a layer a Dockerfile step made (BuildKit's
+    /// measure), else a pulled or loaded layer's; null when it is not in the store (a base layer left in its registry).
+    /// </summary>
+    public static async Task<long?> OfAsync(OciLayoutStore store, Descriptor layer, bool built, CancellationToken cancellationToken = default)
     {
         var cached = PathFor(store, layer.Digest);
         try
         {
-            if (long.TryParse(await File.ReadAllTextAsync(cached, cancellationToken).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture, out var known)) return known;
+            var parts = (await File.ReadAllTextAsync(cached, cancellationToken).ConfigureAwait(false)).Split(' ');
+            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var f) && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var l))
+            {
+                return built ? f : f + l;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -36,26 +45,28 @@ public static class LayerContentSize
             listing = await LayerReader.ListAsync(blob, expectedDigest: layer.Digest, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        var size = Of(listing.Entries);
+        var (files, links) = (Of(listing.Entries), LinkBytes(listing.Entries));
         try
         {
-            await AtomicFile.WriteAsync(cached, System.Text.Encoding.ASCII.GetBytes(size.ToString(CultureInfo.InvariantCulture)), AtomicWriteOptions.Cache, cancellationToken).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(cached, System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{files} {links}")), AtomicWriteOptions.Cache, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Only a cache: a read-only store computes it again next time.
         }
 
-        return size;
+        return built ? files : files + links;
     }
 
-    /// <summary>overlay2's measure of a layer's entries: files by size, symlinks by target length, the rest 0.</summary>
-    public static long Of(IEnumerable<LayerEntryInfo> entries) => entries.Sum(e => e.Kind switch
-    {
-        LayerEntryKind.File => e.Size,
-        LayerEntryKind.Symlink => System.Text.Encoding.UTF8.GetByteCount(e.LinkTarget ?? ""),
-        _ => 0L,
-    });
+    /// <summary>BuildKit's measure of a layer's entries: regular files by size, every other entry 0.</summary>
+    public static long Of(IEnumerable<LayerEntryInfo> entries) => entries.Sum(e => e.Kind == LayerEntryKind.File ? e.Size : 0L);
+
+    /// <summary>What an unpacked folder adds: each symlink's target length.</summary>
+    public static long LinkBytes(IEnumerable<LayerEntryInfo> entries) =>
+        entries.Sum(e => e.Kind == LayerEntryKind.Symlink ? System.Text.Encoding.UTF8.GetByteCount(e.LinkTarget ?? "") : 0L);
+
+    /// <summary>Whether a history entry is a Dockerfile step (ours or BuildKit's), whose layer Docker measures as built.</summary>
+    public static bool IsBuiltStep(HistoryEntry? entry) => entry?.Comment == "buildkit.dockerfile.v0";
 
     internal static void Forget(OciLayoutStore store, Digest digest) => AtomicFile.TryDelete(PathFor(store, digest));
 }
