@@ -44,6 +44,13 @@ public sealed class ImageLifecycleTests
         Assert.AreEqual(first.ToString(), dangling[0]!["digest"]!.GetValue<string>(), "the image the tag left stays, untagged");
         Assert.IsNull(dangling[0]!["annotations"], "an untagged OCI entry: no ref.name, no containerd name");
 
+        // A failed build tags nothing and leaves nothing dangling (BuildKit's rule, and our "no half-built image tagged").
+        var indexBefore = await File.ReadAllTextAsync(Path.Combine(lab.Store, "index.json"));
+        lab.Write("Dockerfile.bad", "FROM busybox:test\nCOPY a.txt /a.txt\nCOPY nosuch.txt /b.txt\n");
+        var failed = await lab.BuildAsync("-f", "Dockerfile.bad", "-t", "app:1");
+        Assert.AreNotEqual(0, failed.ExitCode);
+        Assert.AreEqual(indexBefore, await File.ReadAllTextAsync(Path.Combine(lab.Store, "index.json")), "a failed build leaves index.json as it was");
+
         var images = await CliRunner.RunAsync(lab.Temp, "images", "--store", lab.Store);
         Assert.AreEqual(0, images.ExitCode, images.StdErr);
         var lines = images.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
