@@ -18,13 +18,7 @@ public static class ImageInspection
         var manifestDescriptor = await ImageGraph.SelectManifestAsync(store, image.Primary.Entry, platform, cancellationToken).ConfigureAwait(false);
         var manifest = await store.ReadManifestAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false);
         var config = await store.ReadConfigAsync(manifest.Config, cancellationToken).ConfigureAwait(false);
-        long size = 0;
-        var steps = (config.History ?? []).Where(h => h.EmptyLayer != true).ToList();
-        for (var i = 0; i < manifest.Layers.Count; i++)
-        {
-            var layer = manifest.Layers[i];
-            size += await LayerContentSize.OfAsync(store, layer, LayerContentSize.IsBuiltStep(i < steps.Count ? steps[i] : null), cancellationToken).ConfigureAwait(false) ?? layer.Size;
-        }
+        var size = await LayerContentSize.OfImageAsync(store, manifest, config, cancellationToken).ConfigureAwait(false);
 
         var doc = new JsonObject
         {

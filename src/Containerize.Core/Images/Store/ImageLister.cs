@@ -25,8 +25,8 @@ public sealed record ImageSummary(
 /// <summary>
 /// Lists a store's images as <c>docker images</c> does: the tagged ones and the dangling ones, with the filters
 /// <c>label=K[=V]</c>, <c>dangling=true|false</c> and <c>reference=PATTERN</c> (Go's path.Match on the familiar
-/// name, with or without the tag, as Docker's reference filter). SIZE is what the store holds for the image
-/// (config plus compressed layers), not the unpacked size Docker shows (that is <c>image inspect</c>'s Size).
+/// name, with or without the tag, as Docker's reference filter). SIZE is Docker's, the unpacked size
+/// (<see cref="LayerContentSize"/>: each layer is read once, then its size is kept beside the blobs).
 /// </summary>
 public sealed class ImageLister(OciLayoutStore store)
 {
@@ -57,7 +57,17 @@ public sealed class ImageLister(OciLayoutStore store)
             }
 
             var labels = config.Config?.Labels ?? new Dictionary<string, string>();
-            var size = manifest.Config.Size + manifest.Layers.Sum(l => l.Size);
+            long size;
+            try
+            {
+                size = await LayerContentSize.OfImageAsync(store, manifest, config, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ContainerizeException)
+            {
+                // A layer that cannot be read is listed by what the store holds; 'store check' reports it.
+                size = manifest.Config.Size + manifest.Layers.Sum(l => l.Size);
+            }
+
             var row = reference is null
                 ? new ImageSummary("<none>", "<none>", manifest.Config.Digest, config.Created, size, labels, entry with { Annotations = null })
                 : new ImageSummary(reference.FamiliarName, reference.Tag ?? ImageReference.DefaultTag, manifest.Config.Digest, config.Created, size, labels,

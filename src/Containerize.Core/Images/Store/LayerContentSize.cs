@@ -58,6 +58,23 @@ public static class LayerContentSize
         return built ? files : files + links;
     }
 
+    /// <summary>
+    /// An image's size as <c>docker images</c> and <c>docker image inspect</c> show it: its layers', each measured by
+    /// the history step that made it (the n-th layer belongs to the n-th entry that is not an empty_layer).
+    /// </summary>
+    public static async Task<long> OfImageAsync(OciLayoutStore store, ImageManifest manifest, ImageConfiguration config, CancellationToken cancellationToken = default)
+    {
+        long size = 0;
+        var steps = (config.History ?? []).Where(h => h.EmptyLayer != true).ToList();
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            var layer = manifest.Layers[i];
+            size += await OfAsync(store, layer, IsBuiltStep(i < steps.Count ? steps[i] : null), cancellationToken).ConfigureAwait(false) ?? layer.Size;
+        }
+
+        return size;
+    }
+
     /// <summary>BuildKit's measure of a layer's entries: regular files by size, every other entry 0.</summary>
     public static long Of(IEnumerable<LayerEntryInfo> entries) => entries.Sum(e => e.Kind == LayerEntryKind.File ? e.Size : 0L);
 

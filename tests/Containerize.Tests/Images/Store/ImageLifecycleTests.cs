@@ -253,6 +253,11 @@ public sealed class ImageLifecycleTests
         Assert.AreEqual(dockerDoc["Comment"]!.GetValue<string>(), ourDoc["Comment"]!.GetValue<string>());
         StringAssert.StartsWith(inspect.StdOut, "[\n    {\n        \"Id\": \"sha256:", "indented by 4 as docker");
 
+        // docker images' SIZE: the same unpacked size, with 3 digits.
+        var theirSize = (await ProcessRunner.RunAsync(docker, ["images", "--format", "{{.Size}}", tag])).EnsureSuccess("docker images").StdOut.Trim();
+        var ourRow = (await CliRunner.RunAsync(temp.Path, "images", "--filter", "reference=" + tag, "--store", store)).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.AreEqual(theirSize, ourRow.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], ourRow);
+
         var missing = await CliRunner.RunAsync(temp.Path, "image", "inspect", tag, "nosuch:1", "--store", store);
         Assert.AreEqual(1, missing.ExitCode);
         Assert.HasCount(1, JsonNode.Parse(missing.StdOut)!.AsArray(), "the images found are still printed, as docker");
