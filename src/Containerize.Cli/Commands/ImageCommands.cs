@@ -19,6 +19,7 @@ internal static class ImageCommands
         new PruneCommand(),
         new StoreCheckCommand(),
         new ImportCommand(),
+        .. ImageLifecycleCommands.All,
         .. LayerCommands.All,
     ];
 
@@ -49,30 +50,37 @@ internal static class ImageCommands
 internal sealed class ImagesCommand : CliCommand
 {
     public override string Name => "images";
-    public override string Usage => "containerize images [--filter label=KEY[=VALUE]]... [--store DIR]";
-    public override string Summary => "List the tagged images of the store, as 'docker images' does.";
-    public override IReadOnlyList<OptionSpec> Options => [OptionSpec.Many("show only images with this label (label=KEY or label=KEY=VALUE)", "-f", "--filter"), OptionSpec.Flag("print only the image IDs", "-q", "--quiet"), ImageCommands.StoreOption];
+    public override string Usage => "containerize images [--filter label=KEY[=VALUE]|dangling=true|false|reference=PATTERN]... [-q] [--no-trunc] [--digests] [-a] [--store DIR]";
+    public override string Summary => "List the images of the store (tagged, and dangling ones as <none>), as 'docker images' does.";
+    public override IReadOnlyList<OptionSpec> Options =>
+    [
+        ImageLifecycleCommands.FilterOption,
+        OptionSpec.Flag("print only the image IDs", "-q", "--quiet"),
+        OptionSpec.Flag("print full image IDs (sha256:...)", "--no-trunc"),
+        OptionSpec.Flag("add the DIGEST column (registry digests: <none>, the store records none)", "--digests"),
+        OptionSpec.Flag("accepted as docker's: a BuildKit-style store has no intermediate images to show", "-a", "--all"),
+        ImageCommands.StoreOption,
+    ];
 
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
         ImageCommands.NoMorePositionals(args, 0, Usage);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
         var rows = await new ImageLister(store).ListAsync(args.GetAll("--filter"), cancellationToken).ConfigureAwait(false);
+        string Id(ImageSummary r) => args.Has("--no-trunc") ? r.ImageId.ToString() : r.ImageId.ShortId;
         if (args.Has("--quiet"))
         {
-            foreach (var r in rows) context.Out.WriteLine(r.ImageId.ShortId);
+            // As docker images -q: one line per image id, an image with several tags once.
+            foreach (var id in rows.Select(Id).Distinct()) context.Out.WriteLine(id);
             return 0;
         }
 
         var now = DateTimeOffset.UtcNow;
-        var table = rows.Select(r => new[] { r.Repository, r.Tag, r.ImageId.ShortId, HumanUnits.Ago(r.Created, now), HumanUnits.Size(r.Size) }).ToList();
-        string[] header = ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
-        var widths = header.Select((h, i) => table.Select(row => row[i].Length).Append(h.Length).Max()).ToArray();
-        foreach (var row in table.Prepend(header))
-        {
-            context.Out.WriteLine(string.Join("   ", row.Select((c, i) => i == row.Length - 1 ? c : c.PadRight(widths[i]))));
-        }
-
+        var digests = args.Has("--digests");
+        IReadOnlyList<string> header = digests ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"] : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
+        DockerTable.Write(context.Out, header, rows.Select(r => (IReadOnlyList<string>)(digests
+            ? [r.Repository, r.Tag, "<none>", Id(r), HumanUnits.Ago(r.Created, now), HumanUnits.Size(r.Size, precision: 3)]
+            : [r.Repository, r.Tag, Id(r), HumanUnits.Ago(r.Created, now), HumanUnits.Size(r.Size, precision: 3)])));
         return 0;
     }
 }
@@ -151,17 +159,20 @@ internal sealed class LoadIntoCommand : CliCommand
 internal sealed class TagCommand : CliCommand
 {
     public override string Name => "tag";
-    public override string Usage => "containerize tag SOURCE TARGET [--store DIR]";
+    public override string Usage => "containerize tag SOURCE|IMAGE-ID TARGET [--store DIR]";
     public override string Summary => "Give an image of the store another name.";
     public override IReadOnlyList<OptionSpec> Options => [ImageCommands.StoreOption];
 
     public override async Task<int> RunAsync(CommandArgs args, CliContext context, CancellationToken cancellationToken)
     {
-        var source = ImageReference.Parse(ImageCommands.Positional(args, 0, Usage));
+        var sourceText = ImageCommands.Positional(args, 0, Usage);
         var target = ImageReference.Parse(ImageCommands.Positional(args, 1, Usage));
         ImageCommands.NoMorePositionals(args, 2, Usage);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
-        var image = await store.ResolveRequiredAsync(source, cancellationToken).ConfigureAwait(false);
+        // As docker tag: the source is a name, or an image id as 'images' prints it (a dangling image gets a name so).
+        var image = ImageReference.TryParse(sourceText, out var source) && source is not null && await store.ResolveAsync(source, cancellationToken).ConfigureAwait(false) is { } named
+            ? named
+            : (await StoredImages.ReadAsync(store, ImageCommands.PlatformOf(args), cancellationToken).ConfigureAwait(false)).Find(sourceText).Image.Primary.Entry;
         await store.TagAsync(target, image, cancellationToken).ConfigureAwait(false);
         return 0;
     }
@@ -171,7 +182,7 @@ internal sealed class PruneCommand : CliCommand
 {
     public override string Name => "prune";
     public override string Usage => "containerize prune [--max-size BYTES] [--dry-run] [--store DIR]";
-    public override string Summary => "Delete blobs no tag references, and stale temporary files; with --max-size, also old cache entries.";
+    public override string Summary => "Delete dangling images, blobs no tag references and stale temporary files; with --max-size, also old cache entries.";
     public override IReadOnlyList<OptionSpec> Options =>
     [
         OptionSpec.Value("keep the store under this size (bytes, or 500M, 10G), dropping the oldest cache entries first", "--max-size"),
@@ -193,6 +204,7 @@ internal sealed class PruneCommand : CliCommand
         pruner.AddRootSource(new Containerize.Core.Building.Cache.BuildCache(store));
         var result = await pruner.PruneAsync(maxSize, args.Has("--dry-run"), cancellationToken).ConfigureAwait(false);
         var verb = args.Has("--dry-run") ? "would delete" : "deleted";
+        if (result.DanglingRemoved > 0) context.Out.WriteLine($"{verb} {result.DanglingRemoved} dangling images (untagged entries of index.json)");
         context.Out.WriteLine($"{verb} {result.BlobsDeleted} blobs ({HumanUnits.Size(result.BytesFreed)}) and {result.IngestFilesDeleted} temporary files; {HumanUnits.Size(result.BytesKept)} kept");
         if (maxSize is { } bound && result.BytesKept > bound)
         {

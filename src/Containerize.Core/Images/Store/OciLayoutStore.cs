@@ -282,17 +282,53 @@ public sealed class OciLayoutStore : IContentStore
     }
 
     /// <summary>Names a manifest with the full normalised reference (<c>docker.io/library/app:1.0</c>).</summary>
-    public Task TagAsync(ImageReference reference, Descriptor manifest, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// The image the name leaves stays in the store as a dangling (untagged) entry when no other entry holds it, as
+    /// Docker keeps a retagged image as <c>&lt;none&gt;</c> (<see cref="DanglingImages"/>); not when the name moves to
+    /// the same image (the same config: a build's layers compressed for distribution) or is an artifact tag.
+    /// </remarks>
+    public async Task TagAsync(ImageReference reference, Descriptor manifest, CancellationToken cancellationToken = default)
     {
         var named = Taggable(reference);
-        return TagAsync(named.ToString(), manifest, named, cancellationToken);
+        var refName = named.ToString();
+        Digest? sameImage = null;
+        if (!DanglingImages.IsArtifactTag(refName)
+            && (await ReadIndexAsync(cancellationToken).ConfigureAwait(false)).Manifests.LastOrDefault(d => d.Annotation(AnnotationKeys.RefName) == refName) is { } current
+            && current.Digest != manifest.Digest
+            && await SameImageAsync(current, manifest, cancellationToken).ConfigureAwait(false))
+        {
+            sameImage = current.Digest;
+        }
+
+        Func<Descriptor, bool>? keep = DanglingImages.IsArtifactTag(refName) ? null : old => old.Digest != sameImage;
+        await TagAsync(refName, manifest, named, cancellationToken, keep).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether two manifests are one image (the same config), so that moving a name between them loses nothing.</summary>
+    private async Task<bool> SameImageAsync(Descriptor a, Descriptor b, CancellationToken cancellationToken)
+    {
+        if (!MediaTypes.IsManifest(a.MediaType) || !MediaTypes.IsManifest(b.MediaType)) return false;
+        try
+        {
+            return (await this.ReadManifestAsync(a, cancellationToken).ConfigureAwait(false)).Config.Digest
+                == (await this.ReadManifestAsync(b, cancellationToken).ConfigureAwait(false)).Config.Digest;
+        }
+        catch (ContainerizeException)
+        {
+            // A damaged previous image is kept (dangling) rather than judged the same.
+            return false;
+        }
     }
 
     /// <summary>
     /// Names a manifest with any ref.name (an exported layout uses the bare tag, as skopeo's <c>oci:DIR:TAG</c> does),
     /// adding containerd's image name annotation when the full name is known.
     /// </summary>
-    public async Task TagAsync(string refName, Descriptor manifest, ImageReference? fullName, CancellationToken cancellationToken = default)
+    public Task TagAsync(string refName, Descriptor manifest, ImageReference? fullName, CancellationToken cancellationToken = default) =>
+        TagAsync(refName, manifest, fullName, cancellationToken, keep: null);
+
+    /// <param name="keep">Given, the entry the name leaves is kept untagged when this says so and no other entry holds its digest.</param>
+    private async Task TagAsync(string refName, Descriptor manifest, ImageReference? fullName, CancellationToken cancellationToken, Func<Descriptor, bool>? keep)
     {
         if (!await HasBlobAsync(manifest.Digest, cancellationToken).ConfigureAwait(false)) throw BlobMissing(manifest.Digest);
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal) { [AnnotationKeys.RefName] = refName };
@@ -310,8 +346,17 @@ public sealed class OciLayoutStore : IContentStore
         {
             // Re-tagging with the same image (a fully cached build) leaves index.json untouched: no write, no fsync.
             if (entries.Where(d => d.Annotation(AnnotationKeys.RefName) == refName).ToList() is [var old] && SameEntry(old, entry)) return false;
+            var previous = entries.Where(d => d.Annotation(AnnotationKeys.RefName) == refName).ToList();
             entries.RemoveAll(d => d.Annotation(AnnotationKeys.RefName) == refName);
+            // A dangling image that gets a name again is no longer dangling.
+            entries.RemoveAll(d => d.Digest == entry.Digest && DanglingImages.IsDangling(d));
             entries.Add(entry);
+            foreach (var left in previous.DistinctBy(d => d.Digest))
+            {
+                if (keep is null || !keep(left) || entries.Any(d => d.Digest == left.Digest)) continue;
+                entries.Add(DanglingImages.EntryFor(left));
+            }
+
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -392,6 +437,7 @@ public sealed class OciLayoutStore : IContentStore
 
         // The side index is only about this blob; left alone it would outlive it forever.
         AtomicFile.TryDelete(LayerPathIndex.PathFor(this, digest));
+        LayerContentSize.Forget(this, digest);
     }
 
     private static ImageReference Taggable(ImageReference reference)

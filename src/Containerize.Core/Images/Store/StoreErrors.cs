@@ -25,6 +25,10 @@ public static class StoreErrors
     public const string EngineLoadFailed = "CTZ3230";
     public const string EngineNotFound = "CTZ3231";
 
+    public const string ImageInUseByRepositories = "CTZ3260";
+    public const string AmbiguousImageId = "CTZ3261";
+    public const string BadFormat = "CTZ3262";
+
     public const string RootfsNotFound = "CTZ3240";
     public const string BadChange = "CTZ3241";
 }

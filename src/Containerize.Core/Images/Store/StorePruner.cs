@@ -17,10 +17,12 @@ public interface IPruneRootSource
 
 public sealed record PruneRoot(Descriptor Descriptor, DateTimeOffset LastUsed);
 
-public sealed record PruneResult(int BlobsDeleted, long BytesFreed, int IngestFilesDeleted, int RootsReleased, long BytesKept);
+/// <param name="DanglingRemoved">Dangling (untagged) images whose index.json entries prune removed, as <c>docker image prune</c>.</param>
+public sealed record PruneResult(int BlobsDeleted, long BytesFreed, int IngestFilesDeleted, int RootsReleased, long BytesKept, int DanglingRemoved = 0);
 
 /// <summary>
-/// Deletes what nothing references: blobs outside the closure of the tags and the registered roots, and stale
+/// Deletes what nothing references: first the dangling images (index.json entries without a name, which a retag
+/// leaves: <c>docker image prune</c>), then blobs outside the closure of the tags and the registered roots, and stale
 /// ingest files left by killed writers. Tagged images are never deleted; with a size bound, registered roots
 /// (cache entries) are released oldest first until the store fits.
 /// </summary>
@@ -36,7 +38,17 @@ public sealed class StorePruner(OciLayoutStore store)
     public async Task<PruneResult> PruneAsync(long? maxSize = null, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         var now = DateTime.UtcNow;
-        var tagRoots = (await store.ReadIndexAsync(cancellationToken).ConfigureAwait(false)).Manifests;
+        var dangling = 0;
+        if (dryRun)
+        {
+            dangling = (await store.ReadIndexAsync(cancellationToken).ConfigureAwait(false)).Manifests.Count(DanglingImages.IsDangling);
+        }
+        else
+        {
+            await store.UpdateIndexAsync(entries => (dangling = entries.RemoveAll(DanglingImages.IsDangling)) > 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        var tagRoots = (await store.ReadIndexAsync(cancellationToken).ConfigureAwait(false)).Manifests.Where(d => !dryRun || !DanglingImages.IsDangling(d)).ToList();
         var extra = new List<(IPruneRootSource Source, PruneRoot Root)>();
         foreach (var s in _sources)
         {
@@ -95,7 +107,7 @@ public sealed class StorePruner(OciLayoutStore store)
             }
         }
 
-        return new PruneResult(deleted, freed, ingestDeleted, released, total);
+        return new PruneResult(deleted, freed, ingestDeleted, released, total, dangling);
     }
 
     private async Task<HashSet<Digest>> LiveSetAsync(IEnumerable<Descriptor> roots, CancellationToken cancellationToken) =>

@@ -328,7 +328,7 @@ public sealed class LocalStoreTests
         StringAssert.Contains(filtered.StdOut, "web ");
         var byKey = await CliRunner.RunAsync(dir.Path, "images", "-f", "label=team", "-q", "--store", dir.Path);
         Assert.AreEqual(webConfig.Digest.ShortId + "\n", byKey.StdOut);
-        var bad = await CliRunner.RunAsync(dir.Path, "images", "--filter", "dangling=true", "--store", dir.Path);
+        var bad = await CliRunner.RunAsync(dir.Path, "images", "--filter", "before=web:1.0", "--store", dir.Path);
         Assert.AreEqual(1, bad.ExitCode);
         StringAssert.Contains(bad.StdErr, "CTZ0002");
     }
