@@ -179,7 +179,7 @@ public sealed class GitCheckout : IDisposable
 
         if (Has("authentication failed") || Has("could not read username") || Has("could not read password") || Has("terminal prompts disabled")
             || Has("permission denied") || Has("returned error: 401") || Has("returned error: 403") || Has("access denied")
-            || Has("repository not found") || Has("returned error: 404") || Has("does not appear to be a git repository") || Has("host key verification failed"))
+            || Has("repository not found") || Has("' not found") || Has("returned error: 404") || Has("does not appear to be a git repository") || Has("host key verification failed"))
         {
             return new ContainerizeException(GitErrors.AccessDenied, $"git context '{url.Display}': access denied or no such repository: {reason}",
                 hint: "check the URL; credentials come from git's own helpers (git config credential.helper) or the ssh agent, and no prompt is shown");

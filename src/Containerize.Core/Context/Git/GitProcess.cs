@@ -51,13 +51,6 @@ public sealed class GitProcess
         psi.Environment["GIT_PROTOCOL_FROM_USER"] = "0";
         psi.Environment["LC_ALL"] = "C";
         psi.Environment["LANGUAGE"] = "C";
-        // An ssh host key or passphrase question would wait for a terminal: ask none (an agent still works).
-        if (string.IsNullOrEmpty(psi.Environment["GIT_SSH_COMMAND"]) && string.IsNullOrEmpty(psi.Environment["GIT_SSH"]))
-        {
-            psi.Environment["GIT_SSH_VARIANT"] = "ssh";
-            psi.Environment["SSH_ASKPASS_REQUIRE"] = "never";
-        }
-
         // The repository of the folder we run in is ours: no GIT_DIR or work tree from the caller's environment.
         foreach (var variable in new[] { "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES" })
         {

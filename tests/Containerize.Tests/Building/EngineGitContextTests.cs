@@ -1,0 +1,253 @@
+using System.Runtime.Versioning;
+using Containerize.Core.Context.Git;
+using Containerize.Core.Diagnostics;
+using Containerize.Tests.Context.Git;
+using Containerize.Tests.Infrastructure;
+
+namespace Containerize.Tests.Building;
+
+/// <summary>
+/// `containerize build GIT-URL` and `--build-context NAME=GIT-URL` against a real smart-HTTP git server
+/// (<see cref="GitHttpServer"/>: git http-backend on 127.0.0.1): a tag, a branch, a commit, the remote's HEAD and a
+/// subfolder; the subfolder's .dockerignore, no .git, -f relative to the subfolder, the same image digest as
+/// building the checked-out folder, coded errors (dead port, unknown ref, subfolders out of the clone), and
+/// passwords never printed.
+/// </summary>
+[TestClass]
+[SupportedOSPlatform("linux")]
+public sealed class EngineGitContextTests
+{
+    private static TempDir? s_temp;
+    private static GitHttpServer? s_server;
+    private static string s_git = "";
+    private static string s_work = "";
+    private static string s_firstCommit = "";
+
+    [ClassInitialize]
+    public static async Task ClassInitialize(TestContext _)
+    {
+        s_git = Requirements.Tool("git");
+        s_temp = new TempDir("ctz-gitctx");
+        s_work = s_temp.Combine("work");
+        var root = s_temp.Combine("served");
+        Directory.CreateDirectory(s_work);
+        Directory.CreateDirectory(Path.Combine(root, "private"));
+
+        await Git(s_work, "init", "-q", "-b", "main");
+        Write("Dockerfile", "FROM busybox:test\nCOPY . /all/\n");
+        Write("README.md", "root\n");
+        Write("sub/Dockerfile", "FROM busybox:test\nCOPY . /app/\n");
+        Write("sub/Dockerfile.alt", "FROM busybox:test\nCOPY app.txt /alt/app.txt\n");
+        Write("sub/.dockerignore", "secret.txt\n*.log\n");
+        Write("sub/app.txt", "v1\n");
+        Write("sub/secret.txt", "do not ship\n");
+        Write("sub/debug.log", "noise\n");
+        Write("sub/bin/run.sh", "#!/bin/sh\necho run\n");
+        File.SetUnixFileMode(Path.Combine(s_work, "sub/bin/run.sh"), (UnixFileMode)0b111_101_101);
+        File.CreateSymbolicLink(Path.Combine(s_work, "escape-abs"), "/etc");
+        File.CreateSymbolicLink(Path.Combine(s_work, "escape-up"), "../..");
+        File.CreateSymbolicLink(Path.Combine(s_work, "sub-link"), "sub");
+        await Git(s_work, "add", "-A");
+        await Git(s_work, "commit", "-q", "-m", "first");
+        await Git(s_work, "tag", "-a", "v1", "-m", "release 1");
+        s_firstCommit = (await Git(s_work, "rev-parse", "HEAD")).Trim();
+
+        Write("sub/app.txt", "v2\n");
+        await Git(s_work, "commit", "-q", "-am", "second");
+        await Git(s_work, "checkout", "-q", "-b", "feature");
+        Write("sub/app.txt", "feature\n");
+        await Git(s_work, "commit", "-q", "-am", "feature work");
+        await Git(s_work, "checkout", "-q", "main");
+
+        await Git(root, "clone", "-q", "--bare", s_work, Path.Combine(root, "repo.git"));
+        await Git(root, "clone", "-q", "--bare", s_work, Path.Combine(root, "private", "repo.git"));
+        s_server = new GitHttpServer(s_git, root);
+    }
+
+    [ClassCleanup]
+    public static void ClassCleanup()
+    {
+        s_server?.Dispose();
+        s_temp?.Dispose();
+    }
+
+    private static GitHttpServer Server => s_server!;
+
+    private static void Write(string relative, string content)
+    {
+        var path = Path.Combine(s_work, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+    }
+
+    private static async Task<string> Git(string folder, params string[] args)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["GIT_AUTHOR_NAME"] = "t", ["GIT_AUTHOR_EMAIL"] = "t@example.com", ["GIT_COMMITTER_NAME"] = "t", ["GIT_COMMITTER_EMAIL"] = "t@example.com",
+            ["GIT_CONFIG_NOSYSTEM"] = "1",
+        };
+        var result = await ProcessRunner.RunAsync(s_git, args, folder, env);
+        result.EnsureSuccess("git " + string.Join(' ', args));
+        return result.StdOut;
+    }
+
+    private static Task<CliResult> BuildAsync(EngineLab lab, params string[] args) =>
+        CliRunner.RunAsync(lab.Temp, ["build", "--store", lab.Store, "--runtime-root", lab.RuntimeRoot, .. args]);
+
+    private static string Text(string rootfs, string path) => File.ReadAllText(Path.Combine(rootfs, path));
+
+    [TestMethod]
+    public async Task Tag_Subfolder_SameDigestAsTheCheckedOutFolder_IgnoreFileHonoured()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        var built = await BuildAsync(lab, "-t", "fromgit:1", Server.Url("repo.git#v1:sub"));
+        Assert.AreEqual(0, built.ExitCode, built.StdErr + built.StdOut);
+        var rootfs = await lab.UnpackAsync("fromgit:1");
+        Assert.AreEqual("v1\n", Text(rootfs, "app/app.txt"), "the tag's content");
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "app/secret.txt")), "the subfolder's .dockerignore applies");
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "app/debug.log")), "the subfolder's .dockerignore applies");
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "app/README.md")), "only the subfolder is the context");
+        Assert.AreEqual((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(rootfs, "app/bin/run.sh")), "git's executable bit");
+
+        // The same tag cloned by hand, .git removed: the folder a user would build. Same image, byte for byte.
+        var clone = Path.Combine(lab.Temp, "clone");
+        await Git(lab.Temp, "clone", "-q", "--branch", "v1", s_work, clone);
+        Directory.Delete(Path.Combine(clone, ".git"), recursive: true);
+        var local = await BuildAsync(lab, "-t", "fromdir:1", Path.Combine(clone, "sub"));
+        Assert.AreEqual(0, local.ExitCode, local.StdErr + local.StdOut);
+        var (fromGit, _) = await lab.ImageAsync("fromgit:1");
+        var (fromDir, _) = await lab.ImageAsync("fromdir:1");
+        Assert.AreEqual(fromDir.Digest, fromGit.Digest, "a git context builds the image its checked-out folder builds");
+    }
+
+    [TestMethod]
+    public async Task Branch_Commit_RemoteHead_AndFileRelativeToSubfolder()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        var branch = await BuildAsync(lab, "-t", "g:branch", Server.Url("repo.git#feature:sub"));
+        Assert.AreEqual(0, branch.ExitCode, branch.StdErr + branch.StdOut);
+        Assert.AreEqual("feature\n", Text(await lab.UnpackAsync("g:branch"), "app/app.txt"));
+
+        var commit = await BuildAsync(lab, "-t", "g:commit", Server.Url($"repo.git#{s_firstCommit}:sub"));
+        Assert.AreEqual(0, commit.ExitCode, commit.StdErr + commit.StdOut);
+        Assert.AreEqual("v1\n", Text(await lab.UnpackAsync("g:commit"), "app/app.txt"));
+
+        // No fragment: the remote's HEAD (main), the repository's root, its own Dockerfile; no .git in the context.
+        var head = await BuildAsync(lab, "-t", "g:head", Server.Url("repo.git"));
+        Assert.AreEqual(0, head.ExitCode, head.StdErr + head.StdOut);
+        var rootfs = await lab.UnpackAsync("g:head");
+        Assert.AreEqual("v2\n", Text(rootfs, "all/sub/app.txt"));
+        Assert.AreEqual("root\n", Text(rootfs, "all/README.md"));
+        Assert.IsFalse(Directory.Exists(Path.Combine(rootfs, "all/.git")) || File.Exists(Path.Combine(rootfs, "all/.git")), "no .git in a git context");
+        Assert.IsFalse(head.StdErr.Contains("CTZ2103", StringComparison.Ordinal), "no .git warning: " + head.StdErr);
+
+        // -f names a file of the subfolder, as docker takes it with a git context.
+        var alt = await BuildAsync(lab, "-t", "g:alt", "-f", "Dockerfile.alt", Server.Url("repo.git#main:sub"));
+        Assert.AreEqual(0, alt.ExitCode, alt.StdErr + alt.StdOut);
+        Assert.AreEqual("v2\n", Text(await lab.UnpackAsync("g:alt"), "alt/app.txt"));
+
+        // A link to a folder inside the clone is a fine SUBDIR.
+        var linked = await BuildAsync(lab, "-t", "g:linked", Server.Url("repo.git#v1:sub-link"));
+        Assert.AreEqual(0, linked.ExitCode, linked.StdErr + linked.StdOut);
+        Assert.AreEqual("v1\n", Text(await lab.UnpackAsync("g:linked"), "app/app.txt"));
+    }
+
+    [TestMethod]
+    public async Task NamedContext_GitUrl_ServesCopyFrom()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        lab.Write("Dockerfile", "FROM busybox:test\nCOPY --from=extra app.txt /x/app.txt\nCOPY --from=extra . /extra/\n");
+        var result = await CliRunner.RunAsync(lab.Context, ["build", "--store", lab.Store, "--runtime-root", lab.RuntimeRoot, "-t", "named:git",
+            "--build-context", "extra=" + Server.Url("repo.git#v1:sub"), "."]);
+        Assert.AreEqual(0, result.ExitCode, result.StdErr + result.StdOut);
+        var rootfs = await lab.UnpackAsync("named:git");
+        Assert.AreEqual("v1\n", Text(rootfs, "x/app.txt"));
+        Assert.AreEqual("v1\n", Text(rootfs, "extra/app.txt"));
+        Assert.IsFalse(File.Exists(Path.Combine(rootfs, "extra/secret.txt")), "the named git context's .dockerignore applies");
+    }
+
+    [TestMethod]
+    public async Task Unreachable_UnknownRef_BadSubfolders_AreCodedErrors()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        int deadPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            deadPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+        }
+
+        await ExpectAsync(lab, GitErrors.Unreachable, $"http://127.0.0.1:{deadPort}/repo.git#main");
+        await ExpectAsync(lab, GitErrors.UnknownRef, Server.Url("repo.git#no-such-branch"));
+        await ExpectAsync(lab, GitErrors.UnknownRef, Server.Url("repo.git#" + new string('0', 40)));
+        await ExpectAsync(lab, GitErrors.AccessDenied, Server.Url("missing.git#main"));
+        await ExpectAsync(lab, GitErrors.SubdirNotFound, Server.Url("repo.git#main:nope"));
+        await ExpectAsync(lab, GitErrors.OutsideClone, Server.Url("repo.git#main:../.."));
+        await ExpectAsync(lab, GitErrors.OutsideClone, Server.Url("repo.git#main:escape-abs"));
+        await ExpectAsync(lab, GitErrors.OutsideClone, Server.Url("repo.git#main:escape-up"));
+        await ExpectAsync(lab, GitErrors.OutsideClone, Server.Url("repo.git#main:sub"), "-f", "../Dockerfile");
+        await ExpectAsync(lab, GitErrors.DockerfileNotFound, Server.Url("repo.git#main:sub"), "-f", "Nope.Dockerfile");
+        await ExpectAsync(lab, GitErrors.HttpContext, "https://127.0.0.1:1/context.tar.gz");
+    }
+
+    [TestMethod]
+    public async Task Credentials_InTheUrl_AreUsedAndNeverPrinted()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        var withPassword = $"http://{GitHttpServer.User}:{GitHttpServer.Password}@127.0.0.1:{Server.Port}/private/repo.git";
+        var built = await BuildAsync(lab, "-t", "private:1", withPassword + "#v1:sub");
+        Assert.AreEqual(0, built.ExitCode, built.StdErr + built.StdOut);
+        Assert.IsFalse((built.StdOut + built.StdErr).Contains(GitHttpServer.Password, StringComparison.Ordinal), built.StdOut + built.StdErr);
+        StringAssert.Contains(built.StdOut + built.StdErr, $"{GitHttpServer.User}:xxxxx@127.0.0.1", "the URL is shown redacted");
+
+        // Git's failure text quotes the URL: still redacted.
+        var unknown = await ExpectAsync(lab, GitErrors.UnknownRef, withPassword + "#nope");
+        Assert.IsFalse(unknown.Contains(GitHttpServer.Password, StringComparison.Ordinal), unknown);
+        StringAssert.Contains(unknown, "xxxxx");
+
+        const string wrong = "wr0ng-guess-42";
+        var denied = await ExpectAsync(lab, GitErrors.AccessDenied, $"http://{GitHttpServer.User}:{wrong}@127.0.0.1:{Server.Port}/private/repo.git#main");
+        Assert.IsFalse(denied.Contains(wrong, StringComparison.Ordinal), denied);
+
+        // No credentials and no prompt: a coded error at once, not a wait for a terminal.
+        await ExpectAsync(lab, GitErrors.AccessDenied, Server.Url("private/repo.git#main"));
+    }
+
+    [TestMethod]
+    public async Task Checkout_TempFolderRemoved_OnSuccessFailureAndCancel()
+    {
+        using var temp = new TempDir("ctz-gittmp");
+        var options = new GitCheckoutOptions { TempRoot = temp.Path };
+        using (var checkout = await GitCheckout.CreateAsync(GitUrl.Parse(Server.Url("repo.git#v1:sub")), options, null, CancellationToken.None))
+        {
+            Assert.IsTrue(File.Exists(Path.Combine(checkout.ContextFolder, "app.txt")));
+            Assert.IsFalse(Directory.Exists(Path.Combine(checkout.Tree, ".git")) || File.Exists(Path.Combine(checkout.Tree, ".git")));
+            Assert.AreEqual(s_firstCommit, checkout.Commit, "an annotated tag is peeled to its commit");
+            Assert.AreEqual(1, Directory.GetDirectories(temp.Path).Length);
+        }
+
+        Assert.AreEqual(0, Directory.GetFileSystemEntries(temp.Path).Length, "removed on dispose");
+
+        var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => GitCheckout.CreateAsync(GitUrl.Parse(Server.Url("repo.git#nope")), options, null, CancellationToken.None));
+        Assert.AreEqual(GitErrors.UnknownRef, e.Code);
+        Assert.AreEqual(0, Directory.GetFileSystemEntries(temp.Path).Length, "removed on failure");
+
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => GitCheckout.CreateAsync(GitUrl.Parse(Server.Url("repo.git#main")), options, null, cancelled.Token));
+        Assert.AreEqual(0, Directory.GetFileSystemEntries(temp.Path).Length, "removed on cancellation");
+    }
+
+    /// <summary>Runs a build that must fail with <paramref name="code"/>; returns everything it printed.</summary>
+    private static async Task<string> ExpectAsync(EngineLab lab, string code, string url, params string[] extra)
+    {
+        var result = await BuildAsync(lab, [.. extra, url]);
+        var text = result.StdOut + result.StdErr;
+        Assert.AreNotEqual(0, result.ExitCode, $"{url}: {text}");
+        StringAssert.Contains(text, code, $"{GitUrl.Redact(url)}: {text}");
+        Assert.IsFalse(text.Contains("   at ", StringComparison.Ordinal), "no stack trace: " + text);
+        return text;
+    }
+}
