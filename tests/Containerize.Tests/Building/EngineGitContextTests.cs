@@ -98,7 +98,7 @@ public sealed class EngineGitContextTests
     private static string Text(string rootfs, string path) => File.ReadAllText(Path.Combine(rootfs, path));
 
     [TestMethod]
-    public async Task Tag_Subfolder_SameDigestAsTheCheckedOutFolder_IgnoreFileHonoured()
+    public async Task GitContext_Tag_Subfolder_SameDigestAsTheCheckedOutFolder_IgnoreFileHonoured()
     {
         using var lab = await EngineLab.CreateAsync();
         var built = await BuildAsync(lab, "-t", "fromgit:1", Server.Url("repo.git#v1:sub"));
@@ -122,7 +122,7 @@ public sealed class EngineGitContextTests
     }
 
     [TestMethod]
-    public async Task Branch_Commit_RemoteHead_AndFileRelativeToSubfolder()
+    public async Task GitContext_Branch_Commit_RemoteHead_AndFileRelativeToSubfolder()
     {
         using var lab = await EngineLab.CreateAsync();
         var branch = await BuildAsync(lab, "-t", "g:branch", Server.Url("repo.git#feature:sub"));
@@ -154,7 +154,7 @@ public sealed class EngineGitContextTests
     }
 
     [TestMethod]
-    public async Task NamedContext_GitUrl_ServesCopyFrom()
+    public async Task GitContext_NamedContext_ServesCopyFrom()
     {
         using var lab = await EngineLab.CreateAsync();
         lab.Write("Dockerfile", "FROM busybox:test\nCOPY --from=extra app.txt /x/app.txt\nCOPY --from=extra . /extra/\n");
@@ -168,7 +168,7 @@ public sealed class EngineGitContextTests
     }
 
     [TestMethod]
-    public async Task Unreachable_UnknownRef_BadSubfolders_AreCodedErrors()
+    public async Task GitContext_Unreachable_UnknownRef_BadSubfolders_AreCodedErrors()
     {
         using var lab = await EngineLab.CreateAsync();
         int deadPort;
@@ -193,7 +193,7 @@ public sealed class EngineGitContextTests
     }
 
     [TestMethod]
-    public async Task Credentials_InTheUrl_AreUsedAndNeverPrinted()
+    public async Task GitContext_Credentials_InTheUrl_AreUsedAndNeverPrinted()
     {
         using var lab = await EngineLab.CreateAsync();
         var withPassword = $"http://{GitHttpServer.User}:{GitHttpServer.Password}@127.0.0.1:{Server.Port}/private/repo.git";
@@ -216,7 +216,7 @@ public sealed class EngineGitContextTests
     }
 
     [TestMethod]
-    public async Task Checkout_TempFolderRemoved_OnSuccessFailureAndCancel()
+    public async Task GitContext_Checkout_TempFolderRemoved_OnSuccessFailureAndCancel()
     {
         using var temp = new TempDir("ctz-gittmp");
         var options = new GitCheckoutOptions { TempRoot = temp.Path };
@@ -238,6 +238,31 @@ public sealed class EngineGitContextTests
         cancelled.Cancel();
         await Assert.ThrowsAsync<OperationCanceledException>(() => GitCheckout.CreateAsync(GitUrl.Parse(Server.Url("repo.git#main")), options, null, cancelled.Token));
         Assert.AreEqual(0, Directory.GetFileSystemEntries(temp.Path).Length, "removed on cancellation");
+    }
+
+    [TestMethod]
+    public async Task GitContext_Commit_ServerRefusingUnadvertisedWants_FallsBackToTheHistory()
+    {
+        // Protocol v0 without uploadpack.allowReachableSHA1InWant: the server refuses "want <sha>" for a commit no
+        // ref points at, so the shallow fetch fails and the full fetch finds it. (v2 servers accept it at once.)
+        using var temp = new TempDir("ctz-gitv0");
+        var previous = Environment.GetEnvironmentVariable("GIT_CONFIG_PARAMETERS");
+        Environment.SetEnvironmentVariable("GIT_CONFIG_PARAMETERS", "'protocol.version=0'");
+        try
+        {
+            lock (Server.Requests) Server.Requests.Clear();
+            using var checkout = await GitCheckout.CreateAsync(GitUrl.Parse(Server.Url($"repo.git#{s_firstCommit}:sub")), new GitCheckoutOptions { TempRoot = temp.Path }, null, CancellationToken.None);
+            Assert.AreEqual(s_firstCommit, checkout.Commit);
+            Assert.AreEqual("v1\n", File.ReadAllText(Path.Combine(checkout.ContextFolder, "app.txt")));
+            lock (Server.Requests)
+            {
+                Assert.AreEqual(2, Server.Requests.Count(r => r == "GET /repo.git/info/refs"), "a shallow try, then the history: " + string.Join(", ", Server.Requests));
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GIT_CONFIG_PARAMETERS", previous);
+        }
     }
 
     /// <summary>Runs a build that must fail with <paramref name="code"/>; returns everything it printed.</summary>

@@ -24,7 +24,7 @@ public sealed class GitUrlTests
     [DataRow("github.com/moby/moby#main", "https://github.com/moby/moby", "main", null)]
     [DataRow("https://host/repo.git?x=1", "https://host/repo.git?x=1", null, null)]
     [DataRow("https://user:pw@host/repo.git#0123456789abcdef0123456789abcdef01234567", "https://user:pw@host/repo.git", "0123456789abcdef0123456789abcdef01234567", null)]
-    public void Parse_GitUrls(string value, string remote, string? reference, string? subdir)
+    public void GitUrl_Parse_GitUrls(string value, string remote, string? reference, string? subdir)
     {
         Assert.IsTrue(GitUrl.TryParse(value, out var url), value);
         Assert.AreEqual(remote, url!.Remote);
@@ -47,10 +47,10 @@ public sealed class GitUrlTests
     [DataRow("C:\\work\\repo")]
     [DataRow("host:path")]                              // no user@: a relative folder name to docker
     [DataRow("")]
-    public void NotGitUrls(string value) => Assert.IsFalse(GitUrl.IsGitUrl(value), value);
+    public void GitUrl_NotGitUrls(string value) => Assert.IsFalse(GitUrl.IsGitUrl(value), value);
 
     [TestMethod]
-    public void Commit_IsRecognisedOnlyInFull()
+    public void GitUrl_Commit_IsRecognisedOnlyInFull()
     {
         Assert.IsTrue(GitUrl.Parse("https://h/r.git#" + new string('a', 40)).RefIsCommit);
         Assert.IsTrue(GitUrl.Parse("https://h/r.git#" + new string('b', 64)).RefIsCommit, "SHA-256 repositories");
@@ -61,14 +61,14 @@ public sealed class GitUrlTests
     [TestMethod]
     [DataRow("https://h/r.git#--upload-pack=evil")]
     [DataRow("https://h/r.git#-b")]
-    public void RefLikeAnOption_IsCodedError(string value)
+    public void GitUrl_RefLikeAnOption_IsCodedError(string value)
     {
         var e = Assert.ThrowsExactly<ContainerizeException>(() => GitUrl.Parse(value));
         Assert.AreEqual(GitErrors.BadUrl, e.Code);
     }
 
     [TestMethod]
-    public void Redact_HidesPasswordsKeepsUser()
+    public void GitUrl_Redact_HidesPasswordsKeepsUser()
     {
         var url = GitUrl.Parse("https://alice:hunter2-secret@git.example.com/team/app.git#main:src");
         Assert.AreEqual("https://alice:xxxxx@git.example.com/team/app.git#main:src", url.Display);
@@ -80,7 +80,7 @@ public sealed class GitUrlTests
     }
 
     [TestMethod]
-    public void Redactor_HidesThePasswordAlsoWithoutItsUrl()
+    public void GitUrl_Redactor_HidesThePasswordAlsoWithoutItsUrl()
     {
         var redact = GitCheckout.Redactor(GitUrl.Parse("https://alice:p%40ssw0rd@h/x.git"));
         Assert.AreEqual("remote said: xxxxx and xxxxx", redact("remote said: p%40ssw0rd and p@ssw0rd"));
