@@ -316,6 +316,86 @@ public sealed class EngineGitContextTests
         }
     }
 
+    [TestMethod]
+    public async Task GitContext_GitProtocol_FromGitDaemon_SameImageAsHttp()
+    {
+        using var lab = await EngineLab.CreateAsync();
+        var port = FreePort();
+        var daemon = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(s_git)
+        {
+            ArgumentList = { "daemon", "--export-all", "--reuseaddr", "--listen=127.0.0.1", $"--port={port}", $"--base-path={Server.Root}", Server.Root },
+            UseShellExecute = false,
+        })!;
+        try
+        {
+            // Wait for the daemon to listen.
+            for (var i = 0; i < 50; i++)
+            {
+                try
+                {
+                    using var probe = new System.Net.Sockets.TcpClient();
+                    await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                    break;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            var viaGit = await BuildAsync(lab, "-t", "proto:git", $"git://127.0.0.1:{port}/repo.git#v1:sub");
+            Assert.AreEqual(0, viaGit.ExitCode, viaGit.StdErr + viaGit.StdOut);
+            var viaHttp = await BuildAsync(lab, "-t", "proto:http", Server.Url("repo.git#v1:sub"));
+            Assert.AreEqual(0, viaHttp.ExitCode, viaHttp.StdErr + viaHttp.StdOut);
+            Assert.AreEqual((await lab.ImageAsync("proto:http")).Manifest.Digest, (await lab.ImageAsync("proto:git")).Manifest.Digest);
+            await ExpectAsync(lab, GitErrors.UnknownRef, $"git://127.0.0.1:{port}/repo.git#no-such-tag");
+        }
+        finally
+        {
+            daemon.Kill(entireProcessTree: true);
+            await daemon.WaitForExitAsync();
+            daemon.Dispose();
+        }
+    }
+
+    [TestMethod]
+    public async Task GitContext_SilentServer_TimesOutWithCodedError()
+    {
+        // A server that accepts the connection and never answers: git would wait for ever; the limit ends it.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = new List<System.Net.Sockets.TcpClient>();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true) accepted.Add(await silent.AcceptTcpClientAsync());
+            }
+            catch (Exception)
+            {
+                // Stopped.
+            }
+        });
+        using var temp = new TempDir("ctz-gitslow");
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => GitCheckout.CreateAsync(GitUrl.Parse($"http://127.0.0.1:{port}/repo.git#main"),
+            new GitCheckoutOptions { TempRoot = temp.Path, Timeout = TimeSpan.FromSeconds(2) }, null, CancellationToken.None));
+        Assert.AreEqual(GitErrors.TimedOut, e.Code, e.Message);
+        Assert.IsTrue(started.Elapsed < TimeSpan.FromSeconds(30), started.Elapsed.ToString());
+        Assert.AreEqual(0, Directory.GetFileSystemEntries(temp.Path).Length, "removed after the timeout");
+        silent.Stop();
+        await accepting;
+        foreach (var c in accepted) c.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
     // Regular files and symlinks under a root, '/'-separated, in byte-wise order.
     private static List<string> FilesAndLinks(string root)
     {
