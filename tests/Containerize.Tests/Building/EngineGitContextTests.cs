@@ -208,6 +208,16 @@ public sealed class EngineGitContextTests
         Assert.IsFalse((built.StdOut + built.StdErr).Contains(GitHttpServer.Password, StringComparison.Ordinal), built.StdOut + built.StdErr);
         StringAssert.Contains(built.StdOut + built.StdErr, $"{GitHttpServer.User}:xxxxx@127.0.0.1", "the URL is shown redacted");
 
+        // --provenance names the repository (no credentials) and the commit, as BuildKit records a git context.
+        var attested = await BuildAsync(lab, "-t", "private:2", "--provenance", withPassword + "#v1:sub");
+        Assert.AreEqual(0, attested.ExitCode, attested.StdErr + attested.StdOut);
+        var blobs = Directory.EnumerateFiles(Path.Combine(lab.Store, "blobs"), "*", SearchOption.AllDirectories)
+            .Where(f => new FileInfo(f).Length < 1 << 20).Select(File.ReadAllText).ToList();
+        var statement = blobs.Single(b => b.Contains("https://slsa.dev/provenance/v1", StringComparison.Ordinal) && b.Contains("\"_type\"", StringComparison.Ordinal));
+        StringAssert.Contains(statement, $"\"git+http://127.0.0.1:{Server.Port}/private/repo.git\"");
+        StringAssert.Contains(statement, $"\"gitCommit\": \"{s_firstCommit}\"");
+        Assert.IsFalse(blobs.Any(b => b.Contains(GitHttpServer.Password, StringComparison.Ordinal)), "no stored document holds the password");
+
         // Git's failure text quotes the URL: still redacted.
         var unknown = await ExpectAsync(lab, GitErrors.UnknownRef, withPassword + "#nope");
         Assert.IsFalse(unknown.Contains(GitHttpServer.Password, StringComparison.Ordinal), unknown);

@@ -84,6 +84,14 @@ public sealed record BuildRequest
     /// <summary>--provenance: attach a SLSA provenance statement.</summary>
     public bool Provenance { get; init; }
 
+    /// <summary>
+    /// The git repository the context was checked out from and its commit (set by <see cref="GitContexts"/>), which
+    /// the provenance names as its source (without user or password); null for a folder.
+    /// </summary>
+    public string? SourceRepository { get; init; }
+
+    public string? SourceRevision { get; init; }
+
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }
 

@@ -35,7 +35,13 @@ public sealed class GitContexts : IDisposable
                 {
                     var checkout = await GitCheckout.CreateAsync(url!, options, sink, cancellationToken).ConfigureAwait(false);
                     checkouts.Add(checkout);
-                    resolved = resolved with { ContextDirectory = checkout.ContextFolder, DockerfilePath = checkout.DockerfilePath(request.DockerfilePath) };
+                    resolved = resolved with
+                    {
+                        ContextDirectory = checkout.ContextFolder,
+                        DockerfilePath = checkout.DockerfilePath(request.DockerfilePath),
+                        SourceRepository = url!.Remote,
+                        SourceRevision = checkout.Commit,
+                    };
                 }
                 else if (GitUrl.IsHttpUrl(request.ContextDirectory))
                 {
