@@ -399,6 +399,26 @@ public sealed class EngineGitContextTests
         foreach (var c in accepted) c.Dispose();
     }
 
+    [TestMethod]
+    public async Task GitContext_UsersAutocrlf_DoesNotChangeTheBytes()
+    {
+        // Git for Windows' default (core.autocrlf=true) in the user's config: the context still has the repository's
+        // bytes, as BuildKit's checkout, so the image is the same on every machine.
+        using var temp = new TempDir("ctz-gitcrlf");
+        var config = temp.Write("gitconfig", "[core]\n\tautocrlf = true\n");
+        var previous = Environment.GetEnvironmentVariable("GIT_CONFIG_GLOBAL");
+        Environment.SetEnvironmentVariable("GIT_CONFIG_GLOBAL", config);
+        try
+        {
+            using var checkout = await GitCheckout.CreateAsync(GitUrl.Parse(Server.Url("repo.git#v1:sub")), new GitCheckoutOptions { TempRoot = temp.Path }, null, CancellationToken.None);
+            CollectionAssert.AreEqual("v1\n"u8.ToArray(), File.ReadAllBytes(Path.Combine(checkout.ContextFolder, "app.txt")));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GIT_CONFIG_GLOBAL", previous);
+        }
+    }
+
     private static int FreePort()
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

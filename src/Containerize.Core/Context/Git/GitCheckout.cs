@@ -64,7 +64,9 @@ public sealed class GitCheckout : IDisposable
             await RequireAsync(git, temp, url, ["init", "-q", "--separate-git-dir=" + Path.Combine(temp, "git"), tree], cancellationToken).ConfigureAwait(false);
             await RequireAsync(git, tree, url, ["remote", "add", "origin", url.Remote], cancellationToken).ConfigureAwait(false);
             var checkoutTarget = await FetchAsync(git, tree, url, cancellationToken).ConfigureAwait(false);
-            await RequireAsync(git, tree, url, ["-c", "advice.detachedHead=false", "checkout", "-q", "--detach", checkoutTarget, "--"], cancellationToken).ConfigureAwait(false);
+            // The repository's bytes, as BuildKit checks them out: no line-ending conversion from this machine's config
+            // (Git for Windows sets core.autocrlf=true), so every machine builds the same image; .gitattributes still apply.
+            await RequireAsync(git, tree, url, ["-c", "advice.detachedHead=false", "-c", "core.autocrlf=false", "checkout", "-q", "--detach", checkoutTarget, "--"], cancellationToken).ConfigureAwait(false);
             if (File.Exists(Path.Combine(tree, ".gitmodules")))
             {
                 // A repository may not point its submodules at this machine's files (moby: protocol.file.allow=never).
