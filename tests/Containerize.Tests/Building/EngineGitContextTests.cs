@@ -91,7 +91,7 @@ public sealed class EngineGitContextTests
         var env = new Dictionary<string, string?>
         {
             ["GIT_AUTHOR_NAME"] = "t", ["GIT_AUTHOR_EMAIL"] = "t@example.com", ["GIT_COMMITTER_NAME"] = "t", ["GIT_COMMITTER_EMAIL"] = "t@example.com",
-            ["GIT_CONFIG_NOSYSTEM"] = "1",
+            ["GIT_CONFIG_NOSYSTEM"] = "1", ["GIT_CONFIG_GLOBAL"] = "/dev/null", // no signing or hooks from the machine's config
         };
         var result = await ProcessRunner.RunAsync(s_git, args, folder, env);
         result.EnsureSuccess("git " + string.Join(' ', args));
