@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using Containerize.Core.Building.Plan;
 using Containerize.Core.Building;
+using Containerize.Core.Context.Git;
 using Containerize.Core.Diagnostics;
 using Containerize.Core.Handoff;
 using Containerize.Core.Runtime.Containers;
@@ -24,8 +25,8 @@ internal sealed class EngineBuildCommand : CliCommand
     public override string Name => "build";
 
     public override string Usage => "containerize build [--engine builtin|docker|podman] [-t NAME[:TAG]]... [-f Dockerfile] [--build-arg K=V]... [--target STAGE] [--no-cache] " +
-        "[--secret id=ID,src=FILE|env=VAR]... [--ssh ID[=SOCKET]]... [--build-context NAME=DIR|docker-image://REF]... [--platform OS/ARCH[/VARIANT]] " +
-        "[--output oci-layout:DIR|oci-archive:FILE|docker-archive:FILE|registry|docker|podman]... [--sbom [--sbom-format F]] [--provenance] [--store DIR] CONTEXT" +
+        "[--secret id=ID,src=FILE|env=VAR]... [--ssh ID[=SOCKET]]... [--build-context NAME=DIR|GIT-URL|docker-image://REF]... [--platform OS/ARCH[/VARIANT]] " +
+        "[--output oci-layout:DIR|oci-archive:FILE|docker-archive:FILE|registry|docker|podman]... [--sbom [--sbom-format F]] [--provenance] [--store DIR] CONTEXT|GIT-URL" +
         " (docker|podman also: [--label K=V]... [--network N] [--push] [--client PATH] [--builder-kind K] [-v])";
 
     public override string Summary => "Build an image from a Dockerfile, layer by layer, into the store (no daemon; RUN in runc)";
@@ -33,13 +34,13 @@ internal sealed class EngineBuildCommand : CliCommand
     public override IReadOnlyList<OptionSpec> Options =>
     [
         OptionSpec.Many("name and tag the result (only when every step succeeded)", "-t", "--tag"),
-        OptionSpec.Value("the Dockerfile (default: CONTEXT/Dockerfile)", "-f", "--file"),
+        OptionSpec.Value("the Dockerfile (default: CONTEXT/Dockerfile; with a git URL, relative to its context folder)", "-f", "--file"),
         OptionSpec.Many("set a build argument (K alone takes K from the environment)", "--build-arg"),
         OptionSpec.Value("the stage to build (default: the last)", "--target"),
         OptionSpec.Flag("run every step, ignoring the build cache", "--no-cache"),
         OptionSpec.Many("a secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VARIABLE", "--secret"),
         OptionSpec.Many("an ssh agent for RUN --mount=type=ssh: default (SSH_AUTH_SOCK) or ID=SOCKET", "--ssh"),
-        OptionSpec.Many("a named context: NAME=FOLDER, NAME=docker-image://REF or NAME=oci-layout://DIR:TAG", "--build-context"),
+        OptionSpec.Many("a named context: NAME=FOLDER, NAME=GIT-URL, NAME=docker-image://REF or NAME=oci-layout://DIR:TAG", "--build-context"),
         OptionSpec.Value("the target platform (default: this machine's)", "--platform"),
         OptionSpec.Many("also export the image: oci-layout:DIR, oci-archive:FILE, docker-archive:FILE, registry (push every -t), docker, podman", "-o", "--output"),
         OptionSpec.Value("the runtime's state folder (default: under the temp folder)", "--runtime-root"),
@@ -63,6 +64,17 @@ internal sealed class EngineBuildCommand : CliCommand
                 throw CommandArgs.Bad($"{storeOnly} is for the builtin engine; --engine {engine} builds into the engine's own image store", Usage);
             }
 
+            if (args.Positionals.Count == 1 && IsRemote(args.Positionals[0], context) && GitUrl.TryParse(args.Positionals[0], out var url))
+            {
+                // The engine gets the checked-out folder, fetched with this machine's git (its credential helpers).
+                using var checkout = await GitCheckout.CreateAsync(url!, null, new TextWriterSink(context.Error, context.Error), cancellationToken).ConfigureAwait(false);
+                // Checked here (inside the checkout, present); the hand-off then reads a relative -f from the context folder.
+                checkout.DockerfilePath(args.Get("--file"));
+                args.Positionals[0] = checkout.ContextFolder;
+                var inCheckout = new CliContext(context.Out, context.Error, context.OpenStdout, checkout.ContextFolder);
+                return await HandoffBuildCommand.HandOffAsync(kind, args, inCheckout, Usage, cancellationToken).ConfigureAwait(false);
+            }
+
             return await HandoffBuildCommand.HandOffAsync(kind, args, context, Usage, cancellationToken).ConfigureAwait(false);
         }
 
@@ -72,7 +84,7 @@ internal sealed class EngineBuildCommand : CliCommand
             throw CommandArgs.Bad($"{engineOnly} needs --engine docker or --engine podman (the builtin engine does not take it)", Usage);
         }
 
-        if (args.Positionals.Count != 1) throw CommandArgs.Bad("expected one CONTEXT folder", Usage);
+        if (args.Positionals.Count != 1) throw CommandArgs.Bad("expected one CONTEXT folder or git URL", Usage);
         var buildArgs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var a in args.GetAll("--build-arg"))
         {
@@ -87,16 +99,18 @@ internal sealed class EngineBuildCommand : CliCommand
         {
             var (name, value) = CommandArgs.SplitKeyValue(c);
             if (name.Length == 0 || string.IsNullOrEmpty(value)) throw CommandArgs.Bad($"invalid --build-context '{c}' (NAME=VALUE)", Usage);
-            namedContexts[name] = value.Contains("://", StringComparison.Ordinal) ? value : context.FullPath(value);
+            namedContexts[name] = value.Contains("://", StringComparison.Ordinal) || IsRemote(value, context) ? value : context.FullPath(value);
         }
 
         var ssh = args.GetAll("--ssh").Select(v => SshAgentSource.Parse(v, Environment.GetEnvironmentVariable, context.WorkingDirectory))
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         using var secrets = SecretFiles.Create(args.GetAll("--secret").Select(SecretSource.Parse), Environment.GetEnvironmentVariable, context.WorkingDirectory);
+        // A git URL (not an existing folder, as docker decides) goes to the engine as written; -f is then relative to it.
+        var remote = IsRemote(args.Positionals[0], context);
         var request = new BuildRequest
         {
-            ContextDirectory = context.FullPath(args.Positionals[0]),
-            DockerfilePath = args.Get("--file") is { } f ? context.FullPath(f) : null,
+            ContextDirectory = remote ? args.Positionals[0] : context.FullPath(args.Positionals[0]),
+            DockerfilePath = args.Get("--file") is { } f ? (remote ? f : context.FullPath(f)) : null,
             Tags = args.GetAll("--tag"),
             BuildArgs = buildArgs,
             Target = args.Get("--target"),
@@ -114,6 +128,10 @@ internal sealed class EngineBuildCommand : CliCommand
         await new ImageBuilder(new TextWriterSink(context.Out, context.Error)).BuildAsync(request, cancellationToken).ConfigureAwait(false);
         return 0;
     }
+
+    /// <summary>A git or HTTP URL where no folder of that name exists (docker's CLI checks for a local folder first).</summary>
+    private static bool IsRemote(string value, CliContext context) =>
+        (GitUrl.IsGitUrl(value) || GitUrl.IsHttpUrl(value)) && !Directory.Exists(context.FullPath(value));
 
     /// <summary>KIND:PATH with the path made absolute against the current folder (the engine resolves nothing relative).</summary>
     private static string ResolveOutputPath(string output, CliContext context)

@@ -23,6 +23,9 @@ public sealed class ImageBuilder(IDiagnosticSink sink)
 {
     public async Task<BuildResult> BuildAsync(BuildRequest request, CancellationToken cancellationToken)
     {
+        // Git URL contexts become folders first (removed when the build ends, however it ends).
+        using var git = await GitContexts.ResolveAsync(request, sink, null, cancellationToken).ConfigureAwait(false);
+        request = git.Request;
         var inputs = await BuildInputs.ReadAsync(request, cancellationToken).ConfigureAwait(false);
         PhaseTimer.Mark("dockerfile parsed");
 

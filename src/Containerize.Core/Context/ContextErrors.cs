@@ -1,8 +1,9 @@
 namespace Containerize.Core.Context;
 
 /// <summary>
-/// The build context's codes (CTZ2xxx). CTZ20xx are errors, CTZ21xx are hygiene warnings, which are fatal only
-/// when the caller asks for strict checking. docs/errors.md lists each with its hint.
+/// The build context's codes (CTZ2xxx). CTZ20xx are errors, CTZ2101-2149 are hygiene warnings, which are fatal only
+/// when the caller asks for strict checking; CTZ2150-2169 are git URL contexts' errors (<see cref="Git.GitErrors"/>).
+/// docs/errors.md lists each with its hint.
 /// </summary>
 public static class ContextErrors
 {

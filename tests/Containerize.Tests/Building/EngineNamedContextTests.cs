@@ -95,7 +95,8 @@ public sealed class EngineNamedContextTests
         var missing = await lab.BuildAsync("-t", "named:bad", "--build-context", "x=" + Path.Combine(lab.Temp, "nope"));
         Assert.AreNotEqual(0, missing.ExitCode);
         StringAssert.Contains(missing.StdErr, "CTZ5042");
-        var git = await lab.BuildAsync("-t", "named:bad", "--build-context", "x=https://github.com/example/repo.git");
-        StringAssert.Contains(git.StdErr, "CTZ5042");
+        // A git URL is checked out (EngineGitContextTests); an HTTP tarball is not downloaded.
+        var tarball = await lab.BuildAsync("-t", "named:bad", "--build-context", "x=https://example.com/context.tar.gz");
+        StringAssert.Contains(tarball.StdErr, "CTZ5042");
     }
 }

@@ -52,6 +52,9 @@ public static class BuildAttestations
             Bases = bases,
             BuildArgs = request.BuildArgs,
             BuildDate = request.Created,
+            // A git context: the repository (credentials dropped by the writer) and the commit built.
+            RepositoryUrl = request.SourceRepository,
+            Revision = request.SourceRevision,
         };
         var artifacts = ImageAttestations.Documents(sbom, request.Sbom, provenance);
         return await ImageAttestations.AttachAsync(store, manifest, name, artifacts, request.Created, cancellationToken).ConfigureAwait(false);

@@ -4,9 +4,16 @@ namespace Containerize.Core.Building.Plan;
 /// <summary>What `containerize build` was asked for; paths are absolute.</summary>
 public sealed record BuildRequest
 {
+    /// <summary>
+    /// The context folder, or a git URL (<see cref="Context.Git.GitUrl"/>: <c>https://HOST/REPO.git#REF:SUBDIR</c>,
+    /// <c>git://</c>, <c>ssh://</c>, <c>git@HOST:PATH</c>, <c>github.com/PATH</c>), checked out by <see cref="GitContexts"/>.
+    /// </summary>
     public required string ContextDirectory { get; init; }
 
-    /// <summary>The Dockerfile; null means CONTEXT/Dockerfile.</summary>
+    /// <summary>
+    /// The Dockerfile; null means CONTEXT/Dockerfile. With a git context a relative path names a file of the
+    /// checked-out context folder (as docker's -f with a remote context).
+    /// </summary>
     public string? DockerfilePath { get; init; }
 
     /// <summary>
@@ -37,8 +44,8 @@ public sealed record BuildRequest
     public IReadOnlyDictionary<string, string> SshAgents { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
-    /// `--build-context NAME=VALUE`: a folder (its own .dockerignore applies), `docker-image://REF`, or an
-    /// oci-layout:// / oci-archive:// / docker-archive:// location; usable as FROM NAME, COPY --from=NAME and
+    /// `--build-context NAME=VALUE`: a folder (its own .dockerignore applies), a git URL (checked out, then a folder),
+    /// `docker-image://REF`, or an oci-layout:// / oci-archive:// / docker-archive:// location; usable as FROM NAME, COPY --from=NAME and
     /// RUN --mount=from=NAME.
     /// </summary>
     public IReadOnlyDictionary<string, string> NamedContexts { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -76,6 +83,14 @@ public sealed record BuildRequest
 
     /// <summary>--provenance: attach a SLSA provenance statement.</summary>
     public bool Provenance { get; init; }
+
+    /// <summary>
+    /// The git repository the context was checked out from and its commit (set by <see cref="GitContexts"/>), which
+    /// the provenance names as its source (without user or password); null for a folder.
+    /// </summary>
+    public string? SourceRepository { get; init; }
+
+    public string? SourceRevision { get; init; }
 
     /// <summary>The store folder; null resolves as every command does ($CONTAINERIZE_STORE, then the user cache).</summary>
     public string? StorePath { get; init; }

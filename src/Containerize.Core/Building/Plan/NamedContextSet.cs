@@ -5,7 +5,8 @@ using Containerize.Core.Images.Oci;
 namespace Containerize.Core.Building.Plan;
 
 /// <summary>
-/// The build's `--build-context NAME=VALUE`s, as docker buildx: a folder (read through its own root .dockerignore, as
+/// The build's `--build-context NAME=VALUE`s, as docker buildx (a git URL arrives here as its checkout's folder,
+/// <see cref="GitContexts"/>): a folder (read through its own root .dockerignore, as
 /// BuildKit's dockerui loads a local named context), `docker-image://REF`, or an oci-layout:// / oci-archive:// /
 /// docker-archive:// location. Names match case-insensitively; an image name also matches by its familiar form
 /// without ":latest" (BuildKit keys `FROM alpine:latest` and `FROM alpine` alike).
@@ -32,7 +33,7 @@ public sealed class NamedContextSet
             if (value.Contains("://", StringComparison.Ordinal) && !value.StartsWith(DockerImagePrefix, StringComparison.Ordinal) && !IsImageLocation(value))
             {
                 throw new ContainerizeException(BuildErrors.BadNamedContext, $"build context '{name}': '{value}' is not supported by this engine",
-                    hint: "use a local folder, docker-image://REF or an oci-layout:// / oci-archive:// / docker-archive:// location (git and HTTP contexts need the network)");
+                    hint: "use a local folder, a git URL (https://HOST/REPO.git#REF:SUBDIR), docker-image://REF or an oci-layout:// / oci-archive:// / docker-archive:// location (an HTTP tarball is not downloaded)");
             }
 
             if (!value.Contains("://", StringComparison.Ordinal) && !Directory.Exists(value))
