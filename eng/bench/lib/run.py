@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib as b  # noqa: E402
 import svg  # noqa: E402
 
-AREAS = ["context", "layers", "unpack", "push", "engine", "publish", "attestations", "images"]
+AREAS = ["context", "layers", "unpack", "push", "engine", "publish", "attestations", "images", "workflow"]
 # Interleaved runs per area: at least 5 (issue #9); 10 where issues #6, #7 and #17 ask for 10.
-FULL_RUNS = {"context": 5, "layers": 5, "unpack": 10, "push": 5, "engine": 10, "publish": 10, "attestations": 5, "images": 1}
+FULL_RUNS = {"context": 5, "layers": 5, "unpack": 10, "push": 5, "engine": 10, "publish": 10, "attestations": 5, "images": 1, "workflow": 5}
 QUICK_RUNS = 3
 # --quick also narrows the slowest areas (our own scripts only; the others get fewer runs).
 # A full run must fit in about 45 minutes on 2 quiet cores. Publish is the costliest area (3 samples x 5 tools x 3
