@@ -30,13 +30,14 @@ internal static class ImageLifecycleCommands
 internal sealed class RmiCommand : CliCommand
 {
     public override string Name => "rmi";
-    public override string Usage => "containerize rmi [-f] IMAGE... | --filter label=KEY[=VALUE] | --filter dangling=true [--store DIR]";
+    public override string Usage => "containerize rmi [-f] IMAGE... | --filter label=KEY[=VALUE] | --filter dangling=true [--store DIR] [--runtime-root DIR]";
     public override string Summary => "Remove images from the store by name, id or filter, as 'docker rmi' (their blobs go at the next prune).";
     public override IReadOnlyList<OptionSpec> Options =>
     [
-        OptionSpec.Flag("remove every tag of an image given by id, even in several repositories", "-f", "--force"),
+        OptionSpec.Flag("remove every tag of an image given by id, even in several repositories, or one a container still uses", "-f", "--force"),
         // docker rmi has no --filter (and its -f is --force): the issue asks for one, long form only.
         OptionSpec.Many("remove the images that match: label=KEY[=VALUE], dangling=true|false or reference=PATTERN", "--filter"),
+        OptionSpec.Value("the runtime's state folder, whose containers keep their images (default: under the temp folder)", "--runtime-root"),
         ImageCommands.PlatformOption,
         ImageCommands.StoreOption,
     ];
@@ -46,11 +47,11 @@ internal sealed class RmiCommand : CliCommand
         var filters = args.GetAll("--filter");
         if (args.Positionals.Count == 0 && filters.Count == 0) throw CommandArgs.Bad("give at least one image, or --filter", Usage);
         var store = await ImageCommands.OpenStoreAsync(args, context, cancellationToken).ConfigureAwait(false);
-        var remover = new ImageRemover(store) { Platform = ImageCommands.PlatformOf(args) };
+        var remover = new ImageRemover(store) { Platform = ImageCommands.PlatformOf(args), UsedBy = ContainersUsing(args, context) };
         var failed = false;
         if (filters.Count > 0)
         {
-            foreach (var line in await remover.RemoveMatchingAsync(filters, cancellationToken).ConfigureAwait(false)) context.Out.WriteLine(line);
+            foreach (var line in await remover.RemoveMatchingAsync(filters, args.Has("--force"), cancellationToken).ConfigureAwait(false)) context.Out.WriteLine(line);
         }
 
         foreach (var image in args.Positionals)
@@ -68,6 +69,17 @@ internal sealed class RmiCommand : CliCommand
         }
 
         return failed ? 1 : 0;
+    }
+
+    /// <summary>The containers of `containerize run` (Linux only; none elsewhere), by the image id they were made from.</summary>
+    private static Func<Core.Images.Oci.Digest, (string, bool)?> ContainersUsing(CommandArgs args, CliContext context)
+    {
+        if (!OperatingSystem.IsLinux()) return _ => null;
+        var root = args.Get("--runtime-root") is { } r ? context.FullPath(r) : Core.Building.Plan.BuildRequest.DefaultRuntimeRoot;
+        var containers = new Core.Runtime.Containers.ContainerManager(root).List();
+        return id => containers.FirstOrDefault(c => c.Info.ImageId == id.ToString()) is { } c
+            ? (c.Info.ShortId, c.Status == Core.Runtime.Containers.ContainerStatus.Running)
+            : null;
     }
 }
 

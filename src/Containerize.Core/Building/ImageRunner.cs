@@ -136,6 +136,7 @@ public static class ImageRunner
         var runtime = new ContainerRuntime(new RuntimeOptions { Root = runtimeRoot }, sink);
         await new ContainerInfo(id, name, options.Image, string.Join(' ', args), DateTimeOffset.UtcNow) {
             StopSignal = config.StopSignal is { Length: > 0 } stop ? stop : "SIGTERM",
+            ImageId = state.ConfigDigest?.ToString() ?? "",
             Network = network.ToString().ToLowerInvariant(),
             Ports = ports,
             ExposedPorts = exposed,

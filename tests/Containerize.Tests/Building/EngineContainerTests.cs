@@ -78,6 +78,47 @@ public sealed partial class EngineContainerTests
         Assert.AreEqual("", (await Cli(lab, "ps", "-a", "-q")).StdOut);
     }
 
+    /// <summary>docker rmi's conflict: an image a container (running or stopped) was made from is not deleted unless forced.</summary>
+    [TestMethod]
+    public async Task Engine_RmiRefusesAnImageAContainerUsesUnlessForced()
+    {
+        using var lab = await LabAsync();
+        Task<CliResult> Rmi(params string[] args) => Cli(lab, ["rmi", "--store", lab.Store, .. args]);
+        var id = (await CliRunner.RunAsync(lab.Context, "image", "inspect", "--store", lab.Store, "--format", "{{.Id}}", "box:1")).StdOut.Trim();
+        StringAssert.StartsWith(id, "sha256:");
+        var run = await lab.RunAsync("-d", "--name", "user", "box:1", "sleep", "60");
+        Assert.AreEqual(0, run.ExitCode, run.StdErr);
+        var shortContainer = run.StdOut.Trim()[..12];
+        var shortImage = id.Replace("sha256:", "", StringComparison.Ordinal)[..12];
+
+        var byName = await Rmi("box:1");
+        Assert.AreEqual(1, byName.ExitCode);
+        StringAssert.Contains(byName.StdErr, $"CTZ3263 conflict: unable to remove repository reference \"box:1\" (must force) - container {shortContainer} is using its referenced image {shortImage}");
+        var byId = await Rmi(shortImage);
+        StringAssert.Contains(byId.StdErr, $"CTZ3263 conflict: unable to delete {shortImage} (must be forced) - image is being used by running container {shortContainer}");
+        var byFilter = await Rmi("--filter", "reference=box");
+        StringAssert.Contains(byFilter.StdErr, "CTZ3263");
+
+        // Another name of the same image goes freely: the image stays for the container.
+        Assert.AreEqual(0, (await CliRunner.RunAsync(lab.Context, "tag", "box:1", "box:other", "--store", lab.Store)).ExitCode);
+        Assert.AreEqual("Untagged: box:other\n", (await Rmi("box:other")).StdOut);
+
+        Assert.AreEqual(0, (await Cli(lab, "stop", "-t", "1", "user")).ExitCode);
+        StringAssert.Contains((await Rmi(shortImage)).StdErr, $"image is being used by stopped container {shortContainer}");
+        Assert.AreEqual(0, (await Cli(lab, "rm", "user")).ExitCode);
+        var removed = await Rmi("box:1");
+        Assert.AreEqual(0, removed.ExitCode, removed.StdErr);
+        Assert.AreEqual($"Untagged: box:1\nDeleted: {id}\n", removed.StdOut);
+
+        // -f removes it even under a container.
+        Assert.AreEqual(0, (await lab.BuildAsync("-t", "box:1")).ExitCode);
+        Assert.AreEqual(0, (await lab.RunAsync("-d", "--name", "user2", "box:1", "sleep", "60")).ExitCode);
+        var forced = await Rmi("-f", "box:1");
+        Assert.AreEqual(0, forced.ExitCode, forced.StdErr);
+        StringAssert.Contains(forced.StdOut, "Untagged: box:1\n");
+        await Cli(lab, "rm", "-f", "user2");
+    }
+
     [TestMethod]
     public async Task Engine_DetachedContainerLogsStopsAndIsRemoved()
     {

@@ -29,6 +29,9 @@ public static class StoreErrors
     public const string AmbiguousImageId = "CTZ3261";
     public const string BadFormat = "CTZ3262";
 
+    /// <summary>rmi: a container made from the image still exists (remove it, or force the removal).</summary>
+    public const string ImageInUseByContainer = "CTZ3263";
+
     public const string RootfsNotFound = "CTZ3240";
     public const string BadChange = "CTZ3241";
 }

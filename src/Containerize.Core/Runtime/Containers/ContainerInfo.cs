@@ -21,6 +21,9 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
     /// <summary>What `stop` sends first: the image's STOPSIGNAL, else SIGTERM (as docker stop).</summary>
     public string StopSignal { get; init; } = "SIGTERM";
 
+    /// <summary>The image's id (its config digest): what `rmi` checks before deleting an image a container uses.</summary>
+    public string ImageId { get; init; } = "";
+
     /// <summary>host, none or bridge (its own namespace through slirp4netns).</summary>
     public string Network { get; init; } = "host";
 
@@ -46,6 +49,7 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
             json.WriteString("Command", Command);
             json.WriteString("Created", Created.ToString("O", CultureInfo.InvariantCulture));
             json.WriteString("StopSignal", StopSignal);
+            json.WriteString("ImageId", ImageId);
             json.WriteString("Network", Network);
             json.WriteStartArray("Ports");
             foreach (var p in Ports)
@@ -78,6 +82,7 @@ public sealed record ContainerInfo(string Id, string Name, string Image, string 
                 r.GetProperty("Command").GetString()!, DateTimeOffset.Parse(r.GetProperty("Created").GetString()!, CultureInfo.InvariantCulture))
             {
                 StopSignal = r.TryGetProperty("StopSignal", out var signal) && signal.GetString() is { Length: > 0 } s ? s : "SIGTERM",
+                ImageId = r.TryGetProperty("ImageId", out var imageId) && imageId.GetString() is { } iid ? iid : "",
                 Network = r.TryGetProperty("Network", out var network) && network.GetString() is { Length: > 0 } n ? n : "host",
                 Ports = r.TryGetProperty("Ports", out var ports) && ports.ValueKind == JsonValueKind.Array
                     ? [.. ports.EnumerateArray().Select(p => new PortBinding(p.GetProperty("HostIp").GetString()!, p.GetProperty("HostPort").GetInt32(),
