@@ -70,6 +70,9 @@ public sealed class StageBuilder(
         // cache keys), as the planner already expands its instructions with them.
         var args = new Dictionary<string, string>(
             planned.Plan.Stages.FirstOrDefault(s => s.Index == stage.BaseStageIndex)?.Args ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        // BuildKit's d.buildArgs and cmdSet are the stage's own, not its base stage's.
+        var declared = new List<string>();
+        var cmdSet = false;
         foreach (var step in stage.Instructions)
         {
             clock.Restart();
@@ -80,14 +83,25 @@ public sealed class StageBuilder(
             log.Info($"{label} : {text}");
             if (step.Instruction is ArgInstruction arg)
             {
-                // ARG changes only the build environment: no image, no history (as BuildKit).
+                // ARG changes the build environment and adds BuildKit's empty_layer history entry ("ARG V=1", the
+                // default as written); committed here, no step runs and nothing needs caching.
                 foreach (var def in arg.Args.Where(d => d.Value is not null)) args[def.Key] = def.Value!;
+                declared.AddRange(arg.Args.Select(d => d.Key));
+                var history = BuildKitHistory.Arg(step.DeclaredArgs ?? arg.Args);
+                state = await ImageCommitter.CommitAsync(shared.Store, state, new StepOutcome(state.ContainerConfig, null, history), cancellationToken).ConfigureAwait(false);
                 log.Info($" ---> {state.ShortId}");
                 records.Add(Record(text, state));
                 continue;
             }
 
-            var stepContext = context with { Args = new Dictionary<string, string>(args, StringComparer.Ordinal), StepLabel = label };
+            var stepContext = context with
+            {
+                Args = new Dictionary<string, string>(args, StringComparer.Ordinal),
+                StageArgs = [.. declared],
+                CmdSetInStage = cmdSet,
+                StepLabel = label,
+            };
+            cmdSet |= step.Instruction is CmdInstruction;
             var location = StepCacheKey.Location(shared.DockerfilePath, stage.Index, step, number);
             var result = await steps.RunAsync(step, state, stepContext, location, unread > 0, cancellationToken).ConfigureAwait(false);
             state = result.Image;

@@ -294,6 +294,7 @@ public sealed class StagePlanner(IWordExpander expander)
             }
 
             Instruction expanded;
+            IReadOnlyList<ArgDefinition>? declared = null;
             switch (instruction)
             {
                 case EnvInstruction e:
@@ -307,6 +308,8 @@ public sealed class StagePlanner(IWordExpander expander)
                     expanded = e with { Variables = vars };
                     break;
                 case ArgInstruction a:
+                    // BuildKit expands every default before dispatchArg applies any value: its history text.
+                    declared = a.Args.Select(d => d.Value is null ? d : d with { Value = Expand(d.Value, scope, file, instruction.StartLine).Result }).ToList();
                     var defs = new List<ArgDefinition>();
                     foreach (var def in a.Args)
                     {
@@ -392,7 +395,7 @@ public sealed class StagePlanner(IWordExpander expander)
                     break;
             }
 
-            result.Add(new ResolvedInstruction(expanded, instruction, used, unset, fromOnbuild));
+            result.Add(new ResolvedInstruction(expanded, instruction, used, unset, fromOnbuild) { DeclaredArgs = declared });
         }
 
         return new ResolvedStage(stage, baseName, platform, baseStage, result, deps, fromUsed, args, env, scope);
