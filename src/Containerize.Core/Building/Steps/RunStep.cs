@@ -271,7 +271,12 @@ public sealed class RunStep : IStepExecutor
 
         var env = (config.Env ?? []).ToList();
         var envNames = env.Select(e => e.Split('=', 2)[0]).ToHashSet(StringComparer.Ordinal);
-        env.AddRange(context.Args.Where(a => !envNames.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value));
+        foreach (var (key, value) in context.Args.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            if (!envNames.Contains(key)) env.Add(key + "=" + value);
+            else if (context.ArgsOverEnv.Contains(key)) env[env.FindIndex(e => e.Split('=', 2)[0] == key)] = key + "=" + value;
+        }
+
         if (firstSshTarget is not null && !envNames.Contains("SSH_AUTH_SOCK")) env.Add("SSH_AUTH_SOCK=" + firstSshTarget);
 
         var store = context.Store;

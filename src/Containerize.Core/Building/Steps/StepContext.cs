@@ -62,6 +62,9 @@ public sealed record StepContext
     /// </summary>
     public IReadOnlyList<string> StageArgs { get; init; } = [];
 
+    /// <summary>The ARGs in <see cref="Args"/> set after the ENV of the same name (BuildKit: the last write wins), so RUN sees the ARG's value.</summary>
+    public IReadOnlySet<string> ArgsOverEnv { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>A CMD came earlier in this stage (BuildKit's cmdSet): ENTRYPOINT then keeps the CMD.</summary>
     public bool CmdSetInStage { get; init; }
 

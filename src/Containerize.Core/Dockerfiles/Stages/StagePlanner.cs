@@ -308,15 +308,25 @@ public sealed class StagePlanner(IWordExpander expander)
                     expanded = e with { Variables = vars };
                     break;
                 case ArgInstruction a:
-                    // BuildKit expands every default before dispatchArg applies any value: its history text.
-                    declared = a.Args.Select(d => d.Value is null ? d : d with { Value = Expand(d.Value, scope, file, instruction.StartLine).Result }).ToList();
+                    // BuildKit expands all of an ARG's defaults before dispatchArg applies any value (so in
+                    // `ARG A=1 B=$A` B is empty, as in Docker 26): they are its history text, "ARG A=1 B=".
+                    var before = new Dictionary<string, string>(scope, StringComparer.Ordinal);
+                    declared = a.Args.Select(d => d.Value is null ? d : d with { Value = Expand(d.Value, before, file, instruction.StartLine).Result }).ToList();
                     var defs = new List<ArgDefinition>();
                     foreach (var def in a.Args)
                     {
-                        // BuildKit's dispatchArg: the name is not expanded; a build arg beats the default, which is expanded
-                        // only when used; a bare ARG takes the global value.
+                        // BuildKit's dispatchArg: the name is not expanded; a build arg beats the default, whose
+                        // variables count as used only then; a bare ARG takes the global value.
+                        string? Default()
+                        {
+                            var r = Expand(def.Value!, before, file, instruction.StartLine);
+                            used.UnionWith(r.Matched);
+                            unset.UnionWith(r.Unmatched);
+                            return r.Result;
+                        }
+
                         var value = options.BuildArgs.TryGetValue(def.Key, out var over) ? over
-                            : def.Value is not null ? X(def.Value)
+                            : def.Value is not null ? Default()
                             : globals.GetValueOrDefault(def.Key);
                         defs.Add(new ArgDefinition(def.Key, value));
                         if (value is null) continue;
