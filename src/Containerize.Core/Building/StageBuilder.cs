@@ -68,8 +68,14 @@ public sealed class StageBuilder(
         var context = shared with { Sink = log, Directories = shared.Directories.AboveLowest(unread) };
         // BuildKit 0.13: a stage built FROM another stage starts with that stage's ARG values (its RUN environment and
         // cache keys), as the planner already expands its instructions with them.
-        var args = new Dictionary<string, string>(
-            planned.Plan.Stages.FirstOrDefault(s => s.Index == stage.BaseStageIndex)?.Args ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        var baseStage = planned.Plan.Stages.FirstOrDefault(s => s.Index == stage.BaseStageIndex);
+        var args = new Dictionary<string, string>(baseStage?.Args ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        // BuildKit's build environment is one list that ENV and ARG both write, the last write winning: the ARGs
+        // whose value beats an ENV of the same name in RUN's environment.
+        var argsOverEnv = new HashSet<string>(args.Keys.Where(k => baseStage!.Variables.GetValueOrDefault(k) == args[k]), StringComparer.Ordinal);
+        // BuildKit's d.buildArgs and cmdSet are the stage's own, not its base stage's.
+        var declared = new List<string>();
+        var cmdSet = false;
         foreach (var step in stage.Instructions)
         {
             clock.Restart();
@@ -80,14 +86,32 @@ public sealed class StageBuilder(
             log.Info($"{label} : {text}");
             if (step.Instruction is ArgInstruction arg)
             {
-                // ARG changes only the build environment: no image, no history (as BuildKit).
-                foreach (var def in arg.Args.Where(d => d.Value is not null)) args[def.Key] = def.Value!;
+                // ARG changes the build environment and adds BuildKit's empty_layer history entry ("ARG V=1", the
+                // default as written); committed here, no step runs and nothing needs caching.
+                foreach (var def in arg.Args.Where(d => d.Value is not null))
+                {
+                    args[def.Key] = def.Value!;
+                    argsOverEnv.Add(def.Key);
+                }
+
+                declared.AddRange(arg.Args.Select(d => d.Key));
+                var history = BuildKitHistory.Arg(step.DeclaredArgs ?? arg.Args);
+                state = await ImageCommitter.CommitAsync(shared.Store, state, new StepOutcome(state.ContainerConfig, null, history), cancellationToken).ConfigureAwait(false);
                 log.Info($" ---> {state.ShortId}");
                 records.Add(Record(text, state));
                 continue;
             }
 
-            var stepContext = context with { Args = new Dictionary<string, string>(args, StringComparer.Ordinal), StepLabel = label };
+            var stepContext = context with
+            {
+                Args = new Dictionary<string, string>(args, StringComparer.Ordinal),
+                StageArgs = [.. declared],
+                ArgsOverEnv = new HashSet<string>(argsOverEnv, StringComparer.Ordinal),
+                CmdSetInStage = cmdSet,
+                StepLabel = label,
+            };
+            cmdSet |= step.Instruction is CmdInstruction;
+            if (step.Instruction is EnvInstruction env) argsOverEnv.ExceptWith(env.Variables.Select(v => v.Key));
             var location = StepCacheKey.Location(shared.DockerfilePath, stage.Index, step, number);
             var result = await steps.RunAsync(step, state, stepContext, location, unread > 0, cancellationToken).ConfigureAwait(false);
             state = result.Image;

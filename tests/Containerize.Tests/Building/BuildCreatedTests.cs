@@ -19,7 +19,7 @@ public sealed class BuildCreatedTests
     private static readonly DateTimeOffset Created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
 
     // A base image with a history entry of its own; a stage on it (one entry at the epoch); the target stage on that
-    // stage, whose ARG makes no entry and whose LABEL and COPY make one each.
+    // stage, whose ARG, LABEL and COPY make one each (ARG's empty_layer entry as BuildKit).
     private const string Dockerfile = """
         FROM dated/base:1 AS parent
         ENV FROM_PARENT=1
@@ -76,12 +76,14 @@ public sealed class BuildCreatedTests
         Assert.AreEqual(Created, config.Created);
         var history = config.History!;
         var shown = string.Join("\n", history.Select(h => $"{h.Created:o} {h.CreatedBy}"));
-        Assert.HasCount(4, history, shown);
+        Assert.HasCount(5, history, shown);
         Assert.AreEqual("the base's own step", history[0].CreatedBy);
         Assert.AreEqual(BaseTime, history[0].Created, "the base image's entry keeps its time: " + shown);
         Assert.AreEqual(ImageCommitter.Created, history[1].Created, "the base stage's entry (ENV) keeps the epoch: " + shown);
-        Assert.AreEqual(Created, history[2].Created, "LABEL: " + shown);
-        Assert.AreEqual(Created, history[3].Created, "COPY: " + shown);
+        Assert.AreEqual("ARG V=2", history[2].CreatedBy);
+        Assert.AreEqual(Created, history[2].Created, "ARG: " + shown);
+        Assert.AreEqual(Created, history[3].Created, "LABEL: " + shown);
+        Assert.AreEqual(Created, history[4].Created, "COPY: " + shown);
         Assert.AreEqual(result.Image.ConfigDigest, (await store.ReadManifestAsync(tagged)).Config.Digest);
     }
 

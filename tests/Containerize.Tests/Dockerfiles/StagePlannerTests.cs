@@ -237,6 +237,24 @@ public sealed class StagePlannerTests
     }
 
     [TestMethod]
+    public void Arg_DefaultsExpandBeforeAnyApplies_AndKeepTheirWrittenFormForHistory()
+    {
+        // Checked against Docker 26: `ARG A=1 B=$A` gives B empty (history "ARG A=1 B=", RUN "|2 A=1 B= ..."); a build
+        // arg beats the default in the environment, not in the ARG's history text; a bare ARG stays bare there.
+        var plan = Plan("ARG G=g\nFROM alpine\nARG X=x\nARG A=1 B=$A C=$X\nARG G\nARG O=${X}o\n",
+            new BuildOptions { BuildArgs = new Dictionary<string, string> { ["O"] = "over" } });
+        var steps = plan.Target.Instructions;
+        var abc = steps[1];
+        CollectionAssert.AreEqual(new[] { "1", "", "x" }, ((ArgInstruction)abc.Instruction).Args.Select(a => a.Value).ToArray());
+        CollectionAssert.AreEqual(new[] { "1", "", "x" }, abc.DeclaredArgs!.Select(a => a.Value).ToArray());
+        Assert.AreEqual("", plan.Target.Args["B"]);
+        Assert.AreEqual("g", ((ArgInstruction)steps[2].Instruction).Args[0].Value, "a bare ARG takes the global value");
+        Assert.IsNull(steps[2].DeclaredArgs![0].Value, "and is written bare");
+        Assert.AreEqual("over", plan.Target.Args["O"]);
+        Assert.AreEqual("xo", steps[3].DeclaredArgs![0].Value, "the written default, expanded");
+    }
+
+    [TestMethod]
     public void Expansion_OnlyTheInstructionsBuildKitExpands()
     {
         var plan = Plan("""

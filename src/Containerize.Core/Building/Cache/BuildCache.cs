@@ -22,8 +22,10 @@ public sealed class BuildCache(OciLayoutStore store) : IPruneRootSource
     /// Part of every key. Raise it when the engine makes a different result from the same inputs (a semantics fix),
     /// so a store filled by an older engine does not hand its results back. 2: COPY/WORKDIR write through the image's
     /// symlinks, EXPOSE ranges, --chmod leaves made destination folders 0755, a stage inherits its base stage's ARGs.
+    /// 3: history's created_by as Docker 26's BuildKit writes it (ARG entries, RUN's "|N k=v" prefix, Go-formatted
+    /// CMD/ENTRYPOINT/EXPOSE/VOLUME/SHELL/HEALTHCHECK, no ONBUILD entry), CMD's ArgsEscaped, MAINTAINER's author.
     /// </summary>
-    public const int ResultsVersion = 2;
+    public const int ResultsVersion = 3;
 
     public static string Key(IEnumerable<string> lines)
     {

@@ -17,9 +17,11 @@ public static class ImageCommitter
         var config = parent.Config with
         {
             Created = Created,
+            Author = outcome.Author ?? parent.Config.Author,
             Config = outcome.Config,
             RootFs = new RootFs { DiffIds = outcome.Layer is null ? parent.Config.RootFs.DiffIds : [.. parent.Config.RootFs.DiffIds, outcome.Layer.DiffId] },
-            History = [.. parent.Config.History ?? [], new HistoryEntry
+            // No text, no entry (BuildKit's ONBUILD): a layer always has one, so history stays aligned with rootfs.
+            History = outcome.CreatedBy is null && outcome.Layer is null ? parent.Config.History : [.. parent.Config.History ?? [], new HistoryEntry
             {
                 Created = Created,
                 CreatedBy = outcome.CreatedBy,

@@ -229,7 +229,7 @@ public sealed class CopyStep : IStepExecutor
             foreach (var folder in scratch) Directory.Delete(folder, recursive: true);
         }
 
-        return new StepOutcome(parent.ContainerConfig, layer, InstructionText.Format(step.Instruction) + " # buildkit");
+        return new StepOutcome(parent.ContainerConfig, layer, BuildKitHistory.Copy(step.Instruction));
     }
 
     /// <summary>

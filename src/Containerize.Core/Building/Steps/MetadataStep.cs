@@ -7,8 +7,9 @@ namespace Containerize.Core.Building.Steps;
 
 /// <summary>
 /// The instructions that change only the config (ENV, LABEL, EXPOSE, USER, CMD, ENTRYPOINT, VOLUME, STOPSIGNAL,
-/// HEALTHCHECK, SHELL, WORKDIR, MAINTAINER, ONBUILD): history gets an empty_layer entry with BuildKit's text.
-/// WORKDIR also adds a layer with its folder when the image does not have it yet.
+/// HEALTHCHECK, SHELL, WORKDIR, MAINTAINER, ONBUILD): history gets an empty_layer entry with BuildKit's text
+/// (<see cref="BuildKitHistory"/>; ONBUILD none). WORKDIR also adds a layer with its folder when the image does not
+/// have it yet. CMD sets ArgsEscaped (BuildKit's dispatchCmd, on every OS), MAINTAINER the config's author.
 /// </summary>
 public sealed class MetadataStep : IStepExecutor
 {
@@ -16,8 +17,9 @@ public sealed class MetadataStep : IStepExecutor
         or UserInstruction or CmdInstruction or EntrypointInstruction or VolumeInstruction or StopSignalInstruction
         or HealthcheckInstruction or ShellInstruction or WorkdirInstruction or MaintainerInstruction or OnbuildInstruction;
 
+    /// <summary>ENTRYPOINT's result depends on whether a CMD came earlier in the stage, which the parent image does not say.</summary>
     public Task<IReadOnlyList<string>> CacheInputsAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([]);
+        Task.FromResult<IReadOnlyList<string>>(step.Instruction is EntrypointInstruction && context.CmdSetInStage ? ["cmd-set-in-stage"] : []);
 
     public async Task<StepOutcome> ExecuteAsync(ResolvedInstruction step, ImageState parent, StepContext context, CancellationToken cancellationToken)
     {
@@ -30,9 +32,9 @@ public sealed class MetadataStep : IStepExecutor
             ExposeInstruction x => c with { ExposedPorts = AddKeys(c.ExposedPorts, ExposedPorts.Parse(x.Ports)) },
             VolumeInstruction v => c with { Volumes = AddKeys(c.Volumes, v.Volumes) },
             UserInstruction u => c with { User = u.User },
-            CmdInstruction cmd => c with { Cmd = Argv(cmd.Command, shell) },
-            // Docker: ENTRYPOINT resets an inherited CMD.
-            EntrypointInstruction ep => c with { Entrypoint = ep.Command is null ? null : Argv(ep.Command, shell), Cmd = null },
+            CmdInstruction cmd => c with { Cmd = Argv(cmd.Command, shell), ArgsEscaped = true },
+            // BuildKit: ENTRYPOINT resets the CMD unless this stage set one before it.
+            EntrypointInstruction ep => c with { Entrypoint = ep.Command is null ? null : Argv(ep.Command, shell), Cmd = context.CmdSetInStage ? c.Cmd : null },
             StopSignalInstruction s => c with { StopSignal = s.Signal },
             ShellInstruction sh => c with { Shell = sh.Shell },
             WorkdirInstruction w => c with { WorkingDir = ResolveWorkdir(c.WorkingDir, w.Path) },
@@ -61,7 +63,10 @@ public sealed class MetadataStep : IStepExecutor
             layer = await LayerStore.WriteAsync(context.Store, entries, new Images.Layers.LayerWriterOptions(), context.LayerCompression, cancellationToken).ConfigureAwait(false);
         }
 
-        return new StepOutcome(c, layer, InstructionText.Format(step.Instruction) + (layer is null ? "" : " # buildkit"));
+        return new StepOutcome(c, layer, BuildKitHistory.Metadata(step.Instruction, c))
+        {
+            Author = step.Instruction is MaintainerInstruction m ? m.Maintainer : null,
+        };
     }
 
     /// <summary>

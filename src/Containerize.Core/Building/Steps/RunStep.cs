@@ -23,9 +23,16 @@ public sealed class RunStep : IStepExecutor
         return InputsAsync(run, context, context.DockerfilePath, step.Source.StartLine, cancellationToken);
     }
 
+    /// <summary>
+    /// The stage's own ARG names, which BuildKit prints before the command in history ("|2 A=1 B="): the parent image
+    /// does not say which ARGs its stage declared, and a declared ARG without a value is in no other key line.
+    /// </summary>
+    private static IEnumerable<string> DeclaredArgs(StepContext context) =>
+        context.StageArgs.Count == 0 ? [] : ["declared-args:" + string.Join(' ', context.StageArgs)];
+
     private static async Task<IReadOnlyList<string>> InputsAsync(RunInstruction run, StepContext context, string file, int line, CancellationToken cancellationToken)
     {
-        List<string> inputs = [.. run.FlagsUsed, .. run.Command.Files.Select(f => $"<<{f.Name} {Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(f.Data))}")];
+        List<string> inputs = [.. DeclaredArgs(context), .. run.FlagsUsed, .. run.Command.Files.Select(f => $"<<{f.Name} {Images.Oci.Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(f.Data))}")];
         foreach (var m in run.Mounts.Where(m => m.Type == MountType.Bind))
         {
             // A bind mount's content is an input, as BuildKit keys it: the context's files (where source= leads
@@ -264,7 +271,12 @@ public sealed class RunStep : IStepExecutor
 
         var env = (config.Env ?? []).ToList();
         var envNames = env.Select(e => e.Split('=', 2)[0]).ToHashSet(StringComparer.Ordinal);
-        env.AddRange(context.Args.Where(a => !envNames.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value));
+        foreach (var (key, value) in context.Args.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            if (!envNames.Contains(key)) env.Add(key + "=" + value);
+            else if (context.ArgsOverEnv.Contains(key)) env[env.FindIndex(e => e.Split('=', 2)[0] == key)] = key + "=" + value;
+        }
+
         if (firstSshTarget is not null && !envNames.Contains("SSH_AUTH_SOCK")) env.Add("SSH_AUTH_SOCK=" + firstSshTarget);
 
         var store = context.Store;
@@ -302,7 +314,7 @@ public sealed class RunStep : IStepExecutor
         await using (result.ConfigureAwait(false))
         {
             var entries = await BuildKitShapeAsync(result.ToLayerEntries().ToList(), parent, context, cancellationToken).ConfigureAwait(false);
-            var createdBy = "RUN " + string.Join(' ', args) + " # buildkit";
+            var createdBy = BuildKitHistory.Run(args, context.StageArgs, env);
             if (entries.Count == 0) return new StepOutcome(config, null, createdBy);
             var layer = await LayerStore.WriteAsync(store, entries, new Images.Layers.LayerWriterOptions(), context.LayerCompression, cancellationToken).ConfigureAwait(false);
             return new StepOutcome(config, layer, createdBy);

@@ -56,6 +56,18 @@ public sealed record StepContext
     /// </summary>
     public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The names of the ARGs this stage declared so far (not its base stage's), in order with repeats: BuildKit's
+    /// d.buildArgs, which RUN's history text lists (<see cref="BuildKitHistory.Run"/>).
+    /// </summary>
+    public IReadOnlyList<string> StageArgs { get; init; } = [];
+
+    /// <summary>The ARGs in <see cref="Args"/> set after the ENV of the same name (BuildKit: the last write wins), so RUN sees the ARG's value.</summary>
+    public IReadOnlySet<string> ArgsOverEnv { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>A CMD came earlier in this stage (BuildKit's cmdSet): ENTRYPOINT then keeps the CMD.</summary>
+    public bool CmdSetInStage { get; init; }
+
     /// <summary>"Step 3/7", for messages.</summary>
     public string StepLabel { get; init; } = "";
 }

@@ -51,7 +51,14 @@ public sealed record ResolvedInstruction(
     Instruction Source,
     IReadOnlySet<string> UsedVariables,
     IReadOnlySet<string> UnsetVariables,
-    bool FromOnbuild = false);
+    bool FromOnbuild = false)
+{
+    /// <summary>
+    /// ARG's names and defaults as BuildKit expands them, before a build arg or a global value applies (its history
+    /// text, "ARG V=1"); null for any other instruction, whose <see cref="Instruction"/> is already that.
+    /// </summary>
+    public IReadOnlyList<ArgDefinition>? DeclaredArgs { get; init; }
+}
 
 /// <summary>
 /// A stage ready to build: its expanded base, its expanded instructions and the stages it needs. At its end:

@@ -294,6 +294,7 @@ public sealed class StagePlanner(IWordExpander expander)
             }
 
             Instruction expanded;
+            IReadOnlyList<ArgDefinition>? declared = null;
             switch (instruction)
             {
                 case EnvInstruction e:
@@ -307,13 +308,25 @@ public sealed class StagePlanner(IWordExpander expander)
                     expanded = e with { Variables = vars };
                     break;
                 case ArgInstruction a:
+                    // BuildKit expands all of an ARG's defaults before dispatchArg applies any value (so in
+                    // `ARG A=1 B=$A` B is empty, as in Docker 26): they are its history text, "ARG A=1 B=".
+                    var before = new Dictionary<string, string>(scope, StringComparer.Ordinal);
+                    declared = a.Args.Select(d => d.Value is null ? d : d with { Value = Expand(d.Value, before, file, instruction.StartLine).Result }).ToList();
                     var defs = new List<ArgDefinition>();
                     foreach (var def in a.Args)
                     {
-                        // BuildKit's dispatchArg: the name is not expanded; a build arg beats the default, which is expanded
-                        // only when used; a bare ARG takes the global value.
+                        // BuildKit's dispatchArg: the name is not expanded; a build arg beats the default, whose
+                        // variables count as used only then; a bare ARG takes the global value.
+                        string? Default()
+                        {
+                            var r = Expand(def.Value!, before, file, instruction.StartLine);
+                            used.UnionWith(r.Matched);
+                            unset.UnionWith(r.Unmatched);
+                            return r.Result;
+                        }
+
                         var value = options.BuildArgs.TryGetValue(def.Key, out var over) ? over
-                            : def.Value is not null ? X(def.Value)
+                            : def.Value is not null ? Default()
                             : globals.GetValueOrDefault(def.Key);
                         defs.Add(new ArgDefinition(def.Key, value));
                         if (value is null) continue;
@@ -392,7 +405,7 @@ public sealed class StagePlanner(IWordExpander expander)
                     break;
             }
 
-            result.Add(new ResolvedInstruction(expanded, instruction, used, unset, fromOnbuild));
+            result.Add(new ResolvedInstruction(expanded, instruction, used, unset, fromOnbuild) { DeclaredArgs = declared });
         }
 
         return new ResolvedStage(stage, baseName, platform, baseStage, result, deps, fromUsed, args, env, scope);

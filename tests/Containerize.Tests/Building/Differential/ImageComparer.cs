@@ -9,7 +9,7 @@ namespace Containerize.Tests.Building.Differential;
 public static class ImageComparer
 {
     public static readonly string[] ConfigFields =
-        ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Labels", "Volumes", "StopSignal", "Healthcheck", "Shell", "OnBuild"];
+        ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Labels", "Volumes", "StopSignal", "Healthcheck", "Shell", "OnBuild", "ArgsEscaped"];
 
     private static readonly HashSet<string> MountPointFolders = ["dev", "proc", "sys"];
 
