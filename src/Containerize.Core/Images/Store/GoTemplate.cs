@@ -63,11 +63,14 @@ public sealed partial class GoTemplate
             var json = action.StartsWith("json", StringComparison.Ordinal);
             var path = json ? action[4..].Trim() : action;
             var node = Lookup(value, path);
-            output.Append(json ? (node?.ToJsonString() ?? "null") : GoPrint(node));
+            output.Append(json ? (node?.ToJsonString(GoJson) ?? "null") : GoPrint(node));
         }
 
         return output.ToString();
     }
+
+    /// <summary>docker's `json` template function: Go's encoder with SetEscapeHTML(false): `"` as \", `<` and non-ASCII as they are.</summary>
+    private static readonly JsonSerializerOptions GoJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static JsonNode? Lookup(JsonNode? root, string path)
     {

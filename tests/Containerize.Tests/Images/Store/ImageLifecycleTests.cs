@@ -335,6 +335,11 @@ public sealed class ImageLifecycleTests
         var doc = JsonNode.Parse("""{"Id":"sha256:ab","Config":{"Env":["A=b","C=d"],"Labels":{"z":"1","a":"2"},"Cmd":null},"Size":42}""");
         Assert.AreEqual("sha256:ab\t42 [A=b C=d] map[a:2 z:1] <nil>", GoTemplate.Parse(@"{{.Id}}\t{{.Size}} {{.Config.Env}} {{.Config.Labels}} {{.Config.Cmd}}").Render(doc));
         Assert.AreEqual("""["A=b","C=d"]""", GoTemplate.Parse("{{json .Config.Env}}").Render(doc));
+        // docker's json function: Go's encoder without HTML escaping.
+        var author = JsonNode.Parse("""{"Author":"Jane \"Doe\" <jane@x> & ü"}""");
+        Assert.AreEqual("""
+            "Jane \"Doe\" <jane@x> & ü"
+            """, GoTemplate.Parse("{{json .Author}}").Render(author));
         var bad = Assert.ThrowsExactly<Containerize.Core.Diagnostics.ContainerizeException>(() => GoTemplate.Parse("{{range .Config.Env}}{{.}}{{end}}"));
         Assert.AreEqual(StoreErrors.BadFormat, bad.Code);
         Assert.AreEqual(StoreErrors.BadFormat, Assert.ThrowsExactly<Containerize.Core.Diagnostics.ContainerizeException>(() => GoTemplate.Parse("{{.Nope}}").Render(doc)).Code);
