@@ -44,6 +44,13 @@ public sealed class PortPublishingTests
         var ports = PortRequests.Parse(["18080:8080"], true, ["8080/tcp", "9090/udp", "7000/sctp", "8443/tcp"]);
         Assert.AreEqual("0.0.0.0:18080->8080/tcp 0.0.0.0:0->9090/udp 0.0.0.0:0->8443/tcp", Show(ports));
         Assert.AreEqual("", Show(PortRequests.Parse([], false, ["8080/tcp"])), "without -P nothing exposed is published");
+
+        // A key without a protocol is tcp; keys that are no port (a hostile or odd base's config) are left out.
+        Assert.AreEqual("0.0.0.0:0->8080/tcp 0.0.0.0:0->65535/tcp 0.0.0.0:0->1/udp",
+            Show(PortRequests.Parse([], true, ["8080", "bad/tcp", "0/tcp", "70000/tcp", "65535/tcp", "1/udp", "-5/tcp"])));
+        // Each exposed port that one of several -p already publishes is not published again.
+        Assert.AreEqual("0.0.0.0:18080->8080/tcp 0.0.0.0:19090->9090/tcp 0.0.0.0:0->8080/udp",
+            Show(PortRequests.Parse(["18080:8080", "19090:9090"], true, ["8080/tcp", "8080/udp", "9090/tcp"])));
     }
 
     [TestMethod]
@@ -73,6 +80,7 @@ public sealed class PortPublishingTests
         var e = Assert.ThrowsExactly<ContainerizeException>(() => PortAllocator.Allocate([new PortBinding("0.0.0.0", taken, 80, "tcp")]));
         Assert.AreEqual(RuntimeErrors.PortAllocated, e.Code);
         Assert.AreEqual($"Bind for 0.0.0.0:{taken} failed: port is already allocated", e.Diagnostic.Message);
+        StringAssert.Contains(e.Diagnostic.Hint, "-p CONTAINER_PORT for any free one");
 
         // The same number in udp is another port.
         Assert.AreEqual(taken, PortAllocator.Allocate([new PortBinding("0.0.0.0", taken, 80, "udp")])[0].HostPort);
@@ -96,6 +104,18 @@ public sealed class PortPublishingTests
         Assert.AreEqual($"Bind for 0.0.0.0:{taken + 1} failed: port is already allocated", twice.Diagnostic.Message);
         var rangeBusy = Assert.ThrowsExactly<ContainerizeException>(() => PortAllocator.Allocate([new PortBinding("0.0.0.0", taken, 80, "tcp") { HostPortEnd = taken }]));
         StringAssert.Contains(rangeBusy.Diagnostic.Message, $"0.0.0.0:{taken} failed");
+
+        // Ports the caller already holds (placed earlier in the run) are skipped, and a whole range of them is the
+        // range's error.
+        using var probe = new TcpListener(IPAddress.Any, 0);
+        probe.Start();
+        var free = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var held = new HashSet<(string, int, string)> { ("0.0.0.0", free, "tcp") };
+        Assert.AreEqual(free + 1, PortAllocator.Allocate([new PortBinding("0.0.0.0", free, 80, "tcp") { HostPortEnd = free + 1 }], held)[0].HostPort);
+        held.Add(("0.0.0.0", free + 1, "tcp"));
+        var all = Assert.ThrowsExactly<ContainerizeException>(() => PortAllocator.Allocate([new PortBinding("0.0.0.0", free, 80, "tcp") { HostPortEnd = free + 1 }], held));
+        Assert.AreEqual($"Bind for 0.0.0.0:{free}-{free + 1} failed: port is already allocated", all.Diagnostic.Message);
     }
 
     /// <summary>docker/cli's own cases for DisplayablePorts (formatter tests), through our published/exposed model.</summary>
@@ -111,6 +131,12 @@ public sealed class PortPublishingTests
         Assert.AreEqual("1.2.3.4:8887->9998/udp, 1.2.3.4:8888->9999/udp", PortDisplay.Column([new("1.2.3.4", 8887, 9998, "udp"), new("1.2.3.4", 8888, 9999, "udp")], []));
         Assert.AreEqual("1.2.3.4:9998->9998/tcp, 1.2.3.4:9999->9999/udp", PortDisplay.Column([new("1.2.3.4", 9999, 9999, "udp"), new("1.2.3.4", 9998, 9998, "tcp")], []));
         Assert.AreEqual("80/tcp, 443/tcp", PortDisplay.Column([], ["80/tcp", "443/tcp"]), "not consecutive: two groups of one key, the first closed");
+        Assert.AreEqual("80-81/tcp, 83/tcp", PortDisplay.Column([], ["83/tcp", "81/tcp", "80/tcp"]), "a closed group keeps its range");
+        Assert.AreEqual("9998-10000/udp", PortDisplay.Column([], ["10000/udp", "9998/udp", "9999/udp"]), "a range grows from its last port");
+        Assert.AreEqual("8080/tcp", PortDisplay.Column([], ["8080", "x/tcp"]), "a key without protocol is tcp; no port, no entry");
+        Assert.AreEqual("0.0.0.0:8080->8080/tcp, 1.2.3.4:8080->8080/tcp", PortDisplay.Column([new("1.2.3.4", 8080, 8080, "tcp"), new("0.0.0.0", 8080, 8080, "tcp")], []));
+        Assert.AreEqual("0.0.0.0:9000->80/tcp, 0.0.0.0:9001->80/tcp", PortDisplay.Column([new("0.0.0.0", 9001, 80, "tcp"), new("0.0.0.0", 9000, 80, "tcp")], []),
+            "one port on two host ports: by host port");
         Assert.AreEqual("0.0.0.0:80-81->80-81/tcp, 9090/udp, 0.0.0.0:32768->8080/tcp",
             PortDisplay.Column([new("0.0.0.0", 32768, 8080, "tcp"), new("0.0.0.0", 80, 80, "tcp"), new("0.0.0.0", 81, 81, "tcp")], ["8080/tcp", "9090/udp"]),
             "an exposed port that is published shows once, as published; mappings to another number come last");
@@ -125,6 +151,9 @@ public sealed class PortPublishingTests
         CollectionAssert.AreEqual(new[] { "0.0.0.0:40001" }, PortDisplay.For(ports, "9090/udp").ToArray());
         Assert.AreEqual(0, PortDisplay.For(ports, "9090").Count);
         Assert.AreEqual("[::1]:80", new PortBinding("::1", 80, 80, "tcp").HostEndpoint);
+        // One port: tcp before udp, then by address, then by host port (docker's natural sort of the lines).
+        IReadOnlyList<PortBinding> same = [new("127.0.0.1", 5, 53, "udp"), new("127.0.0.1", 4, 53, "tcp"), new("0.0.0.0", 3, 53, "tcp"), new("0.0.0.0", 2, 53, "tcp")];
+        CollectionAssert.AreEqual(new[] { "53/tcp -> 0.0.0.0:2", "53/tcp -> 0.0.0.0:3", "53/tcp -> 127.0.0.1:4", "53/udp -> 127.0.0.1:5" }, PortDisplay.Lines(same).ToArray());
     }
 
     [TestMethod]

@@ -77,8 +77,8 @@ public static class PortAllocator
         using var socket = Open(address, protocol);
         try
         {
+            // Binding is the test: a listening or bound socket on the port makes it fail.
             socket.Bind(new IPEndPoint(address, port));
-            if (protocol == "tcp") socket.Listen(1);
             return true;
         }
         catch (SocketException)
