@@ -37,8 +37,15 @@ public sealed partial class EnginePortTests
         s_lab = lab;
     }
 
+    /// <summary>A test that failed half-way leaves no container running (nor its slirp4netns) once the lab goes.</summary>
     [ClassCleanup]
-    public static void Cleanup() => s_lab?.Dispose();
+    public static async Task CleanupAsync()
+    {
+        if (s_lab is null) return;
+        var manager = new Containerize.Core.Runtime.Containers.ContainerManager(s_lab.RuntimeRoot);
+        foreach (var container in manager.List()) await manager.RemoveAsync(container, force: true, CancellationToken.None);
+        s_lab.Dispose();
+    }
 
     private static EngineLab Lab => s_lab ?? throw new InvalidOperationException("class not initialized");
 
@@ -249,6 +256,9 @@ public sealed partial class EnginePortTests
         {
             await podman.RunAsync("rm", "-f", "-t", "0", name);
         }
+
+        // podman's slirp4netns may hold the ports a moment after rm returns: ours publishes the same ones next.
+        for (var i = 0; i < 200 && !(CanBind(tcp) && CanBind(udp, ProtocolType.Udp)); i++) await Task.Delay(50);
 
         var ours = await Cli(["run", "--store", Lab.Store, "-d", .. publish, "--name", name, "web:1"]);
         Assert.AreEqual(0, ours.ExitCode, ours.StdErr);

@@ -25,7 +25,14 @@ internal static class DetachedShim
         "$runc" --root "$state" --log "$dir/runc.log" run --bundle "$dir" --pid-file "$dir/container.pid" "$id" </dev/null >>"$dir/output.log" 2>&1
         code=$?
         # The container's network (and its published ports) ends with it.
-        if [ -f "$dir/slirp4netns.pid" ]; then kill "$(cat "$dir/slirp4netns.pid")" 2>/dev/null; fi
+        # Wait (at most 5 s) until it is gone or a zombie, so its ports are free once exit-code says the container ended.
+        if [ -f "$dir/slirp4netns.pid" ]; then
+          net=$(cat "$dir/slirp4netns.pid"); kill "$net" 2>/dev/null; i=0
+          while [ "$i" -lt 250 ]; do
+            state=$(cut -d' ' -f3 "/proc/$net/stat" 2>/dev/null); { [ -z "$state" ] || [ "$state" = Z ]; } && break
+            i=$((i+1)); sleep 0.02
+          done
+        fi
         umount "$dir/rootfs" 2>/dev/null
         echo "$code" > "$dir/exit-code.tmp" && mv "$dir/exit-code.tmp" "$dir/exit-code"
         if [ "$remove" = 1 ]; then rm -rf "$dir"; fi

@@ -135,12 +135,15 @@ internal static class Slirp4Netns
         {
             using var process = Process.GetProcessById(pid);
             process.Kill();
-            process.WaitForExit(5000);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             // Gone already.
         }
+
+        // It is not our child (setsid -f): wait until it is gone or a zombie (its sockets closed), at most 5 s, so its
+        // ports are free when the caller returns.
+        for (var i = 0; i < 250 && IsSlirp(pid); i++) Thread.Sleep(20);
     }
 
     /// <summary>Rootless: the tun device must be open to this user (distributions ship it 0666; some hosts make it 0600).</summary>
