@@ -94,62 +94,9 @@ public static class BuildKitHistory
     /// <summary>Go's <c>%q</c> of a string slice.</summary>
     public static string GoQuotedList(IEnumerable<string> items) => "[" + string.Join(' ', items.Select(GoQuote)) + "]";
 
-    /// <summary>Go's strconv.Quote: printable runes as they are, the C escapes, \xHH, \uHHHH or \UHHHHHHHH for the rest.</summary>
-    public static string GoQuote(string value)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (var rune in value.EnumerateRunes()) AppendEscaped(sb, rune.Value, '"');
-        return sb.Append('"').ToString();
-    }
+    /// <summary>Go's strconv.Quote (the one implementation, shared with the AST dump).</summary>
+    public static string GoQuote(string value) => Dockerfiles.Parsing.GoQuote.Quote(value);
 
-    /// <summary>Go's <c>%q</c> of an int: a quoted rune literal (strconv.QuoteRune), U+FFFD for a value that is no rune.</summary>
-    public static string GoQuoteRune(int value)
-    {
-        var sb = new StringBuilder("'");
-        AppendEscaped(sb, Rune.IsValid(value) ? value : 0xFFFD, '\'');
-        return sb.Append('\'').ToString();
-    }
-
-    private static void AppendEscaped(StringBuilder sb, int r, char quote)
-    {
-        if (r == quote || r == '\\')
-        {
-            sb.Append('\\').Append((char)r);
-            return;
-        }
-
-        if (IsPrint(r))
-        {
-            sb.Append(char.ConvertFromUtf32(r));
-            return;
-        }
-
-        switch (r)
-        {
-            case '\a': sb.Append(@"\a"); return;
-            case '\b': sb.Append(@"\b"); return;
-            case '\f': sb.Append(@"\f"); return;
-            case '\n': sb.Append(@"\n"); return;
-            case '\r': sb.Append(@"\r"); return;
-            case '\t': sb.Append(@"\t"); return;
-            case '\v': sb.Append(@"\v"); return;
-        }
-
-        if (r < ' ' || r == 0x7F) sb.Append(@"\x").Append(r.ToString("x2", CultureInfo.InvariantCulture));
-        else if (r < 0x10000) sb.Append(@"\u").Append(r.ToString("x4", CultureInfo.InvariantCulture));
-        else sb.Append(@"\U").Append(r.ToString("x8", CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.</summary>
-    private static bool IsPrint(int r)
-    {
-        if (r == ' ') return true;
-        var category = CharUnicodeInfo.GetUnicodeCategory(r);
-        return category switch
-        {
-            UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned
-                or UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator => false,
-            _ => true,
-        };
-    }
+    /// <summary>Go's <c>%q</c> of an int (strconv.QuoteRune).</summary>
+    public static string GoQuoteRune(int value) => Dockerfiles.Parsing.GoQuote.QuoteRune(value);
 }

@@ -5,8 +5,8 @@ using System.Text;
 namespace Containerize.Core.Dockerfiles.Parsing;
 
 /// <summary>
-/// Go's <c>strconv.Quote</c>, which BuildKit's AST dump uses for every argument and flag. Reproduced exactly so that
-/// our dump is byte-identical to BuildKit's <c>result</c> files.
+/// Go's <c>strconv.Quote</c> and <c>strconv.QuoteRune</c>, which BuildKit's AST dump uses for every argument and flag
+/// and its history texts for <c>%q</c>. Reproduced exactly so that our dump and history are byte-identical to BuildKit's.
 /// </summary>
 public static class GoQuote
 {
@@ -25,19 +25,31 @@ public static class GoQuote
             }
 
             i += used;
-            AppendRune(sb, rune);
+            AppendRune(sb, rune, '"');
         }
 
         sb.Append('"');
         return sb.ToString();
     }
 
-    private static void AppendRune(StringBuilder sb, Rune r)
+    /// <summary>Go's <c>%q</c> of an int: a quoted rune literal, U+FFFD for a value that is no rune.</summary>
+    public static string QuoteRune(int value)
     {
+        var sb = new StringBuilder("'");
+        AppendRune(sb, Rune.IsValid(value) ? new Rune(value) : Rune.ReplacementChar, '\'');
+        return sb.Append('\'').ToString();
+    }
+
+    private static void AppendRune(StringBuilder sb, Rune r, char quote)
+    {
+        if (r.Value == quote || r.Value == '\\')
+        {
+            sb.Append('\\').Append((char)r.Value);
+            return;
+        }
+
         switch (r.Value)
         {
-            case '"': sb.Append("\\\""); return;
-            case '\\': sb.Append(@"\\"); return;
             case '\a': sb.Append(@"\a"); return;
             case '\b': sb.Append(@"\b"); return;
             case '\f': sb.Append(@"\f"); return;
