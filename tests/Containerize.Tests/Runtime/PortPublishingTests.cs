@@ -118,6 +118,53 @@ public sealed class PortPublishingTests
         Assert.AreEqual($"Bind for 0.0.0.0:{free}-{free + 1} failed: port is already allocated", all.Diagnostic.Message);
     }
 
+    /// <summary>slirp4netns's API answers, the hostile one included: a refusal to bind, an error, and what is not JSON.</summary>
+    [TestMethod]
+    public async Task Slirp4netnsApiAnswersAreReadAsTheyMean()
+    {
+        using var temp = new TempDir();
+        var folder = temp.Combine(new string('c', 64));
+        Directory.CreateDirectory(folder);
+        var binding = new PortBinding("0.0.0.0", 40000, 8080, "tcp");
+        async Task<string> Serve(string answer, Func<Task> call)
+        {
+            var path = Slirp4Netns.SocketPath(folder);
+            File.Delete(path);
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            var server = Task.Run(async () =>
+            {
+                using var peer = await listener.AcceptAsync();
+                var request = new byte[4096];
+                var read = await peer.ReceiveAsync(request, SocketFlags.None);
+                await peer.SendAsync(System.Text.Encoding.UTF8.GetBytes(answer), SocketFlags.None);
+                peer.Shutdown(SocketShutdown.Both);
+                return System.Text.Encoding.UTF8.GetString(request, 0, read);
+            });
+            await call();
+            return await server;
+        }
+
+        var ok = false;
+        var request = await Serve("""{"return":{"id":1}}""", async () => ok = await Slirp4Netns.AddForwardAsync(folder, binding, CancellationToken.None));
+        Assert.IsTrue(ok);
+        Assert.AreEqual("""{"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"0.0.0.0","host_port":40000,"guest_addr":"10.0.2.100","guest_port":8080}}""", request);
+
+        await Serve("""{"error":{"desc":"bad request: add_hostfwd: slirp_add_hostfwd failed"}}""", async () => ok = await Slirp4Netns.AddForwardAsync(folder, binding, CancellationToken.None));
+        Assert.IsFalse(ok, "the host port could not be bound: the caller places it again or reports it allocated");
+
+        foreach (var answer in new[] { """{"error":{"desc":"bad request: add_hostfwd: bad arguments.host_addr"}}""", "garbage \u0000", "" })
+        {
+            ContainerizeException? e = null;
+            await Serve(answer, async () => e = await Assert.ThrowsExactlyAsync<ContainerizeException>(() => Slirp4Netns.AddForwardAsync(folder, binding, CancellationToken.None)));
+            Assert.AreEqual(RuntimeErrors.NetworkSetupFailed, e!.Code, answer);
+        }
+
+        Slirp4Netns.Stop(folder);
+        Assert.IsFalse(File.Exists(Slirp4Netns.SocketPath(folder)), "stop removes the API socket");
+    }
+
     /// <summary>docker/cli's own cases for DisplayablePorts (formatter tests), through our published/exposed model.</summary>
     [TestMethod]
     public void PortsColumnGroupsAsDockerPs()

@@ -110,7 +110,18 @@ internal static class Slirp4Netns
         var chunk = new byte[4096];
         int read;
         while ((read = await socket.ReceiveAsync(chunk, SocketFlags.None, cancellationToken).ConfigureAwait(false)) > 0) answer.Append(Encoding.UTF8.GetString(chunk, 0, read));
-        using var doc = JsonDocument.Parse(answer.ToString());
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(answer.ToString());
+        }
+        catch (JsonException)
+        {
+            throw new ContainerizeException(RuntimeErrors.NetworkSetupFailed, $"slirp4netns answered what is not JSON to publishing {binding.HostEndpoint}: {answer.ToString()[..Math.Min(200, answer.Length)]}",
+                hint: "see slirp4netns.log in the container's folder; slirp4netns 1.x is expected");
+        }
+
+        using var owned = doc;
         if (doc.RootElement.TryGetProperty("return", out _)) return true;
         var description = doc.RootElement.TryGetProperty("error", out var error) && error.TryGetProperty("desc", out var desc) ? desc.GetString() : answer.ToString();
         // slirp4netns says only "slirp_add_hostfwd failed": the host port could not be bound.
@@ -164,7 +175,7 @@ internal static class Slirp4Netns
     /// The API socket: a socket path has room for 107 bytes, which a container folder can pass, so it lives in a short
     /// folder of this user's under the temp folder (0700, refused when another user owns it), named by the container.
     /// </summary>
-    private static string SocketPath(string folder)
+    internal static string SocketPath(string folder)
     {
         var uid = Os.LibC.GetEuid().ToString(CultureInfo.InvariantCulture);
         var sockets = Path.Combine(Path.GetTempPath(), "containerize-net-" + uid);
